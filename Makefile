@@ -1,0 +1,67 @@
+# Everything a fresh machine needs is set up by these targets; re-running is fast when nothing changed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PORT ?= 3000
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+BUN_VERSION := 1.4.4
+BUN := .tools/node_modules/.bin/bun
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export ARCHIVE_PORT := $(PORT)
+
+.PHONY: run test setup migrate lint typecheck unit browser bench clean
+
+$(STAMPS)/venv: pyproject.toml
+	@mkdir -p $(STAMPS)
+	@command -v $(PYTHON) >/dev/null || { echo "Archive needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+$(BUN):
+	@command -v npm >/dev/null || { echo "Archive needs Node.js/npm to install bun"; exit 1; }
+	npm install --prefix .tools --no-audit --no-fund bun@$(BUN_VERSION)
+
+$(STAMPS)/chromium:
+	@mkdir -p $(STAMPS)
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+	@touch $@
+
+setup: $(STAMPS)/venv $(BUN)
+
+migrate: setup
+	$(BIN)/alembic upgrade head
+
+run: migrate
+	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest -q -m "not browser"
+
+browser: setup $(STAMPS)/chromium
+	$(BIN)/pytest -q -m browser
+
+test: setup $(STAMPS)/chromium lint typecheck
+	$(BIN)/pytest -q
+
+bench: migrate
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(STAMPS) .web data

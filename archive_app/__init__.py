@@ -1,0 +1,1 @@
+"""Archive: TikTok mentions and usage rights for small brand teams."""

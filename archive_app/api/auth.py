@@ -1,0 +1,169 @@
+"""Log in, sign up, accept an invitation, log out: real form posts and full page loads.
+
+The session cookie is HttpOnly and SameSite=Lax, so page scripts never see it; States read it
+from the websocket's headers (DESIGN.md section 5). A POST whose Origin is not ours is refused
+(login CSRF). Errors go back to the form as a query parameter, with nothing changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+from urllib.parse import urlencode
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from archive_app.clock import Clock
+from archive_app.db import session_scope
+from archive_app.services import auth as auth_service
+from archive_app.services import workspaces as workspace_service
+from archive_app.services.errors import InvalidInput, ServiceError
+from archive_app.settings import Settings
+
+SESSION_COOKIE = "archive_session"
+T = TypeVar("T")
+
+
+def read_session_cookie(cookie_header: str | None) -> str | None:
+    from http.cookies import SimpleCookie
+
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(cookie_header or "")
+    except Exception:
+        return None
+    morsel = jar.get(SESSION_COOKIE)
+    return morsel.value if morsel else None
+
+
+def _safe_next(value: str | None) -> str:
+    """Only same-site paths: never an open redirect."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/feed"
+
+
+def auth_routes(*, settings: Settings, engine: Callable[[], Engine], clock: Clock) -> list[Route]:
+    secure = settings.public_url.startswith("https://")
+    allowed_origins = {o.rstrip("/") for o in settings.cors_allowed_origins} | {settings.public_url}
+
+    async def in_db(work: Callable[..., T]) -> T:
+        def run() -> T:
+            with session_scope(engine()) as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)
+
+    def origin_ok(request: Request) -> bool:
+        origin = request.headers.get("origin")
+        if not origin or origin == "null":
+            return origin is None
+        host_origin = f"{request.url.scheme}://{request.url.netloc}"
+        return origin.rstrip("/") in allowed_origins | {host_origin}
+
+    def signed_in(token: str, target: str) -> Response:
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=int(auth_service.SESSION_LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            path="/",
+        )
+        return response
+
+    def back(path: str, error: str, **keep: str) -> Response:
+        query = urlencode({"error": error, **{k: v for k, v in keep.items() if v}})
+        return RedirectResponse(f"{path}?{query}", status_code=303)
+
+    def refused() -> Response:
+        return PlainTextResponse("This form was sent from another site.", status_code=403)
+
+    async def login(request: Request) -> Response:
+        if not origin_ok(request):
+            return refused()
+        form = await request.form()
+        email, password = str(form.get("email", "")), str(form.get("password", ""))
+        ip = request.client.host if request.client else "unknown"
+        now = clock.now()
+        try:
+            # Failed attempts must be committed even though we refuse: count them separately.
+            result = await in_db(
+                lambda s: _login_keeping_failures(s, email=email, password=password, ip=ip, now=now)
+            )
+        except ServiceError as exc:
+            return back("/login", exc.message, email=email.strip())
+        return signed_in(result.session_token, _safe_next(str(form.get("next", ""))))
+
+    async def signup(request: Request) -> Response:
+        if not origin_ok(request):
+            return refused()
+        form = await request.form()
+        email = str(form.get("email", ""))
+        workspace = str(form.get("workspace", ""))
+        now = clock.now()
+        try:
+            result = await in_db(
+                lambda s: auth_service.sign_up(
+                    s,
+                    email=email,
+                    password=str(form.get("password", "")),
+                    workspace_name=workspace,
+                    now=now,
+                )
+            )
+        except ServiceError as exc:
+            return back("/signup", exc.message, email=email.strip(), workspace=workspace.strip())
+        return signed_in(result.session_token, "/feed")
+
+    async def accept_invite(request: Request) -> Response:
+        if not origin_ok(request):
+            return refused()
+        token = request.path_params["token"]
+        form = await request.form()
+        now = clock.now()
+        try:
+            result = await in_db(
+                lambda s: workspace_service.accept_invite(
+                    s, token=token, password=str(form.get("password", "")), now=now
+                )
+            )
+        except ServiceError as exc:
+            return back(f"/invite/{token}", exc.message)
+        return signed_in(result.session_token, "/feed")
+
+    async def logout(request: Request) -> Response:
+        if not origin_ok(request):
+            return refused()
+        token = read_session_cookie(request.headers.get("cookie"))
+        if token:
+            await in_db(lambda s: auth_service.log_out(s, token=token))
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+        return response
+
+    return [
+        Route("/auth/login", login, methods=["POST"]),
+        Route("/auth/signup", signup, methods=["POST"]),
+        Route("/auth/invite/{token}", accept_invite, methods=["POST"]),
+        Route("/auth/logout", logout, methods=["POST"]),
+    ]
+
+
+def _login_keeping_failures(
+    session: Session, *, email: str, password: str, ip: str, now: datetime
+) -> auth_service.SignedIn:
+    """Run log_in; on a refused password, commit the recorded failure before re-raising."""
+    try:
+        return auth_service.log_in(session, email=email, password=password, ip=ip, now=now)
+    except InvalidInput:
+        session.commit()
+        raise

@@ -1,0 +1,35 @@
+"""Browser sessions and login attempts (for rate limiting)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from archive_app.models.base import at_field
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored here."""
+
+    __tablename__ = "auth_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    workspace_id: int | None = Field(
+        default=None, foreign_key="workspaces.id", index=True, ondelete="CASCADE"
+    )
+    created_at: datetime = at_field()
+    expires_at: datetime = at_field()
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed logins, counted per account and per address over a sliding window."""
+
+    __tablename__ = "login_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, index=True)
+    ip: str = Field(max_length=64, index=True)
+    attempted_at: datetime = at_field(index=True)

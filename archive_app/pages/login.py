@@ -1,0 +1,74 @@
+"""Log in and sign up: plain HTML form posts, so the HttpOnly cookie is set by a full page load."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from archive_app.components.forms import card_page, error_callout, field, notice_callout
+from archive_app.services.workspaces import DEMO_MEMBER, DEMO_OWNER, DEMO_PASSWORD
+from archive_app.states.base import PublicState
+
+
+def _demo_hint() -> rx.Component:
+    return rx.cond(
+        PublicState.demo_mode,
+        rx.callout(
+            rx.text(
+                "Demo mode: log in as ",
+                rx.code(DEMO_OWNER),
+                " (owner) or ",
+                rx.code(DEMO_MEMBER),
+                " (member), password ",
+                rx.code(DEMO_PASSWORD),
+                ".",
+            ),
+            icon="sparkles",
+            color_scheme="iris",
+            data_testid="demo-hint",
+        ),
+    )
+
+
+def login() -> rx.Component:
+    return card_page(
+        rx.heading("Log in to Archive", size="6"),
+        notice_callout(PublicState.notice),
+        error_callout(PublicState.error),
+        _demo_hint(),
+        rx.el.form(
+            rx.vstack(
+                field("Email", "email", type="email", default_value=PublicState.email,
+                      auto_complete="username", required=True),
+                field("Password", "password", type="password",
+                      auto_complete="current-password", required=True),
+                rx.el.input(type="hidden", name="next", value=PublicState.next_path),
+                rx.button("Log in", type="submit", size="3", width="100%"),
+                spacing="3",
+            ),
+            action="/auth/login",
+            method="post",
+        ),
+        rx.text("New to Archive? ", rx.link("Create an account", href="/signup"), size="2"),
+    )
+
+
+def signup() -> rx.Component:
+    return card_page(
+        rx.heading("Create your workspace", size="6"),
+        error_callout(PublicState.error),
+        rx.el.form(
+            rx.vstack(
+                field("Work email", "email", type="email", default_value=PublicState.email,
+                      auto_complete="username", required=True),
+                field("Password (at least 8 characters)", "password", type="password",
+                      auto_complete="new-password", required=True, min_length=8),
+                field("Workspace name", "workspace", default_value=PublicState.workspace,
+                      placeholder="Your brand", required=True),
+                rx.button("Create account", type="submit", size="3", width="100%"),
+                spacing="3",
+            ),
+            action="/auth/signup",
+            method="post",
+        ),
+        rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
+    )

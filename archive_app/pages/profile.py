@@ -1,0 +1,57 @@
+"""Settings → Profile: email (where notifications go) and password."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from archive_app.components.forms import error_callout, notice_callout
+from archive_app.components.shell import shell
+from archive_app.states.profile import ProfileState
+
+
+def _input(label: str, value: rx.Var[str], on_change: rx.EventHandler, type: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium"),
+        rx.input(value=value, on_change=on_change, type=type, aria_label=label, width="320px"),
+        spacing="1",
+    )
+
+
+def profile() -> rx.Component:
+    return shell(
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.heading("Email", size="3"),
+                    rx.text("Current: ", rx.text.strong(ProfileState.email),
+                            ". Disconnection alerts and reminders go here.", size="2"),
+                    _input("New email", ProfileState.new_email, ProfileState.set_new_email, "email"),
+                    _input("Current password", ProfileState.email_password,
+                           ProfileState.set_email_password, "password"),
+                    error_callout(ProfileState.email_error),
+                    notice_callout(ProfileState.email_saved),
+                    rx.button("Save email", type="submit"),
+                    spacing="3",
+                ),
+                on_submit=ProfileState.save_email,
+            ),
+            margin_bottom="20px",
+        ),
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.heading("Password", size="3"),
+                    _input("Current password", ProfileState.current_password,
+                           ProfileState.set_current_password, "password"),
+                    _input("New password (at least 8 characters)", ProfileState.new_password,
+                           ProfileState.set_new_password, "password"),
+                    error_callout(ProfileState.password_error),
+                    notice_callout(ProfileState.password_saved),
+                    rx.button("Change password", type="submit"),
+                    spacing="3",
+                ),
+                on_submit=ProfileState.save_password,
+            ),
+        ),
+        title="Profile",
+    )

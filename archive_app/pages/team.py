@@ -1,0 +1,130 @@
+"""Settings → Team: members with their profile emails; owners invite and remove."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from archive_app.components.forms import error_callout
+from archive_app.components.shell import shell
+from archive_app.states.team import InviteView, MemberView, TeamState
+
+
+def _member_row(member: MemberView) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(member.email), rx.cond(member.is_you, rx.badge("you", ml="2"))),
+        rx.table.cell(member.role),
+        rx.table.cell(member.joined),
+        rx.table.cell(
+            rx.cond(
+                TeamState.is_owner & ~member.is_you,
+                rx.alert_dialog.root(
+                    rx.alert_dialog.trigger(
+                        rx.button("Remove", color_scheme="red", variant="soft", size="1",
+                                  aria_label="Remove " + member.email)
+                    ),
+                    rx.alert_dialog.content(
+                        rx.alert_dialog.title("Remove " + member.email + "?"),
+                        rx.alert_dialog.description(
+                            "They lose access at once, including in tabs they have open, and "
+                            "get no more notifications from this workspace."
+                        ),
+                        rx.hstack(
+                            rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
+                            rx.alert_dialog.action(
+                                rx.button(
+                                    "Remove member",
+                                    color_scheme="red",
+                                    on_click=TeamState.remove_member(member.user_id),
+                                )
+                            ),
+                            justify="end",
+                            spacing="3",
+                            padding_top="12px",
+                        ),
+                    ),
+                ),
+            )
+        ),
+        data_testid="member-row",
+    )
+
+
+def _invite_row(invite: InviteView) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(invite.email),
+        rx.table.cell(rx.badge("Invited", color_scheme="amber")),
+        rx.table.cell("expires " + invite.expires),
+        rx.table.cell(
+            rx.cond(
+                TeamState.is_owner,
+                rx.button("Revoke", variant="soft", size="1",
+                          on_click=TeamState.revoke_invite(invite.invite_id)),
+            )
+        ),
+    )
+
+
+def _invite_form() -> rx.Component:
+    return rx.cond(
+        TeamState.is_owner,
+        rx.card(
+            rx.vstack(
+                rx.heading("Invite a teammate", size="3"),
+                rx.form(
+                    rx.hstack(
+                        rx.input(
+                            placeholder="teammate@brand.com",
+                            value=TeamState.invite_email,
+                            on_change=TeamState.set_invite_email,
+                            type="email",
+                            aria_label="Email to invite",
+                            width="320px",
+                        ),
+                        rx.button("Send invite", type="submit"),
+                    ),
+                    on_submit=TeamState.send_invite,
+                    reset_on_submit=False,
+                ),
+                error_callout(TeamState.invite_error),
+                rx.cond(
+                    TeamState.invite_link != "",
+                    rx.vstack(
+                        rx.text(TeamState.message, size="2"),
+                        rx.code(TeamState.invite_link, data_testid="invite-link"),
+                        spacing="1",
+                    ),
+                ),
+                spacing="3",
+            ),
+            margin_bottom="20px",
+        ),
+        rx.text("Only owners can invite or remove people.", color_scheme="gray", size="2",
+                padding_bottom="12px"),
+    )
+
+
+def team() -> rx.Component:
+    return shell(
+        _invite_form(),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Email"),
+                    rx.table.column_header_cell("Role"),
+                    rx.table.column_header_cell("Joined"),
+                    rx.table.column_header_cell(""),
+                )
+            ),
+            rx.table.body(
+                rx.foreach(TeamState.members, _member_row),
+                rx.foreach(TeamState.invites, _invite_row),
+            ),
+            width="100%",
+        ),
+        rx.cond(
+            TeamState.loaded & (TeamState.members.length() <= 1),
+            rx.text("It's just you so far. Invite a teammate so they get disconnection alerts too.",
+                    color_scheme="gray", size="2", padding_top="12px"),
+        ),
+        title="Team",
+    )

@@ -1,0 +1,299 @@
+"""Who is in a workspace: members, invitations, removal, and the demo seed.
+
+Every function takes the acting user's id and workspace id (from the signed-in session, never
+from the browser) and checks membership before doing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from archive_app.clock import utc
+from archive_app.crypto import sha256_hex
+from archive_app.mail.messages import invite_message
+from archive_app.models.auth import AuthSession
+from archive_app.models.workspaces import Invite, Membership, Role, User, Workspace
+from archive_app.services import outbox
+from archive_app.services.auth import (
+    SignedIn,
+    create_user,
+    find_user,
+    normalize_email,
+    start_session,
+    verify_password,
+)
+from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
+from archive_app.settings import new_token
+
+INVITE_LIFETIME = timedelta(days=7)
+DEMO_WORKSPACE = "Demo Brand"
+DEMO_PASSWORD = "demo1234"
+DEMO_OWNER = "demo@example.com"
+DEMO_MEMBER = "teammate@example.com"
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    user_id: int
+    email: str
+    role: str
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingInvite:
+    invite_id: int
+    email: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class InviteSent:
+    invite_id: int
+    email: str
+    accept_url: str
+
+
+@dataclass(frozen=True)
+class InviteDetails:
+    workspace_name: str
+    email: str
+    has_account: bool
+
+
+def require_member(session: Session, *, workspace_id: int, user_id: int) -> Membership:
+    membership = session.exec(
+        select(Membership).where(
+            Membership.workspace_id == workspace_id, Membership.user_id == user_id
+        )
+    ).first()
+    if membership is None:
+        raise NotAllowed("You no longer have access to this workspace.")
+    return membership
+
+
+def require_owner(session: Session, *, workspace_id: int, user_id: int) -> Membership:
+    membership = require_member(session, workspace_id=workspace_id, user_id=user_id)
+    if membership.role != Role.owner:
+        raise NotAllowed("Only workspace owners can manage the team.")
+    return membership
+
+
+def workspace_name(session: Session, *, workspace_id: int, user_id: int) -> str:
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    workspace = session.get(Workspace, workspace_id)
+    assert workspace is not None
+    return workspace.name
+
+
+def member_emails(session: Session, *, workspace_id: int) -> list[str]:
+    """Profile addresses of everyone with access now (for notifications; no viewer check)."""
+    return list(
+        session.exec(
+            select(User.email)
+            .join(Membership, Membership.user_id == User.id)  # type: ignore[arg-type]
+            .where(Membership.workspace_id == workspace_id)
+            .order_by(User.email)
+        ).all()
+    )
+
+
+def list_members(session: Session, *, workspace_id: int, user_id: int) -> list[MemberRow]:
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    rows = session.exec(
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)  # type: ignore[arg-type]
+        .where(Membership.workspace_id == workspace_id)
+        .order_by(col(Membership.role).desc(), User.email)
+    ).all()
+    return [
+        MemberRow(user_id=u.id or 0, email=u.email, role=m.role, joined_at=utc(m.created_at))
+        for m, u in rows
+    ]
+
+
+def list_pending_invites(
+    session: Session, *, workspace_id: int, user_id: int, now: datetime
+) -> list[PendingInvite]:
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    invites = session.exec(
+        select(Invite)
+        .where(
+            Invite.workspace_id == workspace_id,
+            col(Invite.accepted_at).is_(None),
+            col(Invite.revoked_at).is_(None),
+        )
+        .order_by(col(Invite.created_at).desc())
+    ).all()
+    return [
+        PendingInvite(invite_id=i.id or 0, email=i.email, expires_at=utc(i.expires_at))
+        for i in invites
+        if utc(i.expires_at) > now
+    ]
+
+
+def invite(
+    session: Session,
+    *,
+    workspace_id: int,
+    user_id: int,
+    email: str,
+    base_url: str,
+    now: datetime,
+) -> InviteSent:
+    """Invite an address: returns the link to show, and queues the same link by email."""
+    owner = require_owner(session, workspace_id=workspace_id, user_id=user_id)
+    address = normalize_email(email)
+    existing = find_user(session, email=address)
+    if existing is not None and existing.id is not None:
+        already = session.exec(
+            select(Membership).where(
+                Membership.workspace_id == workspace_id, Membership.user_id == existing.id
+            )
+        ).first()
+        if already:
+            raise InvalidInput(f"{address} is already a member of this workspace.", field="email")
+    token = new_token()
+    row = Invite(
+        workspace_id=workspace_id,
+        email=address,
+        token_hash=sha256_hex(token),
+        invited_by_id=owner.user_id,
+        created_at=now,
+        expires_at=now + INVITE_LIFETIME,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    accept_url = f"{base_url}/invite/{token}"
+    inviter = session.get(User, owner.user_id)
+    workspace = session.get(Workspace, workspace_id)
+    assert inviter is not None and workspace is not None
+    outbox.enqueue(
+        session,
+        message=invite_message(
+            workspace_name=workspace.name,
+            inviter_email=inviter.email,
+            accept_url=accept_url,
+            to=address,
+        ),
+        dedupe_key=f"invite:{row.id}",
+        now=now,
+        workspace_id=workspace_id,
+    )
+    return InviteSent(invite_id=row.id, email=address, accept_url=accept_url)
+
+
+def _open_invite(session: Session, *, token: str, now: datetime) -> Invite:
+    row = session.exec(select(Invite).where(Invite.token_hash == sha256_hex(token or ""))).first()
+    if row is None or row.revoked_at is not None:
+        raise NotFound("This invitation link is not valid. Ask for a new one.")
+    if row.accepted_at is not None:
+        raise NotFound("This invitation was already used. Log in instead.")
+    if utc(row.expires_at) <= now:
+        raise NotFound("This invitation has expired. Ask the workspace owner for a new one.")
+    return row
+
+
+def describe_invite(session: Session, *, token: str, now: datetime) -> InviteDetails:
+    row = _open_invite(session, token=token, now=now)
+    workspace = session.get(Workspace, row.workspace_id)
+    assert workspace is not None
+    return InviteDetails(
+        workspace_name=workspace.name,
+        email=row.email,
+        has_account=find_user(session, email=row.email) is not None,
+    )
+
+
+def accept_invite(session: Session, *, token: str, password: str, now: datetime) -> SignedIn:
+    """Join the workspace: new people choose a password, existing accounts confirm theirs."""
+    row = _open_invite(session, token=token, now=now)
+    user = find_user(session, email=row.email)
+    if user is None:
+        user = create_user(session, email=row.email, password=password, now=now)
+    elif not verify_password(user.password_hash, password or ""):
+        raise InvalidInput("That password doesn't match your account.", field="password")
+    assert user.id is not None
+    if (
+        session.exec(
+            select(Membership).where(
+                Membership.workspace_id == row.workspace_id, Membership.user_id == user.id
+            )
+        ).first()
+        is None
+    ):
+        session.add(
+            Membership(
+                workspace_id=row.workspace_id, user_id=user.id, role=Role.member, created_at=now
+            )
+        )
+    row.accepted_at = now
+    session.add(row)
+    return start_session(session, user_id=user.id, workspace_id=row.workspace_id, now=now)
+
+
+def revoke_invite(
+    session: Session, *, workspace_id: int, user_id: int, invite_id: int, now: datetime
+) -> None:
+    require_owner(session, workspace_id=workspace_id, user_id=user_id)
+    row = session.get(Invite, invite_id)
+    if row is None or row.workspace_id != workspace_id:
+        raise NotFound("That invitation no longer exists.")
+    row.revoked_at = now
+    session.add(row)
+
+
+def remove_member(session: Session, *, workspace_id: int, user_id: int, member_user_id: int) -> str:
+    """End a member's access at once: membership, their sessions here, and their pending mail."""
+    require_owner(session, workspace_id=workspace_id, user_id=user_id)
+    target = session.exec(
+        select(Membership).where(
+            Membership.workspace_id == workspace_id, Membership.user_id == member_user_id
+        )
+    ).first()
+    if target is None:
+        raise NotFound("That person is not a member of this workspace.")
+    if target.role == Role.owner:
+        owners = session.exec(
+            select(Membership).where(
+                Membership.workspace_id == workspace_id, Membership.role == Role.owner
+            )
+        ).all()
+        if len(owners) <= 1:
+            raise InvalidInput("A workspace needs an owner: you can't remove the last one.")
+    person = session.get(User, member_user_id)
+    assert person is not None
+    session.delete(target)
+    session.execute(
+        delete(AuthSession).where(
+            col(AuthSession.user_id) == member_user_id,
+            col(AuthSession.workspace_id) == workspace_id,
+        )
+    )
+    outbox.cancel_for_recipient(session, workspace_id=workspace_id, to_address=person.email)
+    return person.email
+
+
+def seed_demo(session: Session, *, now: datetime) -> bool:
+    """Create "Demo Brand" with its owner and teammate once; later calls change nothing."""
+    if find_user(session, email=DEMO_OWNER) is not None:
+        return False
+    workspace = Workspace(name=DEMO_WORKSPACE, created_at=now)
+    session.add(workspace)
+    session.flush()
+    assert workspace.id is not None
+    for address, role in ((DEMO_OWNER, Role.owner), (DEMO_MEMBER, Role.member)):
+        user = find_user(session, email=address) or create_user(
+            session, email=address, password=DEMO_PASSWORD, now=now
+        )
+        assert user.id is not None
+        session.add(
+            Membership(workspace_id=workspace.id, user_id=user.id, role=role, created_at=now)
+        )
+    session.flush()
+    return True

@@ -1,0 +1,172 @@
+"""Typed settings, read once from the environment (prefix ``ARCHIVE_``).
+
+``demo`` (the default) runs everything offline: SQLite in the data dir, the TikTok simulator at
+``/_sim``, the built-in mail sink. ``test`` is the same, started by the test-suite.
+``production`` talks to live TikTok and a real SMTP server and refuses placeholder secrets.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Mode(StrEnum):
+    demo = "demo"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ARCHIVE_", env_file=".env", extra="ignore")
+
+    mode: Mode = Mode.demo
+    data_dir: Path = Path("./data")
+    port: int = 3000
+    # The address people use to reach the app; links in emails and OAuth redirects start here.
+    public_url: str = ""
+    database_url: str = ""
+    redis_url: str = ""
+    # Fernet key for TikTok tokens at rest. Generated into the data dir outside production.
+    encryption_key: SecretStr = SecretStr("")
+    cors_allowed_origins: list[str] = []
+
+    # Mail
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_tls: bool = False
+    mail_from: str = "Archive <notifications@archive.local>"
+    # In demo mode an SMTP sink listens on smtp_port and shows mail at /dev/mail.
+    mail_sink: bool | None = None
+
+    # TikTok (live values; in demo/test the simulator's two registered apps are used, with
+    # deterministic keys so the app and the simulator agree without configuration)
+    tiktok_v1_client_key: str = ""
+    tiktok_v1_client_secret: SecretStr = SecretStr("")
+    tiktok_v2_client_key: str = ""
+    tiktok_v2_client_secret: SecretStr = SecretStr("")
+    tiktok_login_base_url: str = ""  # https://open.tiktokapis.com
+    tiktok_business_base_url: str = ""  # https://business-api.tiktok.com/open_api/v1.3
+    tiktok_authorize_url: str = ""  # https://www.tiktok.com/v2/auth/authorize/
+    # Where TikTok sends the browser back (default {public_url}/oauth/tiktok/callback)
+    tiktok_redirect_uri: str = ""
+    # TikTok has no cold-DM API. Empty in production: DMs are queued with a reason people can act
+    # on. Outside production it points at the simulator's DM endpoint.
+    tiktok_dm_base_url: str = ""
+    # Webhooks are signed with the app's client secret; this optional extra secret is also accepted.
+    tiktok_webhook_secret: SecretStr = SecretStr("")
+    tiktok_timeout_seconds: float = 10.0
+    # 429 / 5xx / timeouts are retried this many times (with backoff) before giving up.
+    tiktok_max_retries: int = 2
+    tiktok_backoff_seconds: float = 0.5
+    # Simulator token lifetimes: "current" (2 h / 180 d) or "legacy" (24 h / 365 d).
+    simulator_lifetimes: Literal["current", "legacy"] = "current"
+    # A QR login token lives about two minutes on TikTok.
+    simulator_qr_lifetime_seconds: int = 120
+
+    # Seed the "Demo Brand" workspace and its two demo logins (default: in demo mode only).
+    seed_demo: bool | None = None
+
+    # Jobs
+    scheduler_enabled: bool = True
+    help_url: str = "https://help.archive.local/connecting-tiktok"
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.public_url:
+            self.public_url = f"http://localhost:{self.port}"
+        self.public_url = self.public_url.rstrip("/")
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir.resolve() / 'archive.db'}"
+        if self.seed_demo is None:
+            self.seed_demo = self.mode == Mode.demo
+        if self.mail_sink is None:
+            self.mail_sink = self.mode == Mode.demo
+        if self.is_production:
+            self._refuse_placeholders()
+        else:
+            sim = f"{self.public_url}/_sim"
+            self.tiktok_login_base_url = self.tiktok_login_base_url or f"{sim}/open"
+            self.tiktok_business_base_url = (
+                self.tiktok_business_base_url or f"{sim}/business/open_api/v1.3"
+            )
+            self.tiktok_authorize_url = self.tiktok_authorize_url or f"{sim}/www/v2/auth/authorize/"
+            self._fill_simulator_apps(sim)
+        self.tiktok_redirect_uri = (
+            self.tiktok_redirect_uri or f"{self.public_url}/oauth/tiktok/callback"
+        )
+        if not self.cors_allowed_origins:
+            self.cors_allowed_origins = [self.public_url]
+        return self
+
+    def _fill_simulator_apps(self, sim: str) -> None:
+        """The simulator registers one app per kind from these same values (TIKTOK.md)."""
+        self.tiktok_v1_client_key = self.tiktok_v1_client_key or "sim-tiktok-v1"
+        self.tiktok_v2_client_key = self.tiktok_v2_client_key or "sim-tiktok-v2"
+        if not self.tiktok_v1_client_secret.get_secret_value():
+            self.tiktok_v1_client_secret = SecretStr("sim-tiktok-v1-secret")
+        if not self.tiktok_v2_client_secret.get_secret_value():
+            self.tiktok_v2_client_secret = SecretStr("sim-tiktok-v2-secret")
+        self.tiktok_dm_base_url = self.tiktok_dm_base_url or f"{sim}/open"
+
+    def _refuse_placeholders(self) -> None:
+        missing = [
+            name
+            for name, value in {
+                "ARCHIVE_ENCRYPTION_KEY": self.encryption_key.get_secret_value(),
+                "ARCHIVE_PUBLIC_URL": self.public_url if "localhost" not in self.public_url else "",
+            }.items()
+            if not value
+        ]
+        if "*" in self.cors_allowed_origins:
+            missing.append("ARCHIVE_CORS_ALLOWED_ORIGINS (not '*')")
+        if missing:
+            raise ValueError("production mode needs: " + ", ".join(missing))
+        self.tiktok_login_base_url = self.tiktok_login_base_url or "https://open.tiktokapis.com"
+        self.tiktok_business_base_url = (
+            self.tiktok_business_base_url or "https://business-api.tiktok.com/open_api/v1.3"
+        )
+        self.tiktok_authorize_url = (
+            self.tiktok_authorize_url or "https://www.tiktok.com/v2/auth/authorize/"
+        )
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode == Mode.production
+
+    @property
+    def dev_routes_enabled(self) -> bool:
+        """The simulator (/_sim) and /dev/* exist only outside production."""
+        return not self.is_production
+
+    def fernet_key(self) -> bytes:
+        """The key for tokens at rest; outside production it is generated once per data dir."""
+        key = self.encryption_key.get_secret_value()
+        if key:
+            return key.encode()
+        path = self.data_dir / "encryption.key"
+        if not path.exists():
+            from cryptography.fernet import Fernet
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(Fernet.generate_key())
+            path.chmod(0o600)
+        return path.read_bytes().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def new_token(nbytes: int = 32) -> str:
+    """A URL-safe random token (sessions, invites, OAuth state)."""
+    return secrets.token_urlsafe(nbytes)

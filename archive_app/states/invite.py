@@ -1,0 +1,34 @@
+"""The invitation page: who invited you where, and whether you need a new password."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from archive_app.clock import app_clock
+from archive_app.services import workspaces as service
+from archive_app.services.errors import ServiceError
+from archive_app.states.base import run_db
+
+
+class InviteState(rx.State):
+    invite_token: str = ""
+    workspace_name: str = ""
+    invite_email: str = ""
+    has_account: bool = False
+    invalid: str = ""
+    error: str = ""
+
+    @rx.event
+    async def load(self) -> None:
+        self.invite_token = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
+        self.error = self.router.url.query_parameters.get("error", "")[:300]
+        token, now = self.invite_token, app_clock().now()
+        try:
+            details = await run_db(lambda s: service.describe_invite(s, token=token, now=now))
+        except ServiceError as exc:
+            self.invalid = exc.message
+            return
+        self.invalid = ""
+        self.workspace_name = details.workspace_name
+        self.invite_email = details.email
+        self.has_account = details.has_account

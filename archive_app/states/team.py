@@ -1,0 +1,155 @@
+"""Settings → Team: members, invitations, removal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from archive_app import live
+from archive_app.clock import app_clock
+from archive_app.services import workspaces as service
+from archive_app.services.errors import NotAllowed, ServiceError
+from archive_app.settings import get_settings
+from archive_app.states.base import AppState, run_db
+
+
+@dataclass
+class MemberView:
+    user_id: int
+    email: str
+    role: str
+    joined: str
+    is_you: bool
+
+
+@dataclass
+class InviteView:
+    invite_id: int
+    email: str
+    expires: str
+
+
+class TeamState(AppState):
+    members: list[MemberView] = []
+    invites: list[InviteView] = []
+    invite_email: str = ""
+    invite_error: str = ""
+    invite_link: str = ""
+    message: str = ""
+    loaded: bool = False
+
+    @rx.event
+    def set_invite_email(self, value: str) -> None:
+        self.invite_email = value
+        self.invite_error = ""
+
+    async def _reload(self) -> None:
+        viewer = await self.viewer()
+        now = app_clock().now()
+        members, invites = await run_db(
+            lambda s: (
+                service.list_members(s, workspace_id=viewer.workspace_id, user_id=viewer.user_id),
+                service.list_pending_invites(
+                    s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, now=now
+                ),
+            )
+        )
+        self.members = [
+            MemberView(
+                user_id=m.user_id,
+                email=m.email,
+                role=m.role.capitalize(),
+                joined=m.joined_at.strftime("%b %d, %Y"),
+                is_you=m.user_id == viewer.user_id,
+            )
+            for m in members
+        ]
+        self.invites = [
+            InviteView(invite_id=i.invite_id, email=i.email, expires=i.expires_at.strftime("%b %d"))
+            for i in invites
+        ]
+        self.loaded = True
+
+    @rx.event
+    async def load(self) -> Any:
+        try:
+            await self._reload()
+        except NotAllowed:
+            return rx.redirect("/login")
+        return None
+
+    @rx.event
+    async def send_invite(self) -> Any:
+        try:
+            viewer = await self.viewer()
+            address = self.invite_email
+            base_url = get_settings().public_url
+            now = app_clock().now()
+            sent = await run_db(
+                lambda s: service.invite(
+                    s,
+                    workspace_id=viewer.workspace_id,
+                    user_id=viewer.user_id,
+                    email=address,
+                    base_url=base_url,
+                    now=now,
+                )
+            )
+        except ServiceError as exc:
+            self.invite_error = exc.message
+            return None
+        self.invite_email = ""
+        self.invite_link = sent.accept_url
+        self.message = f"Invitation sent to {sent.email}. They can also use this link:"
+        await self._reload()
+        _kick_mail()
+        return None
+
+    @rx.event
+    async def revoke_invite(self, invite_id: int) -> Any:
+        try:
+            viewer = await self.viewer()
+            now = app_clock().now()
+            await run_db(
+                lambda s: service.revoke_invite(
+                    s,
+                    workspace_id=viewer.workspace_id,
+                    user_id=viewer.user_id,
+                    invite_id=int(invite_id),
+                    now=now,
+                )
+            )
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        await self._reload()
+        return None
+
+    @rx.event
+    async def remove_member(self, member_user_id: int) -> Any:
+        try:
+            viewer = await self.viewer()
+            removed = await run_db(
+                lambda s: service.remove_member(
+                    s,
+                    workspace_id=viewer.workspace_id,
+                    user_id=viewer.user_id,
+                    member_user_id=int(member_user_id),
+                )
+            )
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        await self._reload()
+        # Their open tabs re-check access now and land on the login page.
+        await live.send_to_tabs(viewer.workspace_id, AppState.recheck_access)
+        shared = await self.get_state(live.WorkspaceLive)
+        shared.member_count = len(self.members)
+        return rx.toast.success(f"{removed} was removed from {viewer.workspace_name}.")
+
+
+def _kick_mail() -> None:
+    """Ask the outbox to go now instead of at its next tick (no-op when not the leader)."""
+    from archive_app.jobs import scheduler
+
+    scheduler.kick("drain_outbox")

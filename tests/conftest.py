@@ -1,0 +1,90 @@
+"""Shared fixtures. Database-backed tests run on SQLite, and on PostgreSQL too when
+``ARCHIVE_DATABASE_URL`` points at one (``.ci/run`` sets it when the local server answers).
+
+The two scale-out variables are taken out of the environment here so that code under test never
+picks them up by accident: tests ask for PostgreSQL or Redis explicitly through fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session, SQLModel
+
+POSTGRES_URL = os.environ.pop("ARCHIVE_DATABASE_URL", "")
+REDIS_URL = os.environ.pop("ARCHIVE_REDIS_URL", "")
+os.environ.setdefault("ARCHIVE_MODE", "test")
+os.environ.setdefault("ARCHIVE_DATA_DIR", tempfile.mkdtemp(prefix="archive-test-"))
+os.environ.setdefault("ARCHIVE_SCHEDULER_ENABLED", "false")
+os.environ.setdefault("PYTEST_CURRENT_TEST", "conftest")
+
+import archive_app.models  # noqa: E402,F401  (registers every table)
+from archive_app.db import make_engine  # noqa: E402
+
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL.startswith("postgresql") else [])
+
+
+def _admin_url(url: str) -> str:
+    return "postgresql+psycopg://" + url.split("://", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throw-away database on the local server, dropped at the end of the session."""
+    if not POSTGRES_URL:
+        pytest.skip("ARCHIVE_DATABASE_URL is not set to PostgreSQL")
+    name = f"archive_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def schema_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'archive.db'}")
+    else:
+        engine = make_engine(request.getfixturevalue("postgres_database"))
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(schema_engine: Engine) -> Iterator[Engine]:
+    """An empty database with every table (emptied again after the test)."""
+    yield schema_engine
+    with schema_engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+        s.rollback()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path
