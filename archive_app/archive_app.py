@@ -17,10 +17,11 @@ from starlette.routing import BaseRoute, Mount
 from archive_app import live
 from archive_app.api.auth import auth_routes
 from archive_app.api.dev import dev_routes
+from archive_app.api.oauth import oauth_routes
 from archive_app.api.webhooks import webhook_routes
 from archive_app.clock import app_clock
 from archive_app.db import get_engine, session_scope
-from archive_app.jobs.scheduler import scheduler_lifespan
+from archive_app.jobs.scheduler import run_job_now, scheduler_lifespan
 from archive_app.mail.sink import mail_sink_lifespan
 from archive_app.pages.feed import feed
 from archive_app.pages.invite import invite
@@ -35,6 +36,7 @@ from archive_app.simulator import create_simulator_app
 from archive_app.states.base import AppState, PublicState
 from archive_app.states.invite import InviteState
 from archive_app.states.profile import ProfileState
+from archive_app.states.sources import SourcesState
 from archive_app.states.team import TeamState
 
 log = logging.getLogger("archive")
@@ -49,10 +51,11 @@ async def _on_webhook(event: Any) -> None:
 def _routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         *auth_routes(settings=settings, engine=get_engine, clock=app_clock()),
+        *oauth_routes(clock=app_clock()),
         *webhook_routes(settings=settings, engine_factory=get_engine, on_event=_on_webhook),
     ]
     if settings.dev_routes_enabled:
-        routes += dev_routes(settings)
+        routes += dev_routes(settings, run_job=run_job_now)
         routes.append(Mount("/_sim", app=create_simulator_app(settings=settings, clock=app_clock())))
     return routes
 
@@ -88,7 +91,8 @@ _guarded = AppState.guard
 app.add_page(feed, route="/feed", title="Feed · Archive", on_load=_guarded)
 app.add_page(feed, route="/", title="Feed · Archive", on_load=_guarded)
 app.add_page(rights, route="/rights", title="Manage Rights · Archive", on_load=_guarded)
-app.add_page(sources, route="/settings/sources", title="Sources · Archive", on_load=_guarded)
+app.add_page(sources, route="/settings/sources", title="Sources · Archive",
+             on_load=[_guarded, SourcesState.load])
 app.add_page(team, route="/settings/team", title="Team · Archive",
              on_load=[_guarded, TeamState.load])
 app.add_page(profile, route="/settings/profile", title="Profile · Archive",

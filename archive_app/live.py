@@ -10,12 +10,18 @@ Everything else calls the functions at the bottom; none of them raise if no tab 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 from reflex.state import StateUpdate
 from reflex_base.event import Event
+
+from archive_app.db import session_scope
+from archive_app.services import sources as source_service
 
 if TYPE_CHECKING:
     from reflex.app import App
@@ -23,10 +29,72 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class SourceView:
+    """One row of Settings → Sources, as every member sees it."""
+
+    source_id: int = 0
+    kind: str = ""
+    kind_name: str = ""
+    handle: str = ""
+    display_name: str = ""
+    avatar_url: str = ""
+    status_label: str = ""
+    badge: str = "gray"
+    days_text: str = ""
+    connected_text: str = ""
+    reason: str = ""
+    is_disconnected: bool = False
+    is_v1: bool = False
+    reminder_emails: list[str] = field(default_factory=list)
+
+
+def source_views(rows: list[source_service.SourceRow]) -> list[SourceView]:
+    views = []
+    for row in rows:
+        days = row.days_remaining
+        connected = ""
+        if row.connected_at is not None:
+            connected = "Connected " + row.connected_at.strftime("%b %d, %Y")
+            if row.connected_by:
+                connected += f" by {row.connected_by}"
+        views.append(
+            SourceView(
+                source_id=row.source_id,
+                kind=row.kind,
+                kind_name=row.kind_name,
+                handle=row.handle,
+                display_name=row.display_name,
+                avatar_url=row.avatar_url,
+                status_label=row.status_label,
+                badge=row.badge,
+                days_text="" if days is None else f"{days} day{'' if days == 1 else 's'} remaining",
+                connected_text=connected,
+                reason=row.reason,
+                is_disconnected=row.status == "disconnected",
+                is_v1=row.kind == "tiktok_v1",
+                reminder_emails=list(row.reminder_emails),
+            )
+        )
+    return views
+
+
+async def load_source_views(*, workspace_id: int, user_id: int, now: datetime) -> list[SourceView]:
+    def work() -> list[source_service.SourceRow]:
+        with session_scope() as session:
+            return source_service.list_sources(
+                session, workspace_id=workspace_id, user_id=user_id, now=now
+            )
+
+    return source_views(await asyncio.to_thread(work))
+
+
 class WorkspaceLive(rx.SharedState):
     """What every tab of one workspace sees change together. Keep it small."""
 
     member_count: int = 0
+    sources: list[SourceView] = []
+    sources_loaded: bool = False
 
 
 def link_token(workspace_id: int) -> str:

@@ -40,7 +40,7 @@ class Membership(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspaces.id", index=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
-    role: Role = Field(default=Role.member, max_length=16)
+    role: str = Field(default=Role.member, max_length=16)
     created_at: datetime = at_field()
 
 

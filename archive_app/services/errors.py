@@ -1,10 +1,10 @@
 """What services raise. Every message is written for the person who will read it.
 
-    ServiceError            a request we refuse; ``str(e)`` is safe to show
-    ├── InvalidInput        bad input: nothing was changed
-    ├── NotAllowed          signed out, not a member, or not an owner
-    ├── NotFound            not in this workspace (never says if it exists elsewhere)
-    └── RateLimited         too many attempts; ``retry_after_minutes`` says when to try again
+ServiceError            a request we refuse; ``str(e)`` is safe to show
+├── InvalidInput        bad input: nothing was changed
+├── NotAllowed          signed out, not a member, or not an owner
+├── NotFound            not in this workspace (never says if it exists elsewhere)
+└── RateLimited         too many attempts; ``retry_after_minutes`` says when to try again
 """
 
 from __future__ import annotations

@@ -7,34 +7,19 @@ headers) before calling a service.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import reflex as rx
-from sqlmodel import Session
 
 from archive_app import live
 from archive_app.api.auth import read_session_cookie
+from archive_app.api.deps import run_db
 from archive_app.clock import app_clock
-from archive_app.db import session_scope
 from archive_app.services import auth as auth_service
 from archive_app.services import workspaces as workspace_service
 from archive_app.services.auth import Viewer
 from archive_app.services.errors import NotAllowed
 from archive_app.settings import get_settings
-
-T = TypeVar("T")
-
-
-async def run_db(work: Callable[[Session], T]) -> T:
-    """One short unit of work off the event loop that serves the websockets."""
-
-    def run() -> T:
-        with session_scope() as session:
-            return work(session)
-
-    return await asyncio.to_thread(run)
 
 
 class AppState(rx.State):
@@ -122,9 +107,7 @@ class PublicState(rx.State):
         token = read_session_cookie(self.router.headers.cookie)
         if token and not self.notice:
             now = app_clock().now()
-            viewer = await run_db(
-                lambda s: auth_service.current_viewer(s, token=token, now=now)
-            )
+            viewer = await run_db(lambda s: auth_service.current_viewer(s, token=token, now=now))
             if viewer is not None:
                 return rx.redirect("/feed")
         return None

@@ -1,0 +1,97 @@
+"""The TikTok consent flow (v.2) as full page loads: start → TikTok's page → callback.
+
+The callback only acts for the browser session that started the flow (the ``state`` row is bound
+to that user and workspace, single-use, 10 minutes). Anything else gets a page that says what
+happened and changes nothing.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from archive_app.api import deps
+from archive_app.api.auth import read_session_cookie
+from archive_app.clock import Clock
+from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.services import auth as auth_service
+from archive_app.services import connect
+from archive_app.services.errors import ServiceError
+from archive_app.services.sources import WrongAccount
+
+SOURCES = "/settings/sources"
+
+
+def _refusal(message: str, status: int = 400) -> Response:
+    body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Connection not completed · Archive</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:520px;margin:80px auto;padding:0 20px;
+color:#1c2024}}a{{color:#3e63dd}}</style></head><body>
+<h1>Connection not completed</h1><p role="alert">{escape(message)}</p>
+<p>Nothing was saved. <a href="{SOURCES}">Back to Settings → Sources</a></p></body></html>"""
+    return HTMLResponse(body, status_code=status)
+
+
+def oauth_routes(*, clock: Clock) -> list[Route]:
+    async def viewer_of(request: Request) -> auth_service.Viewer | None:
+        token = read_session_cookie(request.headers.get("cookie"))
+        now = clock.now()
+        return await deps.run_db(lambda s: auth_service.current_viewer(s, token=token, now=now))
+
+    async def start_v2(request: Request) -> Response:
+        viewer = await viewer_of(request)
+        if viewer is None:
+            return RedirectResponse(f"/login?next={SOURCES}", status_code=303)
+        raw_source = request.query_params.get("source")
+        try:
+            source_id = int(raw_source) if raw_source else None
+            url = await connect.start_consent(
+                deps.run_db,
+                deps.gateway(Kind.tiktok_v2),
+                workspace_id=viewer.workspace_id,
+                user_id=viewer.user_id,
+                now=clock.now(),
+                source_id=source_id,
+            )
+        except ValueError:
+            return _refusal("That source id is not valid.")
+        except ServiceError as exc:
+            return RedirectResponse(f"{SOURCES}?{urlencode({'error': exc.message})}", 303)
+        return RedirectResponse(url, status_code=303)
+
+    async def callback(request: Request) -> Response:
+        viewer = await viewer_of(request)
+        if viewer is None:
+            return _refusal("You are not logged in to Archive in this browser.", status=403)
+        query = request.query_params
+        state = query.get("state", "")
+        if not state:
+            return _refusal(
+                "TikTok's answer has no state: it did not come from a connection started here."
+            )
+        try:
+            source_id = await connect.finish_consent(
+                deps.run_db,
+                deps.gateway(Kind.tiktok_v2),
+                state=state,
+                code=query.get("code"),
+                error=query.get("error"),
+                workspace_id=viewer.workspace_id,
+                user_id=viewer.user_id,
+                cipher=deps.cipher(),
+                now=clock.now(),
+            )
+        except ServiceError as exc:
+            if exc.message == "Connection cancelled" or isinstance(exc, WrongAccount):
+                return RedirectResponse(f"{SOURCES}?{urlencode({'error': exc.message})}", 303)
+            return _refusal(exc.message)
+        return RedirectResponse(f"{SOURCES}?connected={source_id}", status_code=303)
+
+    return [
+        Route("/oauth/tiktok/v2/start", start_v2, methods=["GET"]),
+        Route("/oauth/tiktok/callback", callback, methods=["GET"]),
+    ]

@@ -1,0 +1,290 @@
+"""The real TikTok client: one gateway class per kind behind ``TikTokGateway``.
+
+Base URLs, keys, timeouts and retry counts come from ``Settings``; switching from the simulator
+to live TikTok is configuration only. Every gateway takes ``transport=`` (tests use
+``httpx.MockTransport`` or real HTTP to the simulator) and ``sleep=`` (tests don't wait).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from archive_app.integrations.tiktok._http import (
+    Sleep,
+    TikTokHttp,
+    business_data,
+    login_kit_json,
+)
+from archive_app.integrations.tiktok.errors import InvalidRequest
+from archive_app.integrations.tiktok.kinds import Kind, spec
+from archive_app.integrations.tiktok.oauth import BusinessOAuth, LoginKitOAuth
+from archive_app.integrations.tiktok.protocol import (
+    DmResult,
+    MentionPage,
+    Profile,
+    QrCode,
+    QrStatus,
+    Queued,
+    Sent,
+    TikTokGateway,
+    TokenSet,
+    Video,
+)
+from archive_app.settings import Settings
+
+MENTION_FIELDS = [
+    "item_id",
+    "create_time",
+    "video_link",
+    "caption",
+    "likes",
+    "comments",
+    "shares",
+    "views",
+    "thumbnail_url",
+    "creator_handle_name",
+]
+NO_DM_CHANNEL = (
+    "TikTok has no API for a first message to a creator. "
+    "Copy the message and send it from the TikTok app."
+)
+
+
+def dm_refused_reason(handle: str, code: str) -> str:
+    if code == "creator_dm_setting":
+        return (
+            f"@{handle}'s TikTok settings don't accept messages from this account. Copy the "
+            "message and send it from the TikTok app; it is retried if they add you as a friend."
+        )
+    if code == "creator_not_found":
+        return f"TikTok has no account @{handle}; check the handle."
+    return f"TikTok did not deliver the message to @{handle} ({code})."
+
+
+def _video(raw: dict[str, Any]) -> Video:
+    return Video(
+        item_id=str(raw["item_id"]),
+        created_at=datetime.fromtimestamp(int(raw.get("create_time", 0)), UTC),
+        url=str(raw.get("video_link", "")),
+        caption=str(raw.get("caption", "")),
+        creator_handle=str(raw.get("creator_handle_name", "")).lstrip("@"),
+        thumbnail_url=str(raw.get("thumbnail_url", "")),
+        likes=int(raw.get("likes", 0)),
+        comments=int(raw.get("comments", 0)),
+        shares=int(raw.get("shares", 0)),
+        views=int(raw.get("views", 0)),
+    )
+
+
+class _Gateway:
+    """What both kinds share: the Mentions API (API for Business) and the DM endpoint."""
+
+    def __init__(self, settings: Settings, http: TikTokHttp) -> None:
+        self._settings = settings
+        self._http = http
+        self._business = settings.tiktok_business_base_url.rstrip("/")
+
+    async def mentions(
+        self, *, access_token: str, open_id: str, cursor: str | None = None, max_count: int = 20
+    ) -> MentionPage:
+        params: dict[str, str | int] = {
+            "business_id": open_id,
+            "fields": json.dumps(MENTION_FIELDS),
+            "max_count": max_count,
+        }
+        if cursor is not None:
+            params["cursor"] = cursor
+
+        async def attempt() -> dict[str, Any]:
+            response = await self._http.request(
+                "GET",
+                f"{self._business}/business/mention/video/list/",
+                params=params,
+                headers={"Access-Token": access_token},
+            )
+            return business_data(response)
+
+        data = await self._http.with_retries(attempt)
+        raw_cursor = data.get("cursor")
+        return MentionPage(
+            videos=tuple(_video(v) for v in data.get("videos") or []),
+            cursor=None if raw_cursor is None else str(raw_cursor),
+            has_more=bool(data.get("has_more")),
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+class LoginKitGateway(_Gateway):
+    """``tiktok_v1``: QR login, Login Kit tokens, and DMs."""
+
+    kind = Kind.tiktok_v1
+
+    def __init__(self, settings: Settings, http: TikTokHttp) -> None:
+        super().__init__(settings, http)
+        self._login = settings.tiktok_login_base_url.rstrip("/")
+        self._dm_base = settings.tiktok_dm_base_url.rstrip("/")
+        self._oauth = LoginKitOAuth(
+            http=http,
+            base_url=self._login,
+            client_key=settings.tiktok_v1_client_key,
+            client_secret=settings.tiktok_v1_client_secret.get_secret_value(),
+            redirect_uri=settings.tiktok_redirect_uri,
+            scopes=spec(Kind.tiktok_v1).scopes,
+        )
+
+    def authorize_url(self, *, state: str) -> str:
+        raise InvalidRequest(
+            "TikTok Account v.1 connects by scanning a QR code, not a consent page"
+        )
+
+    async def get_qrcode(self, *, state: str) -> QrCode:
+        return await self._oauth.get_qrcode(state=state)
+
+    async def check_qrcode(self, qr: QrCode) -> QrStatus:
+        return await self._oauth.check_qrcode(qr)
+
+    async def exchange_code(
+        self, *, code: str, now: datetime, code_verifier: str | None = None
+    ) -> TokenSet:
+        return await self._oauth.exchange_code(code=code, now=now, code_verifier=code_verifier)
+
+    async def refresh(self, *, refresh_token: str, now: datetime) -> TokenSet:
+        return await self._oauth.refresh(refresh_token=refresh_token, now=now)
+
+    async def revoke(self, *, access_token: str) -> None:
+        await self._oauth.revoke(access_token=access_token)
+
+    async def profile(self, *, access_token: str, open_id: str) -> Profile:
+        async def attempt() -> dict[str, Any]:
+            response = await self._http.request(
+                "GET",
+                f"{self._login}/v2/user/info/",
+                params={"fields": "open_id,display_name,avatar_url,username"},
+                headers={"Authorization": f"Bearer {access_token}"},
+            )
+            return login_kit_json(response)
+
+        body = await self._http.with_retries(attempt)
+        user = (body.get("data") or {}).get("user") or {}
+        return Profile(
+            open_id=str(user.get("open_id", open_id)),
+            username=str(user.get("username", "")),
+            display_name=str(user.get("display_name", "")),
+            avatar_url=str(user.get("avatar_url", "")),
+        )
+
+    async def send_dm(self, *, access_token: str, creator_handle: str, text: str) -> DmResult:
+        """Sent only when a DM channel answered "sent"; anything else is Queued with a reason."""
+        handle = creator_handle.lstrip("@")
+        if not self._dm_base:
+            return Queued(code="no_dm_channel", reason=NO_DM_CHANNEL)
+
+        async def attempt() -> dict[str, Any]:
+            response = await self._http.request(
+                "POST",
+                f"{self._dm_base}/v2/dm/send/",
+                json={"creator_handle": handle, "text": text},
+                headers={"Authorization": f"Bearer {access_token}"},
+            )
+            return login_kit_json(response)
+
+        body = await self._http.with_retries(attempt, retry_timeouts=False)
+        data = body.get("data") or {}
+        if data.get("status") == "sent":
+            return Sent(message_id=str(data.get("message_id", "")))
+        code = str(data.get("reason") or "refused")
+        return Queued(code=code, reason=dm_refused_reason(handle, code))
+
+
+class BusinessGateway(_Gateway):
+    """``tiktok_v2``: consent page, API for Business tokens; no DMs."""
+
+    kind = Kind.tiktok_v2
+
+    def __init__(self, settings: Settings, http: TikTokHttp) -> None:
+        super().__init__(settings, http)
+        self._oauth = BusinessOAuth(
+            http=http,
+            base_url=self._business,
+            authorize_url=settings.tiktok_authorize_url,
+            client_key=settings.tiktok_v2_client_key,
+            client_secret=settings.tiktok_v2_client_secret.get_secret_value(),
+            redirect_uri=settings.tiktok_redirect_uri,
+            scopes=spec(Kind.tiktok_v2).scopes,
+        )
+
+    def authorize_url(self, *, state: str) -> str:
+        return self._oauth.authorize_url(state=state)
+
+    async def get_qrcode(self, *, state: str) -> QrCode:
+        raise InvalidRequest("TikTok Account v.2 connects through the consent page, not a QR code")
+
+    async def check_qrcode(self, qr: QrCode) -> QrStatus:
+        raise InvalidRequest("TikTok Account v.2 connects through the consent page, not a QR code")
+
+    async def exchange_code(
+        self, *, code: str, now: datetime, code_verifier: str | None = None
+    ) -> TokenSet:
+        return await self._oauth.exchange_code(code=code, now=now)
+
+    async def refresh(self, *, refresh_token: str, now: datetime) -> TokenSet:
+        return await self._oauth.refresh(refresh_token=refresh_token, now=now)
+
+    async def revoke(self, *, access_token: str) -> None:
+        await self._oauth.revoke(access_token=access_token)
+
+    async def profile(self, *, access_token: str, open_id: str) -> Profile:
+        params = {
+            "business_id": open_id,
+            "fields": json.dumps(["username", "display_name", "profile_image"]),
+        }
+
+        async def attempt() -> dict[str, Any]:
+            response = await self._http.request(
+                "GET",
+                f"{self._business}/business/get/",
+                params=params,
+                headers={"Access-Token": access_token},
+            )
+            return business_data(response)
+
+        data = await self._http.with_retries(attempt)
+        return Profile(
+            open_id=open_id,
+            username=str(data.get("username", "")),
+            display_name=str(data.get("display_name", "")),
+            avatar_url=str(data.get("profile_image", "")),
+        )
+
+    async def send_dm(self, *, access_token: str, creator_handle: str, text: str) -> DmResult:
+        return Queued(
+            code="kind_cannot_dm",
+            reason="TikTok Account v.2 can't send DMs; connect a TikTok Account v.1 to send them.",
+        )
+
+
+def gateway_for(
+    kind: Kind | str,
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> TikTokGateway:
+    """The gateway for one kind. Close it with ``aclose()`` (or keep one per process)."""
+    http = TikTokHttp(
+        timeout_seconds=settings.tiktok_timeout_seconds,
+        max_retries=settings.tiktok_max_retries,
+        backoff_seconds=settings.tiktok_backoff_seconds,
+        transport=transport,
+        sleep=sleep,
+    )
+    if Kind(kind) is Kind.tiktok_v1:
+        return LoginKitGateway(settings, http)
+    return BusinessGateway(settings, http)

@@ -1,0 +1,1 @@
+"""Background jobs: ``scheduler.py`` (leader lock + APScheduler), ``tasks.py`` (the jobs)."""

@@ -1,0 +1,252 @@
+"""The outbox: mail is written as a row with the change that causes it, then sent by a job.
+
+Life of a row::
+
+    pending --claim--> sending --ok--> sent
+       ^                  |--transient MailError--> pending (next_attempt_at = now + backoff)
+       |                  |--permanent MailError, or MAX_ATTEMPTS reached--> failed
+       |                  '--still sending after STUCK_AFTER (crash)--> failed ("unknown")
+       '--cancel_for_recipient--> cancelled
+
+The promise is *at most once*. A row is claimed (pending -> sending, committed) before any
+SMTP traffic, and only the drain that won the claim sends it, so two workers, a retry and a
+``POST /dev/jobs/drain_outbox`` can never send the same row twice. ``enqueue`` is idempotent
+on ``dedupe_key`` through the table's unique constraint, so the same reason never makes two rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from archive_app.mail.messages import EmailMessage
+from archive_app.mail.sender import MailError, MailSender
+from archive_app.models.notifications import OutboxEmail, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+FIRST_BACKOFF = timedelta(minutes=1)
+MAX_BACKOFF = timedelta(hours=1)
+# A send takes seconds (SMTP timeout is 20 s); a row claimed longer ago than this was
+# abandoned by a process that died mid-send.
+STUCK_AFTER = timedelta(minutes=5)
+UNKNOWN_AFTER_CRASH = "delivery state unknown after crash"
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    # Rows found stuck in ``sending`` and marked failed (also counted in ``failed``).
+    unknown: int = 0
+
+
+def enqueue(
+    session: Session,
+    *,
+    message: EmailMessage,
+    dedupe_key: str,
+    now: datetime,
+    workspace_id: int | None = None,
+) -> OutboxEmail:
+    """Add one mail to the outbox, due now; the caller's commit makes it real.
+
+    A second call with the same ``dedupe_key`` (a retried job, a concurrent worker) returns the
+    row that exists and adds nothing. ``INSERT ... ON CONFLICT DO NOTHING`` leans on the unique
+    constraint, so this holds across processes without a lock.
+    """
+    values: dict[str, Any] = {
+        "workspace_id": workspace_id,
+        "to_address": message.to,
+        "subject": message.subject,
+        "text_body": message.text,
+        "html_body": message.html,
+        "dedupe_key": dedupe_key,
+        "status": OutboxStatus.pending.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        pg_stmt = postgresql.insert(OutboxEmail).values(**values)
+        session.execute(pg_stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    elif dialect == "sqlite":
+        lite_stmt = sqlite.insert(OutboxEmail).values(**values)
+        session.execute(lite_stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"outbox does not support {dialect}")
+    row = session.exec(select(OutboxEmail).where(OutboxEmail.dedupe_key == dedupe_key)).one()
+    return row
+
+
+def cancel_for_recipient(session: Session, *, workspace_id: int, to_address: str) -> int:
+    """A removed member gets nothing more: cancel their pending mail in that workspace.
+
+    Rows already ``sending`` are left alone (that SMTP conversation is under way). Returns how
+    many rows were cancelled; the caller commits with the membership change.
+    """
+    result = session.execute(
+        update(OutboxEmail)
+        .where(
+            col(OutboxEmail.workspace_id) == workspace_id,
+            func.lower(OutboxEmail.to_address) == to_address.strip().lower(),
+            col(OutboxEmail.status) == OutboxStatus.pending.value,
+        )
+        .values(status=OutboxStatus.cancelled.value, last_error="recipient lost access")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the ``attempts``-th failed try: 1, 2, 4, 8 ... minutes, at most an hour."""
+    return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+
+
+def drain(engine: Engine, *, sender: MailSender, now: datetime, batch: int = 50) -> DrainResult:
+    """Send what is due. Blocking (SMTP, sync SQL): call it from a thread, never the loop."""
+    unknown = _fail_stuck(engine, now=now)
+    sent = failed = retrying = 0
+    for row_id in _due_ids(engine, now=now, batch=batch):
+        row = _claim(engine, row_id=row_id, now=now)
+        if row is None:
+            continue  # another drain won it, or it was cancelled meanwhile
+        message = EmailMessage(
+            to=row.to_address, subject=row.subject, text=row.text_body, html=row.html_body
+        )
+        try:
+            sender.send(message, message_id=_message_id(row))
+        except MailError as exc:
+            if exc.permanent or row.attempts >= MAX_ATTEMPTS:
+                _finish(engine, row_id, status=OutboxStatus.failed, error=str(exc))
+                failed += 1
+            else:
+                _finish(
+                    engine,
+                    row_id,
+                    status=OutboxStatus.pending,
+                    error=str(exc),
+                    next_attempt_at=now + backoff(row.attempts),
+                )
+                retrying += 1
+            log.warning("outbox mail %s to %s: %s", row_id, row.to_address, exc)
+        except Exception as exc:
+            # A bug in a sender, not an SMTP answer: we cannot know whether it went out, so
+            # do not retry (at most once); a person can see the row and its error.
+            log.exception("outbox mail %s: unexpected error", row_id)
+            _finish(engine, row_id, status=OutboxStatus.failed, error=f"unexpected: {exc!r}")
+            failed += 1
+        else:
+            _finish(engine, row_id, status=OutboxStatus.sent, sent_at=now)
+            sent += 1
+    return DrainResult(sent=sent, failed=failed + unknown, retrying=retrying, unknown=unknown)
+
+
+def _fail_stuck(engine: Engine, *, now: datetime) -> int:
+    """Rows left in ``sending`` by a process that died between claim and result.
+
+    The SMTP server may or may not have taken the mail before the crash. Sending again risks
+    a second "[ACTION REQUIRED]" alarm for one event, which teaches people to ignore them; at
+    most once is the better failure. The row becomes ``failed`` with a reason a person can read
+    (and the disconnection is still visible in the app itself).
+    """
+    with Session(engine) as session:
+        result = session.execute(
+            update(OutboxEmail)
+            .where(
+                col(OutboxEmail.status) == OutboxStatus.sending.value,
+                col(OutboxEmail.claimed_at) < now - STUCK_AFTER,
+            )
+            .values(status=OutboxStatus.failed.value, last_error=UNKNOWN_AFTER_CRASH)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        log.error(
+            "outbox: %d mail(s) stuck in sending marked failed (%s)", count, UNKNOWN_AFTER_CRASH
+        )
+    return count
+
+
+def _due_ids(engine: Engine, *, now: datetime, batch: int) -> list[int]:
+    with Session(engine) as session:
+        ids = session.exec(
+            select(OutboxEmail.id)
+            .where(
+                col(OutboxEmail.status) == OutboxStatus.pending.value,
+                col(OutboxEmail.next_attempt_at) <= now,
+            )
+            .order_by(col(OutboxEmail.next_attempt_at), col(OutboxEmail.id))
+            .limit(batch)
+        ).all()
+    return [i for i in ids if i is not None]
+
+
+def _claim(engine: Engine, *, row_id: int, now: datetime) -> OutboxEmail | None:
+    """pending -> sending, committed before any SMTP traffic. The conditional UPDATE is atomic,
+    so exactly one concurrent drain sees rowcount 1."""
+    with Session(engine, expire_on_commit=False) as session:
+        result = session.execute(
+            update(OutboxEmail)
+            .where(
+                col(OutboxEmail.id) == row_id,
+                col(OutboxEmail.status) == OutboxStatus.pending.value,
+            )
+            .values(
+                status=OutboxStatus.sending.value,
+                claimed_at=now,
+                attempts=OutboxEmail.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            session.rollback()
+            return None
+        session.commit()
+        return session.get(OutboxEmail, row_id)
+
+
+def _finish(
+    engine: Engine,
+    row_id: int,
+    *,
+    status: OutboxStatus,
+    error: str | None = None,
+    next_attempt_at: datetime | None = None,
+    sent_at: datetime | None = None,
+) -> None:
+    values: dict[str, Any] = {"status": status.value, "last_error": error}
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    if sent_at is not None:
+        values["sent_at"] = sent_at
+    current = col(OutboxEmail.status) == OutboxStatus.sending.value
+    if status == OutboxStatus.sent:
+        # A very slow send may have been declared stuck meanwhile; "sent" is the truth.
+        current = current | (
+            (col(OutboxEmail.status) == OutboxStatus.failed.value)
+            & (col(OutboxEmail.last_error) == UNKNOWN_AFTER_CRASH)
+        )
+    with Session(engine) as session:
+        session.execute(
+            update(OutboxEmail)
+            .where(col(OutboxEmail.id) == row_id, current)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+
+
+def _message_id(row: OutboxEmail) -> str:
+    """Stable for the row across retries; unique across databases (created_at is in it)."""
+    return f"outbox:{row.id}:{row.dedupe_key}:{row.created_at.isoformat()}"

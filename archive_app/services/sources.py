@@ -1,0 +1,301 @@
+"""Sources: the workspace's connected TikTok accounts, what they show, and their transitions.
+
+Status: ``connecting → active ⇄ degraded → disconnected`` and ``active → expired`` at the
+deadline (DESIGN.md section 3). Every change goes through :func:`set_status`, which records
+when and why in ``SourceEvent``; the reason is written for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from archive_app.clock import utc
+from archive_app.crypto import TokenCipher
+from archive_app.integrations.tiktok.kinds import Kind, spec
+from archive_app.integrations.tiktok.kinds import deadline as kind_deadline
+from archive_app.integrations.tiktok.protocol import Profile, TokenSet
+from archive_app.models.sources import ReminderRecipient, Source, SourceEvent, SourceStatus
+from archive_app.models.workspaces import User
+from archive_app.services.auth import normalize_email
+from archive_app.services.errors import InvalidInput, NotFound
+from archive_app.services.workspaces import require_member
+
+# A source turns amber this many days before it must be reconnected.
+NEAR_DEADLINE_DAYS = 14
+MAX_REMINDER_EMAILS = 10
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    source_id: int
+    kind: str
+    kind_name: str
+    handle: str
+    display_name: str
+    avatar_url: str
+    status: str
+    status_label: str
+    badge: str  # green | amber | red | gray
+    days_remaining: int | None
+    connected_at: datetime | None
+    connected_by: str
+    reason: str
+    reminder_emails: tuple[str, ...]
+
+
+def days_left(deadline_at: datetime | None, now: datetime) -> int | None:
+    """Whole days until the deadline (rounded up: 179.5 days shows as 180)."""
+    if deadline_at is None:
+        return None
+    seconds = (utc(deadline_at) - now).total_seconds()
+    return max(0, -int(-seconds // SECONDS_PER_DAY))
+
+
+def _badge(source: Source, remaining: int | None) -> tuple[str, str]:
+    status = SourceStatus(source.status)
+    if status == SourceStatus.disconnected:
+        return "red", "Disconnected"
+    if status == SourceStatus.expired:
+        return "gray", "Expired"
+    if status == SourceStatus.connecting:
+        return "gray", "Connecting"
+    if status == SourceStatus.degraded:
+        return "amber", "Active"
+    if remaining is not None and remaining <= NEAR_DEADLINE_DAYS:
+        return "amber", "Active"
+    return "green", "Active"
+
+
+def list_sources(
+    session: Session, *, workspace_id: int, user_id: int, now: datetime
+) -> list[SourceRow]:
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    sources = session.exec(
+        select(Source)
+        .where(Source.workspace_id == workspace_id, Source.status != SourceStatus.connecting)
+        .order_by(col(Source.created_at), col(Source.id))
+    ).all()
+    ids = [s.id for s in sources]
+    recipients: dict[int, list[str]] = {}
+    for r in session.exec(
+        select(ReminderRecipient)
+        .where(col(ReminderRecipient.source_id).in_(ids))
+        .order_by(col(ReminderRecipient.id))
+    ).all():
+        recipients.setdefault(r.source_id, []).append(r.email)
+    people = {
+        u.id: u.email
+        for u in session.exec(
+            select(User).where(col(User.id).in_({s.connected_by_id for s in sources}))
+        ).all()
+    }
+    rows = []
+    for s in sources:
+        assert s.id is not None
+        remaining = days_left(s.deadline_at, now) if s.status == SourceStatus.active else None
+        if s.status == SourceStatus.degraded:
+            remaining = days_left(s.deadline_at, now)
+        badge, label = _badge(s, remaining)
+        rows.append(
+            SourceRow(
+                source_id=s.id,
+                kind=s.kind,
+                kind_name=spec(s.kind).display_name,
+                handle=s.handle,
+                display_name=s.display_name,
+                avatar_url=s.avatar_url,
+                status=s.status,
+                status_label=label,
+                badge=badge,
+                days_remaining=remaining,
+                connected_at=utc(s.connected_at) if s.connected_at else None,
+                connected_by=people.get(s.connected_by_id, "") if s.connected_by_id else "",
+                reason=s.status_reason,
+                reminder_emails=tuple(recipients.get(s.id, [])),
+            )
+        )
+    return rows
+
+
+def get_source(session: Session, *, workspace_id: int, user_id: int, source_id: int) -> Source:
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    source = session.get(Source, source_id)
+    if source is None or source.workspace_id != workspace_id:
+        raise NotFound("That source is not in this workspace.")
+    return source
+
+
+def clean_reminder_emails(raw: list[str]) -> list[str]:
+    """Validate "Set Up Reminders" chips: each address valid, no duplicates, at least one."""
+    cleaned: list[str] = []
+    for item in raw:
+        address = normalize_email(item)
+        if address in cleaned:
+            raise InvalidInput(f"{address} is already in the list.", field="reminder_emails")
+        cleaned.append(address)
+    if not cleaned:
+        raise InvalidInput("Add at least one email address for reminders.", field="reminder_emails")
+    if len(cleaned) > MAX_REMINDER_EMAILS:
+        raise InvalidInput(
+            f"Up to {MAX_REMINDER_EMAILS} addresses can receive reminders.",
+            field="reminder_emails",
+        )
+    return cleaned
+
+
+def set_reminder_emails(session: Session, *, source: Source, emails: list[str]) -> None:
+    assert source.id is not None
+    session.execute(delete(ReminderRecipient).where(col(ReminderRecipient.source_id) == source.id))
+    for address in emails:
+        session.add(ReminderRecipient(source_id=source.id, email=address))
+
+
+def update_reminders(
+    session: Session, *, workspace_id: int, user_id: int, source_id: int, emails: list[str]
+) -> list[str]:
+    source = get_source(session, workspace_id=workspace_id, user_id=user_id, source_id=source_id)
+    if not spec(source.kind).can_send_dms:  # only v.1 has the 180-day reminder flow
+        raise InvalidInput("Reminders are for TikTok Account v.1 sources.")
+    cleaned = clean_reminder_emails(emails)
+    set_reminder_emails(session, source=source, emails=cleaned)
+    return cleaned
+
+
+def set_status(
+    session: Session,
+    *,
+    source: Source,
+    status: SourceStatus,
+    reason: str,
+    now: datetime,
+    user_id: int | None = None,
+) -> bool:
+    """Move a source to ``status`` and record why. Returns False when nothing changed."""
+    if source.status == status and source.status_reason == reason:
+        return False
+    assert source.id is not None
+    source.status = status
+    source.status_reason = reason
+    source.status_changed_at = now
+    session.add(source)
+    session.add(
+        SourceEvent(source_id=source.id, at=now, status=status, reason=reason, user_id=user_id)
+    )
+    return True
+
+
+class WrongAccount(InvalidInput):
+    """Reconnecting must be the same TikTok account."""
+
+
+def save_connection(
+    session: Session,
+    *,
+    workspace_id: int,
+    user_id: int,
+    kind: Kind,
+    tokens: TokenSet,
+    profile: Profile,
+    cipher: TokenCipher,
+    now: datetime,
+    reconnect_source_id: int | None = None,
+    reminder_emails: list[str] | None = None,
+) -> Source:
+    """Store a completed connection: new source, same account again, or a reconnect.
+
+    Connecting an account that is already a source of this workspace updates that source
+    instead of adding another. A reconnect of a given source refuses any other account and
+    changes nothing. The new refresh token always replaces the old one (never wiped).
+    """
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    source: Source | None
+    if reconnect_source_id is not None:
+        source = get_source(
+            session, workspace_id=workspace_id, user_id=user_id, source_id=reconnect_source_id
+        )
+        if source.open_id != profile.open_id:
+            raise WrongAccount(
+                f"You logged in to TikTok as @{profile.username}, but this source is "
+                f"@{source.handle}. Log in to TikTok as @{source.handle} and try again."
+            )
+    else:
+        source = session.exec(
+            select(Source).where(
+                Source.workspace_id == workspace_id,
+                Source.kind == kind.value,
+                Source.open_id == profile.open_id,
+            )
+        ).first()
+    if source is None:
+        source = Source(
+            workspace_id=workspace_id,
+            kind=kind.value,
+            open_id=profile.open_id,
+            handle=profile.username,
+            status=SourceStatus.connecting,
+            status_changed_at=now,
+            created_at=now,
+        )
+        session.add(source)
+        session.flush()
+    source.handle = profile.username or source.handle
+    source.display_name = profile.display_name
+    source.avatar_url = profile.avatar_url
+    source.access_token_enc = cipher.encrypt(tokens.access_token)
+    source.refresh_token_enc = cipher.encrypt(tokens.refresh_token)
+    source.access_expires_at = tokens.access_expires_at
+    source.refresh_expires_at = tokens.refresh_expires_at
+    source.connected_at = now
+    source.connected_by_id = user_id
+    source.deadline_at = kind_deadline(kind, now, tokens.refresh_expires_at)
+    source.consecutive_failures = 0
+    set_status(
+        session, source=source, status=SourceStatus.active, reason="", now=now, user_id=user_id
+    )
+    if reminder_emails is not None and spec(kind).can_send_dms:
+        set_reminder_emails(session, source=source, emails=reminder_emails)
+    session.flush()
+    return source
+
+
+def access_token(session: Session, *, source: Source, cipher: TokenCipher) -> str | None:
+    return cipher.decrypt(source.access_token_enc) if source.access_token_enc else None
+
+
+def disconnect_locally(
+    session: Session, *, source: Source, reason: str, now: datetime, user_id: int | None = None
+) -> None:
+    """Forget the tokens and mark the source disconnected (the caller revoked at TikTok)."""
+    source.access_token_enc = None
+    source.refresh_token_enc = None
+    source.access_expires_at = None
+    set_status(
+        session,
+        source=source,
+        status=SourceStatus.disconnected,
+        reason=reason,
+        now=now,
+        user_id=user_id,
+    )
+
+
+def grant_removed(
+    session: Session, *, open_id: str, reason: str, now: datetime
+) -> list[tuple[int, int]]:
+    """TikTok says this account's grant is gone: every source on it is disconnected.
+
+    Returns (workspace_id, source_id) of sources that changed, for notifications.
+    """
+    changed: list[tuple[int, int]] = []
+    for source in session.exec(select(Source).where(Source.open_id == open_id)).all():
+        if source.status in (SourceStatus.disconnected, SourceStatus.connecting):
+            continue
+        disconnect_locally(session, source=source, reason=reason, now=now)
+        assert source.id is not None
+        changed.append((source.workspace_id, source.id))
+    return changed

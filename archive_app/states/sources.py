@@ -1,0 +1,336 @@
+"""Settings → Sources: the list (shared by the workspace's tabs) and the connect wizard.
+
+The wizard's QR polling is a background event: it stops when the QR login ends, when the
+wizard is closed or restarted, or when the tab goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import reflex as rx
+
+from archive_app import live
+from archive_app.api import deps
+from archive_app.clock import app_clock
+from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.services import connect
+from archive_app.services import sources as service
+from archive_app.services.auth import normalize_email
+from archive_app.services.errors import NotAllowed, ServiceError
+from archive_app.services.qr_image import qr_data_url
+from archive_app.states.base import AppState, run_db
+
+POLL_SECONDS = 1.0
+
+
+class SourcesState(AppState):
+    flash: str = ""
+    page_error: str = ""
+    # The wizard: "" (closed) | choose | reminders | qr | consent
+    step: str = ""
+    reconnect_source_id: int = 0
+    reconnect_handle: str = ""
+    reminder_emails: list[str] = []
+    reminder_input: str = ""
+    reminder_error: str = ""
+    qr_image: str = ""
+    qr_phase: str = ""  # waiting | scanned | renewed | denied | failed | connected
+    qr_message: str = ""
+    qr_loading: bool = False
+    attempt_id: int = 0
+    # Editing a v.1 source's reminder addresses from its row.
+    edit_source_id: int = 0
+    edit_emails: list[str] = []
+    edit_input: str = ""
+    edit_error: str = ""
+
+    async def _publish(self) -> None:
+        """Reload the list into the workspace's shared state: every open tab sees it."""
+        viewer = await self.viewer()
+        views = await live.load_source_views(
+            workspace_id=viewer.workspace_id, user_id=viewer.user_id, now=app_clock().now()
+        )
+        shared = await self.get_state(live.WorkspaceLive)
+        shared.sources = views
+        shared.sources_loaded = True
+
+    @rx.event
+    async def load(self) -> Any:
+        query = self.router.url.query_parameters
+        self.page_error = query.get("error", "")[:300]
+        self.flash = ""
+        try:
+            await self._publish()
+        except NotAllowed:
+            return rx.redirect("/login")
+        connected = query.get("connected", "")
+        if connected.isdigit():
+            shared = await self.get_state(live.WorkspaceLive)
+            for row in shared.sources:
+                if row.source_id == int(connected):
+                    self.flash = f"Connected @{row.handle}. It is Active now."
+        return None
+
+    # --- the wizard ----------------------------------------------------------------------------
+
+    @rx.event
+    def open_add(self) -> None:
+        self._reset_wizard()
+        self.step = "choose"
+
+    @rx.event
+    def close_wizard(self) -> None:
+        self._reset_wizard()
+
+    def _reset_wizard(self) -> None:
+        self.step = ""
+        self.attempt_id = 0  # the polling loop sees this and stops
+        self.reconnect_source_id = 0
+        self.reconnect_handle = ""
+        self.reminder_input = self.reminder_error = ""
+        self.qr_image = self.qr_phase = self.qr_message = ""
+        self.qr_loading = False
+
+    @rx.event
+    def choose_v1(self) -> None:
+        self.step = "v1_intro"
+        self.reminder_emails = [self.email] if self.email else []
+
+    @rx.event
+    def setup_reminders(self) -> None:
+        self.step = "reminders"
+
+    @rx.event
+    def choose_v2(self) -> None:
+        self.step = "consent"
+
+    @rx.event
+    async def reconnect_v1(self, source_id: int) -> None:
+        shared = await self.get_state(live.WorkspaceLive)
+        row = next((r for r in shared.sources if r.source_id == int(source_id)), None)
+        self._reset_wizard()
+        if row is None:
+            self.page_error = "That source is no longer in this workspace."
+            return
+        self.reconnect_source_id = row.source_id
+        self.reconnect_handle = row.handle
+        self.reminder_emails = list(row.reminder_emails) or [self.email]
+        self.step = "reminders"
+
+    @rx.event
+    def set_reminder_input(self, value: str) -> None:
+        self.reminder_input = value
+        self.reminder_error = ""
+
+    def _add_chip(self, emails: list[str], raw: str) -> tuple[list[str], str]:
+        try:
+            address = normalize_email(raw)
+        except ServiceError as exc:
+            return emails, exc.message
+        if address in emails:
+            return emails, f"{address} is already in the list."
+        if len(emails) >= service.MAX_REMINDER_EMAILS:
+            return emails, f"Up to {service.MAX_REMINDER_EMAILS} addresses can receive reminders."
+        return [*emails, address], ""
+
+    @rx.event
+    def add_reminder_email(self, _form: dict[str, Any] | None = None) -> None:
+        self.reminder_emails, self.reminder_error = self._add_chip(
+            self.reminder_emails, self.reminder_input
+        )
+        if not self.reminder_error:
+            self.reminder_input = ""
+
+    @rx.event
+    def remove_reminder_email(self, address: str) -> None:
+        self.reminder_emails = [e for e in self.reminder_emails if e != address]
+
+    @rx.event
+    async def connect_tiktok(self) -> AsyncIterator[Any]:
+        """``Connect TikTok``: show a QR code at once, then watch it in the background."""
+        if self.reminder_input.strip():
+            self.add_reminder_email()
+            if self.reminder_error:
+                return
+        self.qr_loading = True
+        self.qr_message = ""
+        self.step = "qr"
+        yield
+        try:
+            viewer = await self.viewer()
+            progress = await connect.start_qr(
+                deps.run_db,
+                deps.gateway(Kind.tiktok_v1),
+                workspace_id=viewer.workspace_id,
+                user_id=viewer.user_id,
+                reminder_emails=list(self.reminder_emails),
+                now=app_clock().now(),
+                source_id=self.reconnect_source_id or None,
+            )
+        except ServiceError as exc:
+            self.step = "reminders"
+            self.qr_loading = False
+            self.reminder_error = exc.message
+            return
+        self._show_progress(progress)
+        if progress.phase != connect.QrPhase.failed:
+            yield SourcesState.watch_qr
+        return
+
+    def _show_progress(self, progress: connect.QrProgress) -> None:
+        self.qr_loading = False
+        self.attempt_id = progress.attempt_id
+        self.qr_phase = progress.phase.value
+        self.qr_message = progress.message
+        if progress.scan_url:
+            self.qr_image = qr_data_url(progress.scan_url)
+
+    @rx.event
+    async def refresh_qr(self) -> AsyncIterator[None]:
+        if not self.attempt_id:
+            return
+        self.qr_loading = True
+        yield
+        try:
+            viewer = await self.viewer()
+            progress = await connect.refresh_qr(
+                deps.run_db,
+                deps.gateway(Kind.tiktok_v1),
+                attempt_id=self.attempt_id,
+                workspace_id=viewer.workspace_id,
+                user_id=viewer.user_id,
+                now=app_clock().now(),
+            )
+        except ServiceError as exc:
+            self.qr_loading = False
+            self.qr_phase = "failed"
+            self.qr_message = exc.message
+            return
+        self._show_progress(progress)
+
+    @rx.event
+    def try_again(self) -> Any:
+        """After a denied or failed QR login: a fresh attempt with the same reminder list."""
+        self.attempt_id = 0
+        return SourcesState.connect_tiktok
+
+    @rx.event(background=True)
+    async def watch_qr(self) -> Any:
+        async with self:
+            attempt_id = self.attempt_id
+            was_scanned = self.qr_phase == "scanned"
+        try:
+            viewer = await self.viewer()
+        except NotAllowed:
+            return
+        gateway, cipher = deps.gateway(Kind.tiktok_v1), deps.cipher()
+        while attempt_id:
+            await asyncio.sleep(POLL_SECONDS)
+            async with self:
+                if self.attempt_id != attempt_id:
+                    return  # closed, restarted or refreshed elsewhere
+            progress = await connect.poll_qr(
+                deps.run_db,
+                gateway,
+                attempt_id=attempt_id,
+                workspace_id=viewer.workspace_id,
+                user_id=viewer.user_id,
+                cipher=cipher,
+                now=app_clock().now(),
+                was_scanned=was_scanned,
+            )
+            was_scanned = progress.phase == connect.QrPhase.scanned
+            async with self:
+                if self.attempt_id != attempt_id:
+                    return
+                if progress.phase == connect.QrPhase.connected:
+                    self._reset_wizard()
+                    await self._publish()
+                    shared = await self.get_state(live.WorkspaceLive)
+                    handle = next(
+                        (r.handle for r in shared.sources if r.source_id == progress.source_id),
+                        "",
+                    )
+                    self.flash = f"Connected @{handle}. It is Active now."
+                    return rx.toast.success(f"Connected @{handle}")
+                self._show_progress(progress)
+                if progress.phase in (connect.QrPhase.denied, connect.QrPhase.failed):
+                    return None
+        return None
+
+    # --- per-source actions ----------------------------------------------------------------
+
+    @rx.event
+    async def disconnect(self, source_id: int) -> Any:
+        try:
+            viewer = await self.viewer()
+            handle = await connect.disconnect(
+                deps.run_db,
+                deps.gateway,
+                workspace_id=viewer.workspace_id,
+                user_id=viewer.user_id,
+                source_id=int(source_id),
+                cipher=deps.cipher(),
+                now=app_clock().now(),
+            )
+            await self._publish()
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        return rx.toast.success(f"Disconnected @{handle}. Its tokens were removed.")
+
+    @rx.event
+    async def edit_reminders(self, source_id: int) -> None:
+        shared = await self.get_state(live.WorkspaceLive)
+        row = next((r for r in shared.sources if r.source_id == int(source_id)), None)
+        if row is None:
+            return
+        self.edit_source_id = row.source_id
+        self.edit_emails = list(row.reminder_emails)
+        self.edit_input = self.edit_error = ""
+
+    @rx.event
+    def set_edit_input(self, value: str) -> None:
+        self.edit_input = value
+        self.edit_error = ""
+
+    @rx.event
+    def add_edit_email(self, _form: dict[str, Any] | None = None) -> None:
+        self.edit_emails, self.edit_error = self._add_chip(self.edit_emails, self.edit_input)
+        if not self.edit_error:
+            self.edit_input = ""
+
+    @rx.event
+    def remove_edit_email(self, address: str) -> None:
+        self.edit_emails = [e for e in self.edit_emails if e != address]
+
+    @rx.event
+    def cancel_edit(self) -> None:
+        self.edit_source_id = 0
+
+    @rx.event
+    async def save_reminders(self) -> Any:
+        if self.edit_input.strip():
+            self.add_edit_email()
+            if self.edit_error:
+                return None
+        try:
+            viewer = await self.viewer()
+            source_id, emails = self.edit_source_id, list(self.edit_emails)
+            await run_db(
+                lambda s: service.update_reminders(
+                    s,
+                    workspace_id=viewer.workspace_id,
+                    user_id=viewer.user_id,
+                    source_id=source_id,
+                    emails=emails,
+                )
+            )
+            await self._publish()
+        except ServiceError as exc:
+            self.edit_error = exc.message
+            return None
+        self.edit_source_id = 0
+        return rx.toast.success("Reminder addresses saved.")

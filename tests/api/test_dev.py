@@ -1,0 +1,121 @@
+"""The dev mail viewer and job runner exist in demo/test mode only."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+
+from archive_app.api.dev import dev_routes
+from archive_app.clock import FixedClock
+from archive_app.jobs import scheduler
+from archive_app.jobs.scheduler import run_job_now
+from archive_app.mail.messages import disconnection_message
+from archive_app.mail.sender import SmtpSender
+from archive_app.mail.sink import MailSink
+from archive_app.settings import Settings
+
+RECONNECT = "http://localhost:3000/settings/sources/3/reconnect"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _client(settings: Settings, **kw) -> httpx.AsyncClient:
+    app = Starlette(routes=dev_routes(settings, **kw))
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(mode="test", data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=_free_port())
+
+
+@pytest.fixture
+def received(engine: Engine, settings: Settings) -> Iterator[None]:
+    """One disconnection mail delivered over SMTP into the sink."""
+    at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    message = disconnection_message(
+        to="owner@brand.example",
+        workspace_name="Brand <Inc>",
+        source_handle="brandofficial",
+        source_kind_name="TikTok Account v.1",
+        reason="Access was revoked in the TikTok app",
+        reconnect_url=RECONNECT,
+        help_url="https://help.archive.local/connecting-tiktok",
+    )
+    with MailSink(host="127.0.0.1", port=settings.smtp_port, engine=engine, clock=FixedClock(at)):
+        SmtpSender(settings).send(message, message_id="m1")
+    yield
+
+
+async def test_mail_json_lists_what_the_sink_received(engine, settings, received):
+    async with _client(settings, engine=engine) as client:
+        answer = await client.get("/dev/mail.json")
+    assert answer.status_code == 200
+    [mail] = answer.json()["messages"]
+    assert mail["subject"] == "[ACTION REQUIRED]: TikTok Reconnection Needed"
+    assert mail["to"] == ["owner@brand.example"]
+    assert mail["received_at"] == "2026-11-23T12:00:00+00:00"
+    assert {"text": "Reconnect", "href": RECONNECT} in mail["links"]
+
+
+async def test_mail_page_lists_and_opens_a_mail_with_its_links_intact(engine, settings, received):
+    async with _client(settings, engine=engine) as client:
+        index = await client.get("/dev/mail")
+        mail_id = (await client.get("/dev/mail.json")).json()["messages"][0]["id"]
+        detail = await client.get(f"/dev/mail/{mail_id}")
+        missing = await client.get("/dev/mail/999999")
+    assert index.status_code == 200
+    assert "[ACTION REQUIRED]: TikTok Reconnection Needed" in index.text
+    assert f'href="/dev/mail/{mail_id}"' in index.text
+    assert detail.status_code == 200
+    assert "<iframe" in detail.text and "sandbox=" in detail.text
+    # The mail sits escaped inside srcdoc; the browser un-escapes it into a live link.
+    assert f"href=&quot;{RECONNECT}&quot;" in detail.text
+    assert "Brand &amp;lt;Inc&amp;gt;" in detail.text  # still escaped once inside the mail
+    assert missing.status_code == 404
+
+
+async def test_post_dev_jobs_runs_the_job_and_404s_unknown_names(settings):
+    calls: list[str] = []
+
+    async def echo() -> dict[str, int]:
+        calls.append("echo")
+        return {"echoed": 1}
+
+    scheduler.register_job("test_echo", echo, seconds=60)
+    try:
+        async with _client(settings, run_job=run_job_now) as client:
+            ran = await client.post("/dev/jobs/test_echo")
+            unknown = await client.post("/dev/jobs/make_coffee")
+            wrong_method = await client.get("/dev/jobs/test_echo")
+    finally:
+        scheduler.unregister_job("test_echo")
+    assert ran.status_code == 200
+    assert ran.json()["ok"] is True and ran.json()["result"] == {"echoed": 1}
+    assert calls == ["echo"]
+    assert unknown.status_code == 404 and "make_coffee" in unknown.json()["error"]
+    assert wrong_method.status_code == 405
+
+
+async def test_production_has_no_dev_routes(tmp_path):
+    settings = Settings(
+        mode="production",
+        data_dir=tmp_path,
+        public_url="https://archive.brand.example",
+        encryption_key="x" * 44,
+    )
+    assert dev_routes(settings, run_job=run_job_now) == []
+    async with _client(settings, run_job=run_job_now) as client:
+        assert (await client.get("/dev/mail")).status_code == 404
+        assert (await client.get("/dev/mail.json")).status_code == 404
+        assert (await client.post("/dev/jobs/drain_outbox")).status_code == 404

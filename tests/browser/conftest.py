@@ -1,0 +1,180 @@
+"""End-to-end fixtures: the app started the way ``make run`` starts it (``reflex run --env prod``)
+on a free port with its own data dir, a real SMTP server (aiosmtpd) receiving its mail, and
+Playwright driving Debian's Chromium.
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parents[2]
+BOOT_TIMEOUT = float(os.environ.get("ARCHIVE_TEST_BOOT_TIMEOUT", "300"))
+
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Inbox:
+    """Mail the app sent over SMTP, as a receiving server saw it."""
+
+    messages: list[Message] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd hook)
+        with self.lock:
+            self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def wait_for(self, *, to: str, subject_contains: str, timeout: float = 30) -> Message:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                for m in self.messages:
+                    if to in str(m["To"]) and subject_contains in str(m["Subject"]):
+                        return m
+            time.sleep(0.2)
+        raise AssertionError(f"no mail to {to} about {subject_contains!r} within {timeout}s")
+
+    def count(self, *, to: str, subject_contains: str) -> int:
+        with self.lock:
+            return sum(
+                1 for m in self.messages
+                if to in str(m["To"]) and subject_contains in str(m["Subject"])
+            )
+
+
+@pytest.fixture(scope="session")
+def inbox() -> Iterator[Inbox]:
+    box = Inbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port  # type: ignore[attr-defined]
+    yield box
+    controller.stop()
+
+
+@dataclass
+class RunningApp:
+    url: str
+    data_dir: Path
+    log_path: Path
+
+
+@pytest.fixture(scope="session")
+def app_server(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    port = free_port()
+    data_dir = tmp_path_factory.mktemp("app-data")
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "ARCHIVE_MODE": "test",
+        "ARCHIVE_SEED_DEMO": "true",
+        "ARCHIVE_DATA_DIR": str(data_dir),
+        "ARCHIVE_PORT": str(port),
+        "ARCHIVE_PUBLIC_URL": url,
+        "ARCHIVE_SMTP_HOST": "127.0.0.1",
+        "ARCHIVE_SMTP_PORT": str(inbox.port),  # type: ignore[attr-defined]
+        "ARCHIVE_MAIL_SINK": "false",
+        "ARCHIVE_SCHEDULER_ENABLED": "true",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "PATH": f"{ROOT / '.tools/node_modules/.bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    for name in ("ARCHIVE_DATABASE_URL", "ARCHIVE_REDIS_URL", "PYTEST_CURRENT_TEST"):
+        env.pop(name, None)
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([str(bin_dir / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    log_path = data_dir / "app.log"
+    log = log_path.open("w")
+    proc = subprocess.Popen(
+        [str(bin_dir / "reflex"), "run", "--env", "prod", "--frontend-port", str(port),
+         "--backend-port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        _wait_until_ready(url, proc, log_path)
+        yield RunningApp(url=url, data_dir=data_dir, log_path=log_path)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def _wait_until_ready(url: str, proc: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited early:\n{log_path.read_text()[-4000:]}")
+        try:
+            page = httpx.get(f"{url}/login", timeout=2, follow_redirects=True)
+            if page.status_code == 200 and httpx.get(f"{url}/ping", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"app not ready in {BOOT_TIMEOUT}s:\n{log_path.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if not executable:
+        pytest.fail("Debian's chromium is not installed: run `make test` (it installs it)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--disable-quic"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser, app_server):
+    """A fresh browser profile per call (separate cookies), closed after the test."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(base_url=app_server.url)
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,0 +1,127 @@
+"""Webhook signatures: only TikTok (our client secret, within 5 minutes) gets through."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from archive_app.integrations.tiktok import (
+    AuthorizationRemoved,
+    BrandMention,
+    InvalidSignature,
+    Kind,
+    WebhookVerifier,
+)
+from archive_app.integrations.tiktok.webhooks import SIGNATURE_HEADER, signature
+from archive_app.settings import Mode, Settings
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(_env_file=None, mode=Mode.test)  # type: ignore[call-arg]
+
+
+def body(settings: Settings, *, reason: int = 1, event: str = "authorization.removed") -> bytes:
+    return json.dumps(
+        {
+            "client_key": settings.tiktok_v1_client_key,
+            "event": event,
+            "create_time": int(NOW.timestamp()),
+            "user_openid": "oid-brand",
+            "content": json.dumps({"reason": reason}),
+        }
+    ).encode()
+
+
+def signed(settings: Settings, raw: bytes, *, at: datetime = NOW, secret: str | None = None) -> str:
+    key = secret or settings.tiktok_v1_client_secret.get_secret_value()
+    return signature(key, raw, int(at.timestamp()))
+
+
+def test_valid_signature_gives_a_parsed_event_with_a_human_reason(settings: Settings) -> None:
+    raw = body(settings)
+    event = WebhookVerifier.from_settings(settings).verify(signed(settings, raw), raw, now=NOW)
+    assert isinstance(event, AuthorizationRemoved)
+    assert event.kind is Kind.tiktok_v1
+    assert event.user_openid == "oid-brand"
+    assert event.reason == "Access was revoked in the TikTok app"
+    assert event.created_at == NOW
+
+
+def test_each_removal_reason_reads_as_a_sentence(settings: Settings) -> None:
+    verifier = WebhookVerifier.from_settings(settings)
+    reasons = set()
+    for code in range(1, 6):
+        raw = body(settings, reason=code)
+        event = verifier.verify(signed(settings, raw), raw, now=NOW)
+        assert isinstance(event, AuthorizationRemoved) and event.reason_code == code
+        reasons.add(event.reason)
+    assert len(reasons) == 5
+    assert "banned" in " ".join(reasons) and "deleted" in " ".join(reasons)
+
+
+def test_v2_secret_signs_v2_events_and_mentions_parse(settings: Settings) -> None:
+    raw = json.dumps(
+        {
+            "client_key": settings.tiktok_v2_client_key,
+            "event": "brand.mention.event",
+            "create_time": int(NOW.timestamp()),
+            "user_openid": "oid-2",
+            "content": json.dumps({"item_id": "730"}),
+        }
+    ).encode()
+    header = signed(settings, raw, secret=settings.tiktok_v2_client_secret.get_secret_value())
+    event = WebhookVerifier.from_settings(settings).verify(header, raw, now=NOW)
+    assert isinstance(event, BrandMention)
+    assert event.kind is Kind.tiktok_v2 and event.content == {"item_id": "730"}
+
+
+def test_tampered_body_is_refused(settings: Settings) -> None:
+    raw = body(settings)
+    header = signed(settings, raw)
+    with pytest.raises(InvalidSignature, match="does not match"):
+        WebhookVerifier.from_settings(settings).verify(header, body(settings, reason=5), now=NOW)
+
+
+def test_wrong_secret_is_refused(settings: Settings) -> None:
+    raw = body(settings)
+    with pytest.raises(InvalidSignature):
+        WebhookVerifier.from_settings(settings).verify(
+            signed(settings, raw, secret="not-our-secret"), raw, now=NOW
+        )
+
+
+@pytest.mark.parametrize("skew", [timedelta(minutes=5, seconds=1), timedelta(hours=-1)])
+def test_stale_or_future_timestamp_is_refused(settings: Settings, skew: timedelta) -> None:
+    raw = body(settings)
+    header = signed(settings, raw, at=NOW - skew)
+    with pytest.raises(InvalidSignature, match="5-minute"):
+        WebhookVerifier.from_settings(settings).verify(header, raw, now=NOW)
+
+
+def test_four_minutes_late_is_still_accepted(settings: Settings) -> None:
+    raw = body(settings)
+    header = signed(settings, raw, at=NOW - timedelta(minutes=4))
+    assert WebhookVerifier.from_settings(settings).verify(header, raw, now=NOW)
+
+
+@pytest.mark.parametrize("header", [None, "", "garbage", "t=abc,s=00", "s=00"])
+def test_missing_or_malformed_header_is_refused(settings: Settings, header: str | None) -> None:
+    with pytest.raises(InvalidSignature):
+        WebhookVerifier.from_settings(settings).verify(header, body(settings), now=NOW)
+
+
+def test_redelivery_has_the_same_event_id_even_if_reserialised(settings: Settings) -> None:
+    verifier = WebhookVerifier.from_settings(settings)
+    raw = body(settings)
+    again = json.dumps(json.loads(raw), indent=2, sort_keys=True).encode()
+    first = verifier.verify(signed(settings, raw), raw, now=NOW)
+    second = verifier.verify(signed(settings, again), again, now=NOW)
+    other = body(settings, reason=2)
+    third = verifier.verify(signed(settings, other), other, now=NOW)
+    assert first.event_id == second.event_id != third.event_id
+    assert SIGNATURE_HEADER == "Tiktok-Signature"

@@ -1,0 +1,131 @@
+"""The scheduler runs registered jobs in the leader only; the dev runner runs one on demand."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from archive_app.db import make_engine
+from archive_app.jobs import scheduler
+from archive_app.mail.messages import EmailMessage
+from archive_app.mail.sink import MailSink
+from archive_app.models.notifications import OutboxEmail, OutboxStatus, SinkMessage
+from archive_app.services import outbox
+from archive_app.settings import Settings
+
+
+def _settings(tmp_path, **kw) -> Settings:
+    return Settings(mode="test", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/s.db", **kw)
+
+
+async def _until(predicate) -> None:
+    """Wait up to 3 s for ``predicate`` to hold."""
+    for _ in range(300):
+        if predicate():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached within 3 s")
+
+
+async def test_app_lifespan_respects_scheduler_enabled_false():
+    # tests/conftest.py sets ARCHIVE_SCHEDULER_ENABLED=false for the whole suite.
+    async with scheduler.scheduler_lifespan(None):
+        assert not scheduler.is_leader()
+
+
+async def test_disabled_scheduler_runs_nothing(tmp_path, engine: Engine):
+    async with scheduler.run_scheduler(
+        _settings(tmp_path, scheduler_enabled=False), engine=engine
+    ) as leadership:
+        assert leadership is None
+        assert not scheduler.is_leader()
+        assert not scheduler.kick("drain_outbox")
+
+
+async def test_leader_runs_jobs_and_kick_runs_one_at_once(tmp_path, engine, job_registry):
+    ran = asyncio.Event()
+
+    async def ping() -> dict[str, int]:
+        ran.set()
+        return {"pings": 1}
+
+    scheduler.register_job("test_ping", ping, seconds=3600)  # would not run on its own
+    settings = _settings(tmp_path, scheduler_enabled=True)
+    async with scheduler.run_scheduler(settings, engine=engine, retry_seconds=0.05) as lead:
+        assert lead is not None
+        await _until(scheduler.is_leader)
+        assert (tmp_path / "scheduler.lock").exists()
+        assert scheduler.kick("test_ping")
+        await asyncio.wait_for(ran.wait(), timeout=3)
+        assert not scheduler.kick("no_such_job")
+    assert not scheduler.is_leader()
+    assert not scheduler.kick("test_ping")
+
+
+async def test_second_scheduler_in_the_same_data_dir_stays_follower(tmp_path, engine):
+    settings = _settings(tmp_path, scheduler_enabled=True)
+    async with scheduler.run_scheduler(settings, engine=engine, retry_seconds=0.05) as first:
+        await _until(scheduler.is_leader)
+        async with scheduler.run_scheduler(settings, engine=engine, retry_seconds=0.05) as second:
+            await asyncio.sleep(0.2)
+            assert first is not None and second is not None
+            assert first.is_leader and not second.is_leader
+
+
+async def test_run_job_now_refuses_unknown_names():
+    with pytest.raises(scheduler.UnknownJobError):
+        await scheduler.run_job_now("nope")
+    assert "drain_outbox" in scheduler.job_names()
+
+
+async def test_run_job_now_reports_a_failing_job(job_registry):
+    async def broken() -> None:
+        raise RuntimeError("database is down")
+
+    scheduler.register_job("test_broken", broken, seconds=60)
+    answer = await scheduler.run_job_now("test_broken")
+    assert answer["ok"] is False and "database is down" in answer["error"]
+
+
+async def test_drain_outbox_job_delivers_due_mail_over_smtp(app_engine, app_settings):
+    now = datetime.now(UTC)
+    with Session(app_engine, expire_on_commit=False) as session:
+        row = outbox.enqueue(
+            session,
+            message=EmailMessage(to="owner@brand.example", subject="Hello", text="t", html="h"),
+            dedupe_key="job-test",
+            now=now,
+        )
+        session.commit()
+    with MailSink(host=app_settings.smtp_host, port=app_settings.smtp_port, engine=app_engine):
+        answer = await scheduler.run_job_now("drain_outbox")
+        again = await scheduler.run_job_now("drain_outbox")
+
+    assert answer["ok"] and answer["result"]["sent"] == 1
+    assert again["result"]["sent"] == 0
+    with Session(app_engine) as session:
+        assert session.get(OutboxEmail, row.id).status == OutboxStatus.sent
+        received = session.exec(select(SinkMessage)).all()
+    assert [(m.subject, m.to_addresses) for m in received] == [("Hello", "owner@brand.example")]
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_one_of_two_schedulers_leads(tmp_path, postgres_database):
+    engine = make_engine(postgres_database)
+    settings = Settings(
+        mode="test", data_dir=tmp_path, database_url=postgres_database, scheduler_enabled=True
+    )
+    try:
+        async with scheduler.run_scheduler(settings, engine=engine, retry_seconds=0.05) as a:
+            await _until(scheduler.is_leader)
+            async with scheduler.run_scheduler(settings, engine=engine, retry_seconds=0.05) as b:
+                await asyncio.sleep(0.2)
+                assert a is not None and b is not None
+                assert a.is_leader and not b.is_leader
+            assert not (tmp_path / "scheduler.lock").exists()  # the advisory lock was used
+    finally:
+        engine.dispose()

@@ -1,0 +1,80 @@
+"""The demo sink is a real SMTP server that keeps what it receives."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel, select
+
+from archive_app.clock import FixedClock
+from archive_app.db import get_engine
+from archive_app.mail.messages import invite_message
+from archive_app.mail.sender import SmtpSender
+from archive_app.mail.sink import MailSink, mail_sink_lifespan
+from archive_app.models.notifications import SinkMessage
+from archive_app.settings import Settings, get_settings
+
+
+def test_mail_sent_over_smtp_to_the_sink_is_stored(engine: Engine, tmp_path, free_port):
+    port = free_port
+    at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    settings = Settings(mode="test", data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=port)
+    message = invite_message(
+        workspace_name="Brand",
+        inviter_email="owner@brand.example",
+        accept_url="http://localhost:3000/invite/tok",
+        to="new@brand.example",
+    )
+    with MailSink(host="127.0.0.1", port=port, engine=engine, clock=FixedClock(at)):
+        SmtpSender(settings).send(message, message_id="invite:1")
+
+    with Session(engine) as session:
+        row = session.exec(select(SinkMessage)).one()
+    assert row.subject == "You're invited to Brand on Archive"
+    assert row.to_addresses == "new@brand.example"
+    assert row.mail_from == "notifications@archive.local"
+    assert row.received_at == at
+    assert row.message_id.startswith("<") and row.message_id.endswith("@archive.local>")
+    assert "http://localhost:3000/invite/tok" in row.text_body
+    assert 'href="http://localhost:3000/invite/tok"' in row.html_body
+    assert "Subject: You're invited to Brand on Archive" in row.raw
+
+
+def test_a_second_sink_on_a_taken_port_fails_cleanly(engine: Engine, free_port):
+    port = free_port
+    with MailSink(host="127.0.0.1", port=port, engine=engine) as first:
+        second = MailSink(host="127.0.0.1", port=port, engine=engine)
+        with pytest.raises(OSError):
+            second.start()
+        assert first.running and not second.running
+
+
+async def test_in_demo_mode_the_app_runs_the_sink_on_the_smtp_port(
+    tmp_path, free_port, monkeypatch
+):
+    monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ARCHIVE_DATABASE_URL", f"sqlite:///{tmp_path}/demo.db")
+    monkeypatch.setenv("ARCHIVE_MAIL_SINK", "true")
+    monkeypatch.setenv("ARCHIVE_SMTP_PORT", str(free_port))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        engine = get_engine()
+        SQLModel.metadata.create_all(engine)
+        message = invite_message(
+            workspace_name="Brand",
+            inviter_email="owner@brand.example",
+            accept_url="http://localhost:3000/invite/tok",
+            to="new@brand.example",
+        )
+        async with mail_sink_lifespan():
+            await asyncio.to_thread(SmtpSender(get_settings()).send, message, message_id="i")
+        with Session(engine) as session:
+            assert [m.subject for m in session.exec(select(SinkMessage))] == [message.subject]
+        engine.dispose()
+    finally:
+        get_settings.cache_clear()
+        get_engine.cache_clear()

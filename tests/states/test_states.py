@@ -1,0 +1,134 @@
+"""States are thin, but they are where the cookie is read: each handler re-checks the viewer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import reflex as rx
+from sqlmodel import SQLModel
+
+from archive_app.clock import app_clock
+from archive_app.db import get_engine, session_scope
+from archive_app.services import auth
+from archive_app.services import workspaces as ws
+from archive_app.states.base import AppState, PublicState
+from archive_app.states.profile import ProfileState
+from archive_app.states.team import TeamState
+
+
+@pytest.fixture
+def app_db() -> Iterator[None]:
+    """The database the States use (the settings URL of the test process), emptied after."""
+    engine = get_engine()
+    SQLModel.metadata.create_all(engine)
+    yield
+    with engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+def _people() -> tuple[str, str, int]:
+    """Demo workspace; returns the owner's and the member's session tokens and the member id."""
+    now = app_clock().now()
+    with session_scope() as s:
+        ws.seed_demo(s, now=now)
+    with session_scope() as s:
+        owner = auth.log_in(s, email=ws.DEMO_OWNER, password=ws.DEMO_PASSWORD, ip="t", now=now)
+        mate = auth.log_in(s, email=ws.DEMO_MEMBER, password=ws.DEMO_PASSWORD, ip="t", now=now)
+    return owner.session_token, mate.session_token, mate.user_id
+
+
+async def _tab(cls: type[rx.State], *, cookie: str = "", path: str = "/feed", query: str = ""):
+    root = rx.State()
+    root._update_router_vars(
+        {
+            "headers": {"cookie": cookie},
+            "pathname": path,
+            "asPath": f"{path}?{query}" if query else path,
+            "query": dict(p.split("=", 1) for p in query.split("&") if p),
+            "token": "test-tab",
+        },
+        {},
+    )
+    return await root.get_state(cls)
+
+
+def _redirect_path(event) -> str:
+    spec = event if not isinstance(event, list) else event[0]
+    return str(spec.args[0][1]._var_value if hasattr(spec.args[0][1], "_var_value") else spec.args[0][1])
+
+
+async def test_a_tab_without_a_session_is_sent_to_login(app_db):
+    state = await _tab(AppState, path="/settings/team")
+    event = await state.guard()
+    assert "/login?next=/settings/team" in _redirect_path(event)
+    assert state.signed_in is False
+
+
+async def test_a_forged_cookie_is_sent_to_login(app_db):
+    _people()
+    state = await _tab(AppState, cookie="archive_session=forged")
+    event = await state.guard()
+    assert "/login" in _redirect_path(event)
+
+
+async def test_recheck_keeps_a_member_and_drops_a_removed_one(app_db):
+    owner_token, mate_token, mate_id = _people()
+    state = await _tab(AppState, cookie=f"archive_session={mate_token}")
+    assert await state.recheck_access() is None
+    assert state.signed_in and state.email == ws.DEMO_MEMBER and state.workspace_name == "Demo Brand"
+    with session_scope() as s:
+        viewer = auth.require_viewer(s, token=owner_token, now=app_clock().now())
+        ws.remove_member(s, workspace_id=viewer.workspace_id, user_id=viewer.user_id,
+                         member_user_id=mate_id)
+    event = await state.recheck_access()
+    assert "/login?notice=removed" in _redirect_path(event)
+    assert state.signed_in is False and state.email == ""
+
+
+async def test_a_member_cannot_remove_the_owner_through_the_socket(app_db):
+    owner_token, mate_token, _ = _people()
+    with session_scope() as s:
+        owner = auth.require_viewer(s, token=owner_token, now=app_clock().now())
+    team = await _tab(TeamState, cookie=f"archive_session={mate_token}")
+    # Vars are client-controlled: pretending to be the owner changes nothing.
+    team.is_owner = True
+    team.user_id = owner.user_id
+    await team.remove_member(owner.user_id)
+    with session_scope() as s:
+        assert ws.DEMO_OWNER in ws.member_emails(s, workspace_id=owner.workspace_id)
+
+
+async def test_team_lists_members_and_shows_invite_errors_inline(app_db):
+    owner_token, _, _ = _people()
+    team = await _tab(TeamState, cookie=f"archive_session={owner_token}", path="/settings/team")
+    await team.load()
+    assert [m.email for m in team.members] == [ws.DEMO_OWNER, ws.DEMO_MEMBER]
+    assert [m.is_you for m in team.members] == [True, False]
+    team.set_invite_email("not an email")
+    await team.send_invite()
+    assert "not a valid email" in team.invite_error
+    team.set_invite_email("new@brand.com")
+    await team.send_invite()
+    assert team.invite_error == "" and team.invite_link.startswith("http")
+    assert [i.email for i in team.invites] == ["new@brand.com"]
+
+
+async def test_profile_password_change_needs_the_current_password(app_db):
+    owner_token, _, _ = _people()
+    profile = await _tab(ProfileState, cookie=f"archive_session={owner_token}")
+    profile.set_current_password("wrong-one")
+    profile.set_new_password("another-pass")
+    await profile.save_password()
+    assert "current password" in profile.password_error and profile.password_saved == ""
+    profile.set_current_password(ws.DEMO_PASSWORD)
+    await profile.save_password()
+    assert profile.password_saved == "Password changed." and profile.password_error == ""
+
+
+async def test_login_page_shows_the_error_and_demo_hint_only_in_demo(app_db):
+    page = await _tab(PublicState, path="/login", query="error=Bad&email=a@b.com")
+    await page.load()
+    assert page.error == "Bad" and page.email == "a@b.com"
+    assert page.demo_mode is False  # the test process runs in test mode
