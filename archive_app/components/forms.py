@@ -5,6 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex_components_core.el.elements.base import BaseHTML
+
+
+class PostForm(BaseHTML):
+    """A plain HTML form the browser submits itself: a full page load to a Starlette route.
+
+    ``rx.el.form`` always prevents the native submit (Reflex 0.10.1), so the log-in, sign-up,
+    invitation and log-out forms, which must set or clear an HttpOnly cookie, use this.
+    """
+
+    tag = "form"
+    action: rx.Var[str]
+    method: rx.Var[str]
+
+
+post_form = PostForm.create
 
 
 def field(label: str, name: str, *, type: str = "text", **props: Any) -> rx.Component:

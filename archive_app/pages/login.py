@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from archive_app.components.forms import card_page, error_callout, field, notice_callout
+from archive_app.components.forms import card_page, error_callout, field, notice_callout, post_form
 from archive_app.services.workspaces import DEMO_MEMBER, DEMO_OWNER, DEMO_PASSWORD
 from archive_app.states.base import PublicState
 
@@ -35,7 +35,7 @@ def login() -> rx.Component:
         notice_callout(PublicState.notice),
         error_callout(PublicState.error),
         _demo_hint(),
-        rx.el.form(
+        post_form(
             rx.vstack(
                 field("Email", "email", type="email", default_value=PublicState.email,
                       auto_complete="username", required=True),
@@ -44,7 +44,9 @@ def login() -> rx.Component:
                 rx.el.input(type="hidden", name="next", value=PublicState.next_path),
                 rx.button("Log in", type="submit", size="3", width="100%"),
                 spacing="3",
+                width="100%",
             ),
+            style={"width": "100%"},
             action="/auth/login",
             method="post",
         ),
@@ -56,7 +58,7 @@ def signup() -> rx.Component:
     return card_page(
         rx.heading("Create your workspace", size="6"),
         error_callout(PublicState.error),
-        rx.el.form(
+        post_form(
             rx.vstack(
                 field("Work email", "email", type="email", default_value=PublicState.email,
                       auto_complete="username", required=True),
@@ -66,7 +68,9 @@ def signup() -> rx.Component:
                       placeholder="Your brand", required=True),
                 rx.button("Create account", type="submit", size="3", width="100%"),
                 spacing="3",
+                width="100%",
             ),
+            style={"width": "100%"},
             action="/auth/signup",
             method="post",
         ),

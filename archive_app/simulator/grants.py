@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from archive_app.simulator.state import (
     AUTH_CODE_LIFETIME,
+    BUSINESS_LIFETIMES,
     LIFETIMES,
     AuthCode,
     Grant,
@@ -61,7 +62,7 @@ def redeem_code(
             if qr.code == code:
                 qr.status = "utilised"
         account = state.account(found.username)
-        access_life, refresh_life = LIFETIMES[state.lifetimes]
+        access_life, refresh_life = lifetimes(state, client_key)
         now = state.now()
         grant = Grant(
             client_key=client_key,
@@ -78,6 +79,13 @@ def redeem_code(
         return grant
 
 
+def lifetimes(state: SimState, client_key: str) -> tuple[timedelta, timedelta]:
+    """Login Kit lifetimes follow the simulator setting; API for Business has fixed ones."""
+    if state.apps[client_key].kind == "tiktok_v2":
+        return BUSINESS_LIFETIMES
+    return LIFETIMES[state.lifetimes]
+
+
 def refresh(state: SimState, *, client_key: str, refresh_token: str) -> Grant | TokenProblem:
     with state.lock:
         grant = next((g for g in state.grants if g.refresh_token == refresh_token), None)
@@ -86,7 +94,7 @@ def refresh(state: SimState, *, client_key: str, refresh_token: str) -> Grant | 
         now = state.now()
         if now >= grant.refresh_expires_at:
             return TokenProblem.expired
-        access_life, _ = LIFETIMES[state.lifetimes]
+        access_life, _ = lifetimes(state, client_key)
         grant.access_token = new_id("act.")
         grant.refresh_token = new_id("rft.")
         grant.access_expires_at = min(now + access_life, grant.refresh_expires_at)

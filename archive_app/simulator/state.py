@@ -22,6 +22,8 @@ LIFETIMES: dict[str, tuple[timedelta, timedelta]] = {
     "current": (timedelta(hours=2), timedelta(days=180)),
     "legacy": (timedelta(hours=24), timedelta(days=365)),
 }
+# API for Business documents fixed lifetimes (TIKTOK.md): expires_in 86400, refresh 31536000.
+BUSINESS_LIFETIMES = (timedelta(seconds=86_400), timedelta(seconds=31_536_000))
 AUTH_CODE_LIFETIME = timedelta(minutes=10)
 
 

@@ -59,7 +59,7 @@ class AppState(rx.State):
             viewer = await self.viewer()
         except NotAllowed:
             self._forget()
-            return rx.redirect(f"/login?next={self.router.url.path}")
+            return rx.redirect(f"/login?next={self.router.url.path.rstrip('/') or '/'}")
         self._show(viewer)
         shared = await self.get_state(live.WorkspaceLive)
         linked = await shared._link_to(live.link_token(viewer.workspace_id))
@@ -103,7 +103,7 @@ class PublicState(rx.State):
             if query.get("notice") == "removed"
             else ""
         )
-        self.demo_mode = get_settings().mode == "demo"
+        self.demo_mode = bool(get_settings().seed_demo)  # on in demo mode only, by default
         token = read_session_cookie(self.router.headers.cookie)
         if token and not self.notice:
             now = app_clock().now()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from email.message import Message
 
 
@@ -19,4 +20,9 @@ def log_in(page, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/feed")
+    page.wait_for_url(at("/feed"))
+
+
+def at(path: str) -> re.Pattern[str]:
+    """The app's static pages answer with a trailing slash; either form is the same page."""
+    return re.compile(re.escape(path) + r"/?(\?.*)?$")

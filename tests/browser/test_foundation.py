@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import body_text, log_in
+from tests.browser.helpers import at, body_text, log_in
 
 DEMO_OWNER, DEMO_MEMBER, DEMO_PASSWORD = "demo@example.com", "teammate@example.com", "demo1234"
 
@@ -14,7 +14,7 @@ DEMO_OWNER, DEMO_MEMBER, DEMO_PASSWORD = "demo@example.com", "teammate@example.c
 def test_demo_owner_logs_in_sees_the_shell_and_logs_out(new_page, app_server):
     page = new_page()
     page.goto("/feed")
-    page.wait_for_url(re.compile(r"/login\?next=/feed"))  # signed-out visitors go to login
+    page.wait_for_url(re.compile(r"/login/?\?next=/feed"))  # signed-out visitors go to login
     expect(page.get_by_test_id("demo-hint")).to_contain_text(DEMO_OWNER)
     log_in(page, DEMO_OWNER, DEMO_PASSWORD)
     expect(page.get_by_test_id("workspace-name")).to_have_text("Demo Brand")
@@ -32,7 +32,7 @@ def test_demo_owner_logs_in_sees_the_shell_and_logs_out(new_page, app_server):
     assert cookies["archive_session"]["httpOnly"] is True
     assert cookies["archive_session"]["sameSite"] == "Lax"
     page.get_by_role("button", name="Log out").click()
-    page.wait_for_url("**/login")
+    page.wait_for_url(at("/login"))
     page.goto("/settings/team")
     page.wait_for_url(re.compile(r"/login"))
 
@@ -54,7 +54,7 @@ def test_sign_up_creates_a_workspace(new_page):
     page.get_by_label("Password (at least 8 characters)").fill("founder-pass")
     page.get_by_label("Workspace name").fill("New Brand")
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url("**/feed")
+    page.wait_for_url(at("/feed"))
     expect(page.get_by_test_id("workspace-name")).to_have_text("New Brand")
 
 
@@ -75,7 +75,7 @@ def test_invited_teammate_joins_and_a_removed_member_is_sent_to_login(new_page, 
     expect(mate.get_by_role("heading", name="Join Demo Brand")).to_be_visible()
     mate.get_by_label("Choose a password (at least 8 characters)").fill("newmate-pass")
     mate.get_by_role("button", name="Accept invitation").click()
-    mate.wait_for_url("**/feed")
+    mate.wait_for_url(at("/feed"))
     expect(mate.get_by_test_id("workspace-name")).to_have_text("Demo Brand")
 
     owner.reload()
@@ -84,7 +84,7 @@ def test_invited_teammate_joins_and_a_removed_member_is_sent_to_login(new_page, 
     expect(owner.get_by_text("newmate@example.com was removed")).to_be_visible()
 
     # The teammate's already-open tab is sent to the login page without reloading.
-    mate.wait_for_url(re.compile(r"/login\?notice=removed"), timeout=15_000)
+    mate.wait_for_url(re.compile(r"/login/?\?notice=removed"), timeout=15_000)
     expect(mate.get_by_role("status")).to_contain_text("no longer have access")
     mate.goto("/feed")
     mate.wait_for_url(re.compile(r"/login"))
