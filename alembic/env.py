@@ -4,10 +4,10 @@ There is no alembic.ini: configuration lives in ``[tool.alembic]`` of pyproject.
 database URL comes from ``ARCHIVE_DATABASE_URL`` (or the data dir default) via the app's settings.
 """
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import archive_app.models  # noqa: F401  (registers every table)
+from alembic import context
 from archive_app.db import make_engine
 from archive_app.settings import get_settings
 

@@ -5,7 +5,6 @@ Kept thin: each feature's pages, states and routes live in their own modules.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,9 +17,11 @@ from archive_app import live
 from archive_app.api.auth import auth_routes
 from archive_app.api.dev import dev_routes
 from archive_app.api.oauth import oauth_routes
+from archive_app.api.sources import on_tiktok_event
 from archive_app.api.webhooks import webhook_routes
 from archive_app.clock import app_clock
 from archive_app.db import get_engine, session_scope
+from archive_app.integrations.tiktok.webhooks import TikTokEvent
 from archive_app.jobs.scheduler import run_job_now, scheduler_lifespan
 from archive_app.mail.sink import mail_sink_lifespan
 from archive_app.pages.feed import feed
@@ -39,13 +40,11 @@ from archive_app.states.profile import ProfileState
 from archive_app.states.sources import SourcesState
 from archive_app.states.team import TeamState
 
-log = logging.getLogger("archive")
 settings = get_settings()
 
 
-async def _on_webhook(event: Any) -> None:
-    """Sources react to TikTok webhooks (issue 4+); until then they are verified and recorded."""
-    log.info("tiktok webhook %s", getattr(event, "event", event))
+async def _on_webhook(event: TikTokEvent) -> None:
+    await on_tiktok_event(event, clock=app_clock())
 
 
 def _routes() -> list[BaseRoute]:
@@ -56,7 +55,9 @@ def _routes() -> list[BaseRoute]:
     ]
     if settings.dev_routes_enabled:
         routes += dev_routes(settings, run_job=run_job_now)
-        routes.append(Mount("/_sim", app=create_simulator_app(settings=settings, clock=app_clock())))
+        routes.append(
+            Mount("/_sim", app=create_simulator_app(settings=settings, clock=app_clock()))
+        )
     return routes
 
 
@@ -71,7 +72,7 @@ async def _ready(_app: Any = None) -> AsyncIterator[None]:
             f"  (demo: log in as {workspace_service.DEMO_OWNER} / "
             f"{workspace_service.DEMO_PASSWORD})"
         )
-    print(banner, flush=True)  # noqa: T201  (the one line a person starting the app looks for)
+    print(banner, flush=True)
     yield
 
 
@@ -86,15 +87,21 @@ app.register_lifespan_task(scheduler_lifespan)
 
 app.add_page(login, route="/login", title="Log in · Archive", on_load=PublicState.load)
 app.add_page(signup, route="/signup", title="Sign up · Archive", on_load=PublicState.load)
-app.add_page(invite, route="/invite/[token]", title="Invitation · Archive", on_load=InviteState.load)
+app.add_page(
+    invite, route="/invite/[token]", title="Invitation · Archive", on_load=InviteState.load
+)
 _guarded = AppState.guard
 app.add_page(feed, route="/feed", title="Feed · Archive", on_load=_guarded)
 app.add_page(feed, route="/", title="Feed · Archive", on_load=_guarded)
 app.add_page(rights, route="/rights", title="Manage Rights · Archive", on_load=_guarded)
-app.add_page(sources, route="/settings/sources", title="Sources · Archive",
-             on_load=[_guarded, SourcesState.load])
-app.add_page(team, route="/settings/team", title="Team · Archive",
-             on_load=[_guarded, TeamState.load])
-app.add_page(profile, route="/settings/profile", title="Profile · Archive",
-             on_load=[_guarded])
+app.add_page(
+    sources,
+    route="/settings/sources",
+    title="Sources · Archive",
+    on_load=[_guarded, SourcesState.load],
+)
+app.add_page(
+    team, route="/settings/team", title="Team · Archive", on_load=[_guarded, TeamState.load]
+)
+app.add_page(profile, route="/settings/profile", title="Profile · Archive", on_load=[_guarded])
 _ = ProfileState  # registered through its page

@@ -79,14 +79,28 @@ def source_views(rows: list[source_service.SourceRow]) -> list[SourceView]:
     return views
 
 
-async def load_source_views(*, workspace_id: int, user_id: int, now: datetime) -> list[SourceView]:
+async def load_source_views(
+    *, workspace_id: int, now: datetime, user_id: int | None
+) -> list[SourceView]:
+    """The Sources rows; ``user_id`` is checked for membership, ``None`` means the system."""
+
     def work() -> list[source_service.SourceRow]:
         with session_scope() as session:
+            if user_id is None:
+                return source_service.workspace_source_rows(
+                    session, workspace_id=workspace_id, now=now
+                )
             return source_service.list_sources(
                 session, workspace_id=workspace_id, user_id=user_id, now=now
             )
 
     return source_views(await asyncio.to_thread(work))
+
+
+async def publish_sources(workspace_id: int, *, now: datetime) -> None:
+    """From a route or job: every open tab of the workspace shows the current Sources list."""
+    views = await load_source_views(workspace_id=workspace_id, now=now, user_id=None)
+    await update_shared(workspace_id, sources=views, sources_loaded=True)
 
 
 class WorkspaceLive(rx.SharedState):

@@ -11,6 +11,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,13 +32,9 @@ from archive_app.db import make_engine  # noqa: E402
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL.startswith("postgresql") else [])
 
 
-def _admin_url(url: str) -> str:
-    return "postgresql+psycopg://" + url.split("://", 1)[1]
-
-
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A throw-away database on the local server, dropped at the end of the session."""
+@contextmanager
+def temporary_postgres_database() -> Iterator[str]:
+    """A throw-away database on the local server, dropped afterwards."""
     if not POSTGRES_URL:
         pytest.skip("ARCHIVE_DATABASE_URL is not set to PostgreSQL")
     name = f"archive_test_{uuid.uuid4().hex[:10]}"
@@ -53,8 +50,24 @@ def postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """The session's PostgreSQL database for table-level tests (tables made by create_all)."""
+    with temporary_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def empty_postgres_database() -> Iterator[str]:
+    """A database of the test's own, with no tables (for migrations)."""
+    with temporary_postgres_database() as url:
+        yield url
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def schema_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def schema_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'archive.db'}")
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from archive_app.components.forms import post_form
-
 from archive_app.live import WorkspaceLive
 from archive_app.states.base import AppState
 
@@ -41,7 +40,9 @@ def sidebar() -> rx.Component:
     return rx.vstack(
         rx.vstack(
             rx.heading("Archive", size="5"),
-            rx.text(AppState.workspace_name, size="2", weight="medium", data_testid="workspace-name"),
+            rx.text(
+                AppState.workspace_name, size="2", weight="medium", data_testid="workspace-name"
+            ),
             rx.text(
                 WorkspaceLive.member_count.to_string() + " members",
                 size="1",

@@ -25,11 +25,21 @@ def invite() -> rx.Component:
                     rx.vstack(
                         rx.cond(
                             InviteState.has_account,
-                            field("Your Archive password", "password", type="password",
-                                  required=True, auto_complete="current-password"),
-                            field("Choose a password (at least 8 characters)", "password",
-                                  type="password", required=True, min_length=8,
-                                  auto_complete="new-password"),
+                            field(
+                                "Your Archive password",
+                                "password",
+                                type="password",
+                                required=True,
+                                auto_complete="current-password",
+                            ),
+                            field(
+                                "Choose a password (at least 8 characters)",
+                                "password",
+                                type="password",
+                                required=True,
+                                min_length=8,
+                                auto_complete="new-password",
+                            ),
                         ),
                         rx.button("Accept invitation", type="submit", size="3", width="100%"),
                         spacing="3",

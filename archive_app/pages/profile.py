@@ -23,11 +23,21 @@ def profile() -> rx.Component:
             rx.form(
                 rx.vstack(
                     rx.heading("Email", size="3"),
-                    rx.text("Current: ", rx.text.strong(ProfileState.email),
-                            ". Disconnection alerts and reminders go here.", size="2"),
-                    _input("New email", ProfileState.new_email, ProfileState.set_new_email, "email"),
-                    _input("Current password", ProfileState.email_password,
-                           ProfileState.set_email_password, "password"),
+                    rx.text(
+                        "Current: ",
+                        rx.text.strong(ProfileState.email),
+                        ". Disconnection alerts and reminders go here.",
+                        size="2",
+                    ),
+                    _input(
+                        "New email", ProfileState.new_email, ProfileState.set_new_email, "email"
+                    ),
+                    _input(
+                        "Current password",
+                        ProfileState.email_password,
+                        ProfileState.set_email_password,
+                        "password",
+                    ),
                     error_callout(ProfileState.email_error),
                     notice_callout(ProfileState.email_saved),
                     rx.button("Save email", type="submit"),
@@ -41,10 +51,18 @@ def profile() -> rx.Component:
             rx.form(
                 rx.vstack(
                     rx.heading("Password", size="3"),
-                    _input("Current password", ProfileState.current_password,
-                           ProfileState.set_current_password, "password"),
-                    _input("New password (at least 8 characters)", ProfileState.new_password,
-                           ProfileState.set_new_password, "password"),
+                    _input(
+                        "Current password",
+                        ProfileState.current_password,
+                        ProfileState.set_current_password,
+                        "password",
+                    ),
+                    _input(
+                        "New password (at least 8 characters)",
+                        ProfileState.new_password,
+                        ProfileState.set_new_password,
+                        "password",
+                    ),
                     error_callout(ProfileState.password_error),
                     notice_callout(ProfileState.password_saved),
                     rx.button("Change password", type="submit"),

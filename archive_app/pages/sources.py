@@ -15,8 +15,9 @@ BADGE_COLORS = {"green": "green", "amber": "amber", "red": "red", "gray": "gray"
 def _badge(row: SourceView) -> rx.Component:
     return rx.badge(
         row.status_label,
-        color_scheme=rx.match(row.badge, ("green", "green"), ("amber", "amber"), ("red", "red"),
-                              "gray"),
+        color_scheme=rx.match(
+            row.badge, ("green", "green"), ("amber", "amber"), ("red", "red"), "gray"
+        ),
         variant="solid",
         data_testid="source-status",
     )
@@ -25,8 +26,13 @@ def _badge(row: SourceView) -> rx.Component:
 def _disconnect_button(row: SourceView) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button("Disconnect", variant="soft", color_scheme="gray", size="1",
-                      aria_label="Disconnect @" + row.handle)
+            rx.button(
+                "Disconnect",
+                variant="soft",
+                color_scheme="gray",
+                size="1",
+                aria_label="Disconnect @" + row.handle,
+            )
         ),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Disconnect @" + row.handle + "?"),
@@ -37,10 +43,15 @@ def _disconnect_button(row: SourceView) -> rx.Component:
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
                 rx.alert_dialog.action(
-                    rx.button("Disconnect", color_scheme="red",
-                              on_click=SourcesState.disconnect(row.source_id))
+                    rx.button(
+                        "Disconnect",
+                        color_scheme="red",
+                        on_click=SourcesState.disconnect(row.source_id),
+                    )
                 ),
-                justify="end", spacing="3", padding_top="12px",
+                justify="end",
+                spacing="3",
+                padding_top="12px",
             ),
         ),
     )
@@ -49,8 +60,12 @@ def _disconnect_button(row: SourceView) -> rx.Component:
 def _reconnect_button(row: SourceView) -> rx.Component:
     return rx.cond(
         row.is_v1,
-        rx.button("Reconnect", size="1", on_click=SourcesState.reconnect_v1(row.source_id),
-                  aria_label="Reconnect @" + row.handle),
+        rx.button(
+            "Reconnect",
+            size="1",
+            on_click=SourcesState.reconnect_v1(row.source_id),
+            aria_label="Reconnect @" + row.handle,
+        ),
         # v.2 leaves the app for TikTok's consent page: a real link, a full page load.
         rx.el.a(
             rx.button("Reconnect", size="1", aria_label="Reconnect @" + row.handle),
@@ -71,16 +86,22 @@ def _source_row(row: SourceView) -> rx.Component:
                     spacing="2",
                     align="center",
                 ),
-                rx.cond(row.days_text != "", rx.text(row.days_text, size="2",
-                                                     data_testid="days-remaining")),
-                rx.cond(row.is_disconnected,
-                        rx.text(row.reason, size="2", color_scheme="red",
-                                data_testid="source-reason")),
+                rx.cond(
+                    row.days_text != "",
+                    rx.text(row.days_text, size="2", data_testid="days-remaining"),
+                ),
+                rx.cond(
+                    row.is_disconnected,
+                    rx.text(row.reason, size="2", color_scheme="red", data_testid="source-reason"),
+                ),
                 rx.text(row.connected_text, size="1", color_scheme="gray"),
                 rx.cond(
                     row.is_v1 & (row.reminder_emails.length() > 0),
-                    rx.text("Reminders to: " + row.reminder_emails.join(", "), size="1",
-                            color_scheme="gray"),
+                    rx.text(
+                        "Reminders to: " + row.reminder_emails.join(", "),
+                        size="1",
+                        color_scheme="gray",
+                    ),
                 ),
                 spacing="1",
                 align="start",
@@ -90,8 +111,12 @@ def _source_row(row: SourceView) -> rx.Component:
                 rx.cond(row.is_disconnected, _reconnect_button(row), _disconnect_button(row)),
                 rx.cond(
                     row.is_v1,
-                    rx.button("Edit reminders", size="1", variant="soft",
-                              on_click=SourcesState.edit_reminders(row.source_id)),
+                    rx.button(
+                        "Edit reminders",
+                        size="1",
+                        variant="soft",
+                        on_click=SourcesState.edit_reminders(row.source_id),
+                    ),
                 ),
                 spacing="2",
             ),
@@ -110,8 +135,13 @@ def _chips(emails: rx.Var[list[str]], on_remove: rx.EventHandler) -> rx.Componen
             emails,
             lambda address: rx.badge(
                 address,
-                rx.icon("x", size=12, cursor="pointer", on_click=on_remove(address),
-                        aria_label="Remove " + address),
+                rx.icon(
+                    "x",
+                    size=12,
+                    cursor="pointer",
+                    on_click=on_remove(address),
+                    aria_label="Remove " + address,
+                ),
                 size="2",
                 variant="soft",
                 data_testid="reminder-chip",
@@ -125,24 +155,41 @@ def _chips(emails: rx.Var[list[str]], on_remove: rx.EventHandler) -> rx.Componen
 def _choose() -> rx.Component:
     def option(title: str, summary: str, on_click: rx.EventHandler) -> rx.Component:
         return rx.button(
-            rx.vstack(rx.text(title, weight="bold"), rx.text(summary, size="1"),
-                      align="start", spacing="1"),
-            on_click=on_click, variant="surface", height="auto", padding="12px",
-            width="100%", justify="start",
+            rx.vstack(
+                rx.text(title, weight="bold"),
+                rx.text(summary, size="1"),
+                align="start",
+                spacing="1",
+            ),
+            on_click=on_click,
+            variant="surface",
+            height="auto",
+            padding="12px",
+            width="100%",
+            justify="start",
         )
 
     return rx.vstack(
         rx.dialog.title("Add Source"),
         rx.text("You don't need to choose between them: you can connect both.", size="2"),
-        option("TikTok Account v.1",
-               "Capable of sending DMs to your creators (Manage Rights feature). Reconnect "
-               "every 180 days.", SourcesState.choose_v1),
-        option("TikTok Account v.2",
-               "Can't send DMs to your creators, but has better coverage. Reconnect every 360 "
-               "days.", SourcesState.choose_v2),
-        rx.callout("Before connecting, check that you are logged into the correct TikTok "
-                   "account in the mobile app, and that Mentions and tag notifications are "
-                   "enabled in your TikTok settings.", icon="info", size="1"),
+        option(
+            "TikTok Account v.1",
+            "Capable of sending DMs to your creators (Manage Rights feature). Reconnect "
+            "every 180 days.",
+            SourcesState.choose_v1,
+        ),
+        option(
+            "TikTok Account v.2",
+            "Can't send DMs to your creators, but has better coverage. Reconnect every 360 days.",
+            SourcesState.choose_v2,
+        ),
+        rx.callout(
+            "Before connecting, check that you are logged into the correct TikTok "
+            "account in the mobile app, and that Mentions and tag notifications are "
+            "enabled in your TikTok settings.",
+            icon="info",
+            size="1",
+        ),
         spacing="3",
     )
 
@@ -150,8 +197,11 @@ def _choose() -> rx.Component:
 def _v1_intro() -> rx.Component:
     return rx.vstack(
         rx.dialog.title("TikTok Account v.1"),
-        rx.text("Due to TikTok's security policies you'll need to reconnect this account every "
-                "180 days. We can email reminders before that happens.", size="2"),
+        rx.text(
+            "Due to TikTok's security policies you'll need to reconnect this account every "
+            "180 days. We can email reminders before that happens.",
+            size="2",
+        ),
         rx.button("Set Up Reminders", on_click=SourcesState.setup_reminders),
         spacing="3",
     )
@@ -160,16 +210,25 @@ def _v1_intro() -> rx.Component:
 def _reminders() -> rx.Component:
     return rx.vstack(
         rx.dialog.title("Set Up Reminders"),
-        rx.cond(SourcesState.reconnect_handle != "",
-                rx.text("Reconnecting @" + SourcesState.reconnect_handle + ".", size="2")),
-        rx.text("Who should we remind before this connection needs renewing? Add as many "
-                "addresses as you like.", size="2"),
+        rx.cond(
+            SourcesState.reconnect_handle != "",
+            rx.text("Reconnecting @" + SourcesState.reconnect_handle + ".", size="2"),
+        ),
+        rx.text(
+            "Who should we remind before this connection needs renewing? Add as many "
+            "addresses as you like.",
+            size="2",
+        ),
         _chips(SourcesState.reminder_emails, SourcesState.remove_reminder_email),
         rx.form(
             rx.hstack(
-                rx.input(placeholder="name@brand.com", value=SourcesState.reminder_input,
-                         on_change=SourcesState.set_reminder_input,
-                         aria_label="Reminder email", width="100%"),
+                rx.input(
+                    placeholder="name@brand.com",
+                    value=SourcesState.reminder_input,
+                    on_change=SourcesState.set_reminder_input,
+                    aria_label="Reminder email",
+                    width="100%",
+                ),
                 rx.button("Add", type="submit", variant="soft"),
                 width="100%",
             ),
@@ -190,10 +249,16 @@ def _qr() -> rx.Component:
         rx.center(
             rx.cond(
                 SourcesState.qr_loading | (SourcesState.qr_image == ""),
-                rx.vstack(rx.spinner(size="3"), rx.text("Loading your QR code…", size="2"),
-                          align="center"),
-                rx.image(src=SourcesState.qr_image, width="240px", height="240px",
-                         alt="TikTok login QR code", data_testid="qr-image"),
+                rx.vstack(
+                    rx.spinner(size="3"), rx.text("Loading your QR code…", size="2"), align="center"
+                ),
+                rx.image(
+                    src=SourcesState.qr_image,
+                    width="240px",
+                    height="240px",
+                    alt="TikTok login QR code",
+                    data_testid="qr-image",
+                ),
             ),
             width="100%",
             min_height="250px",
@@ -218,10 +283,17 @@ def _qr() -> rx.Component:
                 rx.button("Try again", on_click=SourcesState.try_again),
             ),
         ),
-        rx.text("In the TikTok app: Profile → ☰ (top right) → Your QR code → tap the scan icon, "
-                "then scan this code. Wait while we bring you back.", size="1"),
-        rx.button("Refresh QR code", variant="soft", on_click=SourcesState.refresh_qr,
-                  disabled=SourcesState.qr_loading),
+        rx.text(
+            "In the TikTok app: Profile → ☰ (top right) → Your QR code → tap the scan icon, "
+            "then scan this code. Wait while we bring you back.",
+            size="1",
+        ),
+        rx.button(
+            "Refresh QR code",
+            variant="soft",
+            on_click=SourcesState.refresh_qr,
+            disabled=SourcesState.qr_loading,
+        ),
         _troubleshooting(),
         spacing="3",
         width="100%",
@@ -231,12 +303,22 @@ def _qr() -> rx.Component:
 def _consent() -> rx.Component:
     return rx.vstack(
         rx.dialog.title("TikTok Account v.2"),
-        rx.text("TikTok will show the permissions Archive asks for. For full detection coverage, "
-                "enable all of them, then click Continue on TikTok's page.", size="2"),
-        rx.text("Due to TikTok's security policies you'll need to reconnect this account every "
-                "360 days.", size="1", color_scheme="gray"),
-        rx.el.a(rx.button("Continue to TikTok", width="100%"),
-                href="/oauth/tiktok/v2/start", style={"width": "100%"}),
+        rx.text(
+            "TikTok will show the permissions Archive asks for. For full detection coverage, "
+            "enable all of them, then click Continue on TikTok's page.",
+            size="2",
+        ),
+        rx.text(
+            "Due to TikTok's security policies you'll need to reconnect this account every "
+            "360 days.",
+            size="1",
+            color_scheme="gray",
+        ),
+        rx.el.a(
+            rx.button("Continue to TikTok", width="100%"),
+            href="/oauth/tiktok/v2/start",
+            style={"width": "100%"},
+        ),
         spacing="3",
     )
 
@@ -246,14 +328,21 @@ def _troubleshooting() -> rx.Component:
         rx.accordion.item(
             header="Troubleshooting",
             content=rx.vstack(
-                rx.text("QR code does not load within 2 minutes: click Refresh QR code, or close "
-                        "and reopen Settings → Sources.", size="1"),
-                rx.text("Scanning does not bring you back: update the TikTok app, check you are "
-                        "logged into the correct TikTok account, and let the camera scan codes.",
-                        size="1"),
-                rx.text("No Active status after scanning: wait 60 seconds and check the Sources "
-                        "list. If it is still not Active, disconnect and connect again.",
-                        size="1"),
+                rx.text(
+                    "QR code does not load within 2 minutes: click Refresh QR code, or close "
+                    "and reopen Settings → Sources.",
+                    size="1",
+                ),
+                rx.text(
+                    "Scanning does not bring you back: update the TikTok app, check you are "
+                    "logged into the correct TikTok account, and let the camera scan codes.",
+                    size="1",
+                ),
+                rx.text(
+                    "No Active status after scanning: wait 60 seconds and check the Sources "
+                    "list. If it is still not Active, disconnect and connect again.",
+                    size="1",
+                ),
                 spacing="2",
             ),
         ),
@@ -277,9 +366,11 @@ def _wizard() -> rx.Component:
                 rx.fragment(),
             ),
             rx.hstack(
-                rx.button("Close", variant="soft", color_scheme="gray",
-                          on_click=SourcesState.close_wizard),
-                justify="end", padding_top="12px",
+                rx.button(
+                    "Close", variant="soft", color_scheme="gray", on_click=SourcesState.close_wizard
+                ),
+                justify="end",
+                padding_top="12px",
             ),
             max_width="460px",
         ),
@@ -295,9 +386,13 @@ def _edit_reminders() -> rx.Component:
             _chips(SourcesState.edit_emails, SourcesState.remove_edit_email),
             rx.form(
                 rx.hstack(
-                    rx.input(placeholder="name@brand.com", value=SourcesState.edit_input,
-                             on_change=SourcesState.set_edit_input, aria_label="Reminder email",
-                             width="100%"),
+                    rx.input(
+                        placeholder="name@brand.com",
+                        value=SourcesState.edit_input,
+                        on_change=SourcesState.set_edit_input,
+                        aria_label="Reminder email",
+                        width="100%",
+                    ),
                     rx.button("Add", type="submit", variant="soft"),
                     width="100%",
                 ),
@@ -308,7 +403,9 @@ def _edit_reminders() -> rx.Component:
             rx.hstack(
                 rx.button("Cancel", variant="soft", on_click=SourcesState.cancel_edit),
                 rx.button("Save", on_click=SourcesState.save_reminders),
-                justify="end", spacing="3", padding_top="12px",
+                justify="end",
+                spacing="3",
+                padding_top="12px",
             ),
         ),
         open=SourcesState.edit_source_id != 0,
@@ -318,8 +415,11 @@ def _edit_reminders() -> rx.Component:
 def sources() -> rx.Component:
     return shell(
         rx.hstack(
-            rx.text("Connected TikTok accounts and how long until each needs reconnecting.",
-                    color_scheme="gray", size="2"),
+            rx.text(
+                "Connected TikTok accounts and how long until each needs reconnecting.",
+                color_scheme="gray",
+                size="2",
+            ),
             rx.spacer(),
             rx.button("Add Source", on_click=SourcesState.open_add),
             width="100%",

@@ -19,8 +19,13 @@ def _member_row(member: MemberView) -> rx.Component:
                 TeamState.is_owner & ~member.is_you,
                 rx.alert_dialog.root(
                     rx.alert_dialog.trigger(
-                        rx.button("Remove", color_scheme="red", variant="soft", size="1",
-                                  aria_label="Remove " + member.email)
+                        rx.button(
+                            "Remove",
+                            color_scheme="red",
+                            variant="soft",
+                            size="1",
+                            aria_label="Remove " + member.email,
+                        )
                     ),
                     rx.alert_dialog.content(
                         rx.alert_dialog.title("Remove " + member.email + "?"),
@@ -57,8 +62,12 @@ def _invite_row(invite: InviteView) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 TeamState.is_owner,
-                rx.button("Revoke", variant="soft", size="1",
-                          on_click=TeamState.revoke_invite(invite.invite_id)),
+                rx.button(
+                    "Revoke",
+                    variant="soft",
+                    size="1",
+                    on_click=TeamState.revoke_invite(invite.invite_id),
+                ),
             )
         ),
     )
@@ -98,8 +107,12 @@ def _invite_form() -> rx.Component:
             ),
             margin_bottom="20px",
         ),
-        rx.text("Only owners can invite or remove people.", color_scheme="gray", size="2",
-                padding_bottom="12px"),
+        rx.text(
+            "Only owners can invite or remove people.",
+            color_scheme="gray",
+            size="2",
+            padding_bottom="12px",
+        ),
     )
 
 
@@ -123,8 +136,12 @@ def team() -> rx.Component:
         ),
         rx.cond(
             TeamState.loaded & (TeamState.members.length() <= 1),
-            rx.text("It's just you so far. Invite a teammate so they get disconnection alerts too.",
-                    color_scheme="gray", size="2", padding_top="12px"),
+            rx.text(
+                "It's just you so far. Invite a teammate so they get disconnection alerts too.",
+                color_scheme="gray",
+                size="2",
+                padding_top="12px",
+            ),
         ),
         title="Team",
     )

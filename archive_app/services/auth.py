@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from archive_app.clock import utc
 from archive_app.crypto import sha256_hex
@@ -143,7 +143,7 @@ def _first_workspace_id(session: Session, user_id: int) -> int | None:
     return session.exec(
         select(Membership.workspace_id)
         .where(Membership.user_id == user_id)
-        .order_by(Membership.created_at, Membership.id)
+        .order_by(col(Membership.created_at), col(Membership.id))
     ).first()
 
 
@@ -187,7 +187,10 @@ def log_in(session: Session, *, email: str, password: str, ip: str, now: datetim
         user.password_hash = _hasher.hash(password)
     session.execute(
         delete(LoginAttempt).where(
-            or_(LoginAttempt.email == address, LoginAttempt.attempted_at < now - FAILURE_WINDOW)
+            or_(
+                col(LoginAttempt.email) == address,
+                col(LoginAttempt.attempted_at) < now - FAILURE_WINDOW,
+            )
         )
     )
     return start_session(
@@ -196,7 +199,7 @@ def log_in(session: Session, *, email: str, password: str, ip: str, now: datetim
 
 
 def log_out(session: Session, *, token: str) -> None:
-    session.execute(delete(AuthSession).where(AuthSession.token_hash == sha256_hex(token)))
+    session.execute(delete(AuthSession).where(col(AuthSession.token_hash) == sha256_hex(token)))
 
 
 def current_viewer(session: Session, *, token: str | None, now: datetime) -> Viewer | None:
@@ -225,7 +228,7 @@ def current_viewer(session: Session, *, token: str | None, now: datetime) -> Vie
         email=user.email,
         workspace_id=workspace.id,
         workspace_name=workspace.name,
-        role=membership.role,
+        role=Role(membership.role),
     )
 
 

@@ -75,6 +75,11 @@ def list_sources(
     session: Session, *, workspace_id: int, user_id: int, now: datetime
 ) -> list[SourceRow]:
     require_member(session, workspace_id=workspace_id, user_id=user_id)
+    return workspace_source_rows(session, workspace_id=workspace_id, now=now)
+
+
+def workspace_source_rows(session: Session, *, workspace_id: int, now: datetime) -> list[SourceRow]:
+    """The rows of one workspace, for the system (webhooks, jobs): no viewer to check."""
     sources = session.exec(
         select(Source)
         .where(Source.workspace_id == workspace_id, Source.status != SourceStatus.connecting)
@@ -285,14 +290,17 @@ def disconnect_locally(
 
 
 def grant_removed(
-    session: Session, *, open_id: str, reason: str, now: datetime
+    session: Session, *, open_id: str, reason: str, now: datetime, kind: Kind | None = None
 ) -> list[tuple[int, int]]:
     """TikTok says this account's grant is gone: every source on it is disconnected.
 
     Returns (workspace_id, source_id) of sources that changed, for notifications.
     """
     changed: list[tuple[int, int]] = []
-    for source in session.exec(select(Source).where(Source.open_id == open_id)).all():
+    query = select(Source).where(Source.open_id == open_id)
+    if kind is not None:
+        query = query.where(Source.kind == kind.value)
+    for source in session.exec(query).all():
         if source.status in (SourceStatus.disconnected, SourceStatus.connecting):
             continue
         disconnect_locally(session, source=source, reason=reason, now=now)

@@ -27,7 +27,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BOOT_TIMEOUT = float(os.environ.get("ARCHIVE_TEST_BOOT_TIMEOUT", "300"))
 
 
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser" in str(item.fspath):
@@ -47,7 +46,7 @@ class Inbox:
     messages: list[Message] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd hook)
+    async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
@@ -65,7 +64,8 @@ class Inbox:
     def count(self, *, to: str, subject_contains: str) -> int:
         with self.lock:
             return sum(
-                1 for m in self.messages
+                1
+                for m in self.messages
                 if to in str(m["To"]) and subject_contains in str(m["Subject"])
             )
 
@@ -105,19 +105,42 @@ def app_server(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "ARCHIVE_SCHEDULER_ENABLED": "true",
         "REFLEX_USE_SYSTEM_BUN": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
-        "PATH": f"{ROOT / '.tools/node_modules/.bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "PATH": os.pathsep.join(
+            [
+                str(ROOT / ".tools/node_modules/.bin"),
+                str(Path(sys.executable).parent),
+                os.environ["PATH"],
+            ]
+        ),
     }
     for name in ("ARCHIVE_DATABASE_URL", "ARCHIVE_REDIS_URL", "PYTEST_CURRENT_TEST"):
         env.pop(name, None)
     bin_dir = Path(sys.executable).parent
-    subprocess.run([str(bin_dir / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(bin_dir / "alembic"), "upgrade", "head"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     log_path = data_dir / "app.log"
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [str(bin_dir / "reflex"), "run", "--env", "prod", "--frontend-port", str(port),
-         "--backend-port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(bin_dir / "reflex"),
+            "run",
+            "--env",
+            "prod",
+            "--frontend-port",
+            str(port),
+            "--backend-port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         _wait_until_ready(url, proc, log_path)
@@ -156,9 +179,15 @@ def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield b
         b.close()

@@ -131,7 +131,8 @@ class SimulatorBackend:
         return gateway
 
     def access_seconds(self, kind: Kind) -> float:
-        return 2 * 3600.0  # settings.simulator_lifetimes == "current"
+        # Login Kit follows settings.simulator_lifetimes ("current": 2 h); Business is 24 h.
+        return 2 * 3600.0 if kind is Kind.tiktok_v1 else 24 * 3600.0
 
     async def _post(self, path: str, body: dict[str, object] | None = None) -> Any:
         response = await self.control.post(path, json=body or {})

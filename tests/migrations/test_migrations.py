@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
+from alembic import command
 from archive_app.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +33,7 @@ def test_upgrade_to_head_matches_the_models_and_downgrades_cleanly(backend, tmp_
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'migrated.db'}"
     else:
-        url = request.getfixturevalue("postgres_database")
+        url = request.getfixturevalue("empty_postgres_database")
     config = _config(url)
     command.upgrade(config, "head")
     engine = make_engine(url)

@@ -63,7 +63,9 @@ def test_bad_sign_up_input_says_what_is_wrong_and_creates_nothing(
 
 def test_log_in_with_the_right_password_opens_a_session(session, now):
     _signup(session, now)
-    result = auth.log_in(session, email=" owner@BRAND.com", password="s3cret-pass", ip="1.2.3.4", now=now)
+    result = auth.log_in(
+        session, email=" owner@BRAND.com", password="s3cret-pass", ip="1.2.3.4", now=now
+    )
     assert auth.current_viewer(session, token=result.session_token, now=now) is not None
 
 
@@ -81,20 +83,27 @@ def test_ten_failures_lock_the_account_with_a_time_to_wait(session, now):
     for i in range(auth.MAX_FAILURES):
         with pytest.raises(InvalidInput):
             auth.log_in(
-                session, email="owner@brand.com", password="bad-pass", ip=f"10.0.0.{i}",
+                session,
+                email="owner@brand.com",
+                password="bad-pass",
+                ip=f"10.0.0.{i}",
                 now=now + timedelta(seconds=i),
             )
     with pytest.raises(RateLimited, match=r"Try again in 10 minutes") as limited:
         auth.log_in(session, email="owner@brand.com", password="s3cret-pass", ip="9.9.9.9", now=now)
     assert limited.value.retry_after_minutes == 10
     later = now + auth.FAILURE_WINDOW + timedelta(seconds=30)
-    assert auth.log_in(session, email="owner@brand.com", password="s3cret-pass", ip="9.9.9.9", now=later)
+    assert auth.log_in(
+        session, email="owner@brand.com", password="s3cret-pass", ip="9.9.9.9", now=later
+    )
 
 
 def test_failures_from_one_address_are_limited_across_accounts(session, now):
     for i in range(auth.MAX_FAILURES):
         with pytest.raises(InvalidInput):
-            auth.log_in(session, email=f"guess{i}@brand.com", password="x" * 8, ip="6.6.6.6", now=now)
+            auth.log_in(
+                session, email=f"guess{i}@brand.com", password="x" * 8, ip="6.6.6.6", now=now
+            )
     with pytest.raises(RateLimited):
         auth.log_in(session, email="another@brand.com", password="x" * 8, ip="6.6.6.6", now=now)
 
@@ -121,21 +130,37 @@ def test_a_forged_cookie_is_nobody(session, now):
 
 def test_change_email_needs_the_password_and_a_free_address(session, now):
     owner = _signup(session, now)
-    auth.sign_up(session, email="taken@brand.com", password="pass-word-2", workspace_name="B", now=now)
+    auth.sign_up(
+        session, email="taken@brand.com", password="pass-word-2", workspace_name="B", now=now
+    )
     with pytest.raises(InvalidInput, match="current password"):
         auth.change_email(session, user_id=owner.user_id, new_email="new@brand.com", password="bad")
     with pytest.raises(InvalidInput, match="already uses"):
-        auth.change_email(session, user_id=owner.user_id, new_email="TAKEN@brand.com", password="s3cret-pass")
-    assert auth.change_email(
-        session, user_id=owner.user_id, new_email=" New@Brand.com", password="s3cret-pass"
-    ) == "new@brand.com"
+        auth.change_email(
+            session, user_id=owner.user_id, new_email="TAKEN@brand.com", password="s3cret-pass"
+        )
+    assert (
+        auth.change_email(
+            session, user_id=owner.user_id, new_email=" New@Brand.com", password="s3cret-pass"
+        )
+        == "new@brand.com"
+    )
 
 
 def test_change_password_then_only_the_new_one_works(session, now):
     owner = _signup(session, now)
     with pytest.raises(InvalidInput, match="at least 8"):
-        auth.change_password(session, user_id=owner.user_id, current_password="s3cret-pass", new_password="short")
-    auth.change_password(session, user_id=owner.user_id, current_password="s3cret-pass", new_password="brand-new-pass")
+        auth.change_password(
+            session, user_id=owner.user_id, current_password="s3cret-pass", new_password="short"
+        )
+    auth.change_password(
+        session,
+        user_id=owner.user_id,
+        current_password="s3cret-pass",
+        new_password="brand-new-pass",
+    )
     with pytest.raises(InvalidInput):
         auth.log_in(session, email="owner@brand.com", password="s3cret-pass", ip="1.1.1.1", now=now)
-    assert auth.log_in(session, email="owner@brand.com", password="brand-new-pass", ip="1.1.1.1", now=now)
+    assert auth.log_in(
+        session, email="owner@brand.com", password="brand-new-pass", ip="1.1.1.1", now=now
+    )

@@ -6,13 +6,12 @@ demo and the acceptance checks do.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
-
-import asyncio
 
 import httpx
 import pytest
@@ -29,7 +28,6 @@ from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.sources import ConnectAttempt, Source, SourceEvent
 from archive_app.services import auth, connect
 from archive_app.services import sources as source_service
-from archive_app.services import workspaces as ws
 from archive_app.services.errors import InvalidInput, NotFound
 from archive_app.simulator import create_simulator_app
 from tests.integrations.tiktok_backends import UvicornThread, free_port, sim_settings
@@ -46,8 +44,13 @@ class World:
         self.control = httpx.AsyncClient(base_url=f"{settings.public_url}/_sim", timeout=10)
         self.gateways = {k: gateway_for(k, settings) for k in Kind}
         with Session(engine) as s:
-            owner = auth.sign_up(s, email="owner@brand.com", password="owner-pass",
-                                 workspace_name="Brand", now=clock.now())
+            owner = auth.sign_up(
+                s,
+                email="owner@brand.com",
+                password="owner-pass",
+                workspace_name="Brand",
+                now=clock.now(),
+            )
             s.commit()
         self.user_id, self.workspace_id = owner.user_id, owner.workspace_id
 
@@ -66,19 +69,28 @@ class World:
         return response.json()
 
     def ids(self, user_id: int | None = None, workspace_id: int | None = None) -> dict[str, int]:
-        return {"workspace_id": workspace_id or self.workspace_id,
-                "user_id": user_id or self.user_id}
+        return {
+            "workspace_id": workspace_id or self.workspace_id,
+            "user_id": user_id or self.user_id,
+        }
 
     async def start_qr(self, emails: list[str] | None = None, **kw: Any) -> connect.QrProgress:
         return await connect.start_qr(
-            self.db, self.gateways[Kind.tiktok_v1], reminder_emails=emails or ["owner@brand.com"],
-            now=self.clock.now(), **{**self.ids(), **kw},
+            self.db,
+            self.gateways[Kind.tiktok_v1],
+            reminder_emails=emails or ["owner@brand.com"],
+            now=self.clock.now(),
+            **{**self.ids(), **kw},
         )
 
     async def poll(self, attempt_id: int, **kw: Any) -> connect.QrProgress:
         return await connect.poll_qr(
-            self.db, self.gateways[Kind.tiktok_v1], attempt_id=attempt_id, cipher=self.cipher,
-            now=self.clock.now(), **{**self.ids(), **kw},
+            self.db,
+            self.gateways[Kind.tiktok_v1],
+            attempt_id=attempt_id,
+            cipher=self.cipher,
+            now=self.clock.now(),
+            **{**self.ids(), **kw},
         )
 
     async def qr_token(self, progress: connect.QrProgress) -> str:
@@ -89,20 +101,29 @@ class World:
         await self.sim(f"/control/qr/{token}/scan", {"username": username})
         await self.sim(f"/control/qr/{token}/confirm")
 
-    async def consent(self, username: str, *, decision: str = "authorize", **kw: Any) -> dict[str, str]:
-        url = await connect.start_consent(self.db, self.gateways[Kind.tiktok_v2],
-                                          now=self.clock.now(), **{**self.ids(), **kw})
+    async def consent(
+        self, username: str, *, decision: str = "authorize", **kw: Any
+    ) -> dict[str, str]:
+        url = await connect.start_consent(
+            self.db, self.gateways[Kind.tiktok_v2], now=self.clock.now(), **{**self.ids(), **kw}
+        )
         query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-        answer = await self.control.post(url, data={**query, "username": username,
-                                                    "decision": decision})
+        answer = await self.control.post(
+            url, data={**query, "username": username, "decision": decision}
+        )
         assert answer.status_code == 303, answer.text
         return {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
 
     async def finish(self, params: dict[str, str], **kw: Any) -> int:
         return await connect.finish_consent(
-            self.db, self.gateways[Kind.tiktok_v2], state=params.get("state", ""),
-            code=params.get("code"), error=params.get("error"), cipher=self.cipher,
-            now=self.clock.now(), **{**self.ids(), **kw},
+            self.db,
+            self.gateways[Kind.tiktok_v2],
+            state=params.get("state", ""),
+            code=params.get("code"),
+            error=params.get("error"),
+            cipher=self.cipher,
+            now=self.clock.now(),
+            **{**self.ids(), **kw},
         )
 
     def sources(self) -> list[source_service.SourceRow]:
@@ -141,7 +162,11 @@ async def test_v1_qr_scan_and_confirm_connects_an_active_source_with_180_days(wo
     assert done.phase == connect.QrPhase.connected and done.source_id
     [row] = world.sources()
     assert (row.handle, row.kind_name, row.status_label, row.badge) == (
-        "brandco", "TikTok Account v.1", "Active", "green")
+        "brandco",
+        "TikTok Account v.1",
+        "Active",
+        "green",
+    )
     assert row.days_remaining == 180
     assert row.connected_by == "owner@brand.com"
     assert row.reminder_emails == ("owner@brand.com", "social@brand.com")
@@ -178,7 +203,9 @@ async def test_a_confirmation_for_another_ticket_is_refused(world):
     await world.sim(f"/control/qr/{token}/scan", {"username": "brandco", "client_ticket": "forged"})
     await world.sim(f"/control/qr/{token}/confirm")
     refused = await world.poll(progress.attempt_id)
-    assert refused.phase == connect.QrPhase.failed and "did not come from this page" in refused.message
+    assert (
+        refused.phase == connect.QrPhase.failed and "did not come from this page" in refused.message
+    )
     assert world.sources() == []
 
 
@@ -192,8 +219,13 @@ async def test_a_confirmation_for_another_ticket_is_refused(world):
 )
 async def test_bad_reminder_addresses_are_refused_before_any_qr(world, emails, message):
     with pytest.raises(InvalidInput, match=message):
-        await connect.start_qr(world.db, world.gateways[Kind.tiktok_v1], reminder_emails=emails,
-                               now=world.clock.now(), **world.ids())
+        await connect.start_qr(
+            world.db,
+            world.gateways[Kind.tiktok_v1],
+            reminder_emails=emails,
+            now=world.clock.now(),
+            **world.ids(),
+        )
     with Session(world.engine) as s:
         assert s.exec(select(ConnectAttempt)).all() == []
 
@@ -225,8 +257,13 @@ async def test_a_replayed_callback_is_refused(world):
 
 async def test_a_callback_for_someone_else_is_refused_and_saves_nothing(world):
     with Session(world.engine) as s:
-        stranger = auth.sign_up(s, email="x@other.com", password="other-pass",
-                                workspace_name="Other", now=world.clock.now())
+        stranger = auth.sign_up(
+            s,
+            email="x@other.com",
+            password="other-pass",
+            workspace_name="Other",
+            now=world.clock.now(),
+        )
         s.commit()
     params = await world.consent("brandco")
     with pytest.raises(InvalidInput, match="started by someone else"):
@@ -266,9 +303,14 @@ async def test_reconnect_refuses_another_account_naming_the_expected_one(world):
 
 async def test_disconnect_revokes_at_tiktok_removes_tokens_and_keeps_history(world):
     source_id = await world.finish(await world.consent("brandco"))
-    handle = await connect.disconnect(world.db, world.gateways.__getitem__,
-                                      source_id=source_id, cipher=world.cipher,
-                                      now=world.clock.now(), **world.ids())
+    handle = await connect.disconnect(
+        world.db,
+        world.gateways.__getitem__,
+        source_id=source_id,
+        cipher=world.cipher,
+        now=world.clock.now(),
+        **world.ids(),
+    )
     assert handle == "brandco"
     [row] = world.sources()
     assert (row.status_label, row.badge) == ("Disconnected", "red")
@@ -290,7 +332,8 @@ async def test_a_revoked_grant_disconnects_every_source_on_that_account(world):
     with Session(world.engine) as s:
         open_id = s.get(Source, source_id).open_id
         changed = source_service.grant_removed(
-            s, open_id=open_id, reason="Access was revoked in the TikTok app", now=world.clock.now())
+            s, open_id=open_id, reason="Access was revoked in the TikTok app", now=world.clock.now()
+        )
         s.commit()
     assert changed == [(world.workspace_id, source_id)]
     [row] = world.sources()
@@ -300,19 +343,37 @@ async def test_a_revoked_grant_disconnects_every_source_on_that_account(world):
 async def test_sources_and_reminders_stay_inside_their_workspace(world):
     source_id = await world.finish(await world.consent("brandco"))
     with Session(world.engine) as s:
-        other = auth.sign_up(s, email="x@other.com", password="other-pass",
-                             workspace_name="Other", now=world.clock.now())
+        other = auth.sign_up(
+            s,
+            email="x@other.com",
+            password="other-pass",
+            workspace_name="Other",
+            now=world.clock.now(),
+        )
         s.commit()
-        assert source_service.list_sources(s, workspace_id=other.workspace_id,
-                                           user_id=other.user_id, now=world.clock.now()) == []
+        assert (
+            source_service.list_sources(
+                s, workspace_id=other.workspace_id, user_id=other.user_id, now=world.clock.now()
+            )
+            == []
+        )
         with pytest.raises(NotFound):
-            source_service.update_reminders(s, workspace_id=other.workspace_id,
-                                            user_id=other.user_id, source_id=source_id,
-                                            emails=["x@other.com"])
+            source_service.update_reminders(
+                s,
+                workspace_id=other.workspace_id,
+                user_id=other.user_id,
+                source_id=source_id,
+                emails=["x@other.com"],
+            )
     with pytest.raises(NotFound):
-        await connect.disconnect(world.db, world.gateways.__getitem__, source_id=source_id,
-                                 cipher=world.cipher, now=world.clock.now(),
-                                 **world.ids(other.user_id, other.workspace_id))
+        await connect.disconnect(
+            world.db,
+            world.gateways.__getitem__,
+            source_id=source_id,
+            cipher=world.cipher,
+            now=world.clock.now(),
+            **world.ids(other.user_id, other.workspace_id),
+        )
     assert world.sources()[0].status_label == "Active"
 
 
@@ -322,10 +383,12 @@ async def test_reminder_addresses_can_be_edited_later_and_are_validated(world):
     done = await world.poll(progress.attempt_id)
     with Session(world.engine) as s:
         with pytest.raises(InvalidInput, match="already in the list"):
-            source_service.update_reminders(s, source_id=done.source_id,
-                                            emails=["a@b.com", "a@b.com"], **world.ids())
-        saved = source_service.update_reminders(s, source_id=done.source_id,
-                                                emails=[" New@Brand.com"], **world.ids())
+            source_service.update_reminders(
+                s, source_id=done.source_id, emails=["a@b.com", "a@b.com"], **world.ids()
+            )
+        saved = source_service.update_reminders(
+            s, source_id=done.source_id, emails=[" New@Brand.com"], **world.ids()
+        )
         s.commit()
     assert saved == ["new@brand.com"]
     assert world.sources()[0].reminder_emails == ("new@brand.com",)

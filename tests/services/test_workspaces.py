@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from archive_app.mail.messages import EmailMessage
 from archive_app.models.auth import AuthSession
 from archive_app.models.notifications import OutboxEmail
 from archive_app.services import auth, outbox
 from archive_app.services import workspaces as ws
 from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
-from archive_app.mail.messages import EmailMessage
 
 BASE = "http://archive.test"
 
@@ -25,8 +25,12 @@ def _owner(session: Session, now, email="owner@a.com", name="Brand A"):
 
 def _invite_and_join(session, now, owner, email="mate@a.com", password="mate-pass"):
     sent = ws.invite(
-        session, workspace_id=owner.workspace_id, user_id=owner.user_id, email=email,
-        base_url=BASE, now=now,
+        session,
+        workspace_id=owner.workspace_id,
+        user_id=owner.user_id,
+        email=email,
+        base_url=BASE,
+        now=now,
     )
     token = sent.accept_url.rsplit("/", 1)[-1]
     joined = ws.accept_invite(session, token=token, password=password, now=now)
@@ -37,15 +41,24 @@ def _invite_and_join(session, now, owner, email="mate@a.com", password="mate-pas
 def test_invite_shows_a_link_and_queues_the_same_link_by_email(session, now):
     owner = _owner(session, now)
     sent = ws.invite(
-        session, workspace_id=owner.workspace_id, user_id=owner.user_id, email=" Mate@A.com",
-        base_url=BASE, now=now,
+        session,
+        workspace_id=owner.workspace_id,
+        user_id=owner.user_id,
+        email=" Mate@A.com",
+        base_url=BASE,
+        now=now,
     )
     assert sent.email == "mate@a.com" and sent.accept_url.startswith(f"{BASE}/invite/")
     mail = session.exec(select(OutboxEmail)).one()
     assert mail.to_address == "mate@a.com"
     assert "Brand A" in mail.subject
     assert sent.accept_url in mail.text_body and sent.accept_url in mail.html_body
-    assert ws.describe_invite(session, token=sent.accept_url.rsplit("/", 1)[-1], now=now).workspace_name == "Brand A"
+    assert (
+        ws.describe_invite(
+            session, token=sent.accept_url.rsplit("/", 1)[-1], now=now
+        ).workspace_name
+        == "Brand A"
+    )
 
 
 def test_accepting_an_invite_makes_a_member_who_can_log_in(session, now):
@@ -54,7 +67,10 @@ def test_accepting_an_invite_makes_a_member_who_can_log_in(session, now):
     viewer = auth.current_viewer(session, token=joined.session_token, now=now)
     assert viewer is not None and viewer.workspace_id == owner.workspace_id and not viewer.is_owner
     members = ws.list_members(session, workspace_id=owner.workspace_id, user_id=owner.user_id)
-    assert [(m.email, m.role) for m in members] == [("owner@a.com", "owner"), ("mate@a.com", "member")]
+    assert [(m.email, m.role) for m in members] == [
+        ("owner@a.com", "owner"),
+        ("mate@a.com", "member"),
+    ]
 
 
 def test_an_invite_link_works_once_and_expires(session, now):
@@ -63,11 +79,21 @@ def test_an_invite_link_works_once_and_expires(session, now):
     token = sent.accept_url.rsplit("/", 1)[-1]
     with pytest.raises(NotFound, match="already used"):
         ws.accept_invite(session, token=token, password="mate-pass", now=now)
-    late = ws.invite(session, workspace_id=owner.workspace_id, user_id=owner.user_id,
-                     email="late@a.com", base_url=BASE, now=now)
+    late = ws.invite(
+        session,
+        workspace_id=owner.workspace_id,
+        user_id=owner.user_id,
+        email="late@a.com",
+        base_url=BASE,
+        now=now,
+    )
     with pytest.raises(NotFound, match="expired"):
-        ws.accept_invite(session, token=late.accept_url.rsplit("/", 1)[-1], password="late-pass",
-                         now=now + ws.INVITE_LIFETIME + timedelta(seconds=1))
+        ws.accept_invite(
+            session,
+            token=late.accept_url.rsplit("/", 1)[-1],
+            password="late-pass",
+            now=now + ws.INVITE_LIFETIME + timedelta(seconds=1),
+        )
     with pytest.raises(NotFound, match="not valid"):
         ws.describe_invite(session, token="made-up", now=now)
 
@@ -75,8 +101,14 @@ def test_an_invite_link_works_once_and_expires(session, now):
 def test_an_existing_account_joins_with_its_own_password(session, now):
     owner = _owner(session, now)
     other = _owner(session, now, email="someone@b.com", name="Brand B")
-    sent = ws.invite(session, workspace_id=owner.workspace_id, user_id=owner.user_id,
-                     email="someone@b.com", base_url=BASE, now=now)
+    sent = ws.invite(
+        session,
+        workspace_id=owner.workspace_id,
+        user_id=owner.user_id,
+        email="someone@b.com",
+        base_url=BASE,
+        now=now,
+    )
     token = sent.accept_url.rsplit("/", 1)[-1]
     assert ws.describe_invite(session, token=token, now=now).has_account
     with pytest.raises(InvalidInput, match="doesn't match"):
@@ -90,19 +122,35 @@ def test_inviting_a_current_member_or_a_bad_address_is_refused(session, now):
     _invite_and_join(session, now, owner)
     for address, message in (("mate@a.com", "already a member"), ("nope", "not a valid")):
         with pytest.raises(InvalidInput, match=message):
-            ws.invite(session, workspace_id=owner.workspace_id, user_id=owner.user_id,
-                      email=address, base_url=BASE, now=now)
+            ws.invite(
+                session,
+                workspace_id=owner.workspace_id,
+                user_id=owner.user_id,
+                email=address,
+                base_url=BASE,
+                now=now,
+            )
 
 
 def test_members_cannot_invite_or_remove(session, now):
     owner = _owner(session, now)
     _, mate = _invite_and_join(session, now, owner)
     with pytest.raises(NotAllowed, match="Only workspace owners"):
-        ws.invite(session, workspace_id=owner.workspace_id, user_id=mate.user_id,
-                  email="x@a.com", base_url=BASE, now=now)
+        ws.invite(
+            session,
+            workspace_id=owner.workspace_id,
+            user_id=mate.user_id,
+            email="x@a.com",
+            base_url=BASE,
+            now=now,
+        )
     with pytest.raises(NotAllowed):
-        ws.remove_member(session, workspace_id=owner.workspace_id, user_id=mate.user_id,
-                         member_user_id=owner.user_id)
+        ws.remove_member(
+            session,
+            workspace_id=owner.workspace_id,
+            user_id=mate.user_id,
+            member_user_id=owner.user_id,
+        )
 
 
 def test_removing_a_member_ends_access_sessions_and_pending_mail_at_once(session, now):
@@ -111,11 +159,14 @@ def test_removing_a_member_ends_access_sessions_and_pending_mail_at_once(session
     outbox.enqueue(
         session,
         message=EmailMessage(to="mate@a.com", subject="alert", text="t", html="<p>t</p>"),
-        dedupe_key="test-alert", now=now, workspace_id=owner.workspace_id,
+        dedupe_key="test-alert",
+        now=now,
+        workspace_id=owner.workspace_id,
     )
     session.commit()
-    removed = ws.remove_member(session, workspace_id=owner.workspace_id, user_id=owner.user_id,
-                               member_user_id=mate.user_id)
+    removed = ws.remove_member(
+        session, workspace_id=owner.workspace_id, user_id=owner.user_id, member_user_id=mate.user_id
+    )
     session.commit()
     assert removed == "mate@a.com"
     assert auth.current_viewer(session, token=mate.session_token, now=now) is None
@@ -130,16 +181,26 @@ def test_removing_a_member_ends_access_sessions_and_pending_mail_at_once(session
 def test_the_last_owner_cannot_be_removed(session, now):
     owner = _owner(session, now)
     with pytest.raises(InvalidInput, match="last one"):
-        ws.remove_member(session, workspace_id=owner.workspace_id, user_id=owner.user_id,
-                         member_user_id=owner.user_id)
+        ws.remove_member(
+            session,
+            workspace_id=owner.workspace_id,
+            user_id=owner.user_id,
+            member_user_id=owner.user_id,
+        )
 
 
 def test_workspace_a_cannot_read_or_change_workspace_b(session, now):
     a = _owner(session, now, email="owner@a.com", name="Brand A")
     b = _owner(session, now, email="owner@b.com", name="Brand B")
     _, b_mate = _invite_and_join(session, now, b, email="mate@b.com")
-    b_invite = ws.invite(session, workspace_id=b.workspace_id, user_id=b.user_id,
-                         email="pending@b.com", base_url=BASE, now=now)
+    b_invite = ws.invite(
+        session,
+        workspace_id=b.workspace_id,
+        user_id=b.user_id,
+        email="pending@b.com",
+        base_url=BASE,
+        now=now,
+    )
     # A's owner names B's workspace id: every service refuses, nothing of B leaks or changes.
     with pytest.raises(NotAllowed):
         ws.list_members(session, workspace_id=b.workspace_id, user_id=a.user_id)
@@ -148,20 +209,40 @@ def test_workspace_a_cannot_read_or_change_workspace_b(session, now):
     with pytest.raises(NotAllowed):
         ws.workspace_name(session, workspace_id=b.workspace_id, user_id=a.user_id)
     with pytest.raises(NotAllowed):
-        ws.invite(session, workspace_id=b.workspace_id, user_id=a.user_id, email="x@a.com",
-                  base_url=BASE, now=now)
+        ws.invite(
+            session,
+            workspace_id=b.workspace_id,
+            user_id=a.user_id,
+            email="x@a.com",
+            base_url=BASE,
+            now=now,
+        )
     with pytest.raises(NotAllowed):
-        ws.remove_member(session, workspace_id=b.workspace_id, user_id=a.user_id,
-                         member_user_id=b_mate.user_id)
+        ws.remove_member(
+            session, workspace_id=b.workspace_id, user_id=a.user_id, member_user_id=b_mate.user_id
+        )
     # From A's own workspace, B's people and invites are simply not there.
     with pytest.raises(NotFound):
-        ws.remove_member(session, workspace_id=a.workspace_id, user_id=a.user_id,
-                         member_user_id=b_mate.user_id)
+        ws.remove_member(
+            session, workspace_id=a.workspace_id, user_id=a.user_id, member_user_id=b_mate.user_id
+        )
     with pytest.raises(NotFound):
-        ws.revoke_invite(session, workspace_id=a.workspace_id, user_id=a.user_id,
-                         invite_id=b_invite.invite_id, now=now)
+        ws.revoke_invite(
+            session,
+            workspace_id=a.workspace_id,
+            user_id=a.user_id,
+            invite_id=b_invite.invite_id,
+            now=now,
+        )
     assert ws.member_emails(session, workspace_id=b.workspace_id) == ["mate@b.com", "owner@b.com"]
-    assert len(ws.list_pending_invites(session, workspace_id=b.workspace_id, user_id=b.user_id, now=now)) == 1
+    assert (
+        len(
+            ws.list_pending_invites(
+                session, workspace_id=b.workspace_id, user_id=b.user_id, now=now
+            )
+        )
+        == 1
+    )
 
 
 def test_demo_seed_runs_once(session, now):

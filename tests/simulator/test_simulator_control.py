@@ -141,7 +141,7 @@ async def test_clock_advance_expires_access_then_the_whole_grant(world: World) -
 
 async def test_business_refresh_after_the_grant_ended_asks_for_reconnect(world: World) -> None:
     tokens = await world.connect(Kind.tiktok_v2, "brandco")
-    await world.post("/clock", {"advance_days": 181})
+    await world.post("/clock", {"advance_days": 366})  # Business refresh tokens last 365 days
     with pytest.raises(GrantRevoked) as raised:
         await world.gateway(Kind.tiktok_v2).refresh(
             refresh_token=tokens.refresh_token, now=world.clock.now()

@@ -56,7 +56,9 @@ async def _tab(cls: type[rx.State], *, cookie: str = "", path: str = "/feed", qu
 
 def _redirect_path(event) -> str:
     spec = event if not isinstance(event, list) else event[0]
-    return str(spec.args[0][1]._var_value if hasattr(spec.args[0][1], "_var_value") else spec.args[0][1])
+    return str(
+        spec.args[0][1]._var_value if hasattr(spec.args[0][1], "_var_value") else spec.args[0][1]
+    )
 
 
 async def test_a_tab_without_a_session_is_sent_to_login(app_db):
@@ -77,11 +79,14 @@ async def test_recheck_keeps_a_member_and_drops_a_removed_one(app_db):
     owner_token, mate_token, mate_id = _people()
     state = await _tab(AppState, cookie=f"archive_session={mate_token}")
     assert await state.recheck_access() is None
-    assert state.signed_in and state.email == ws.DEMO_MEMBER and state.workspace_name == "Demo Brand"
+    assert (
+        state.signed_in and state.email == ws.DEMO_MEMBER and state.workspace_name == "Demo Brand"
+    )
     with session_scope() as s:
         viewer = auth.require_viewer(s, token=owner_token, now=app_clock().now())
-        ws.remove_member(s, workspace_id=viewer.workspace_id, user_id=viewer.user_id,
-                         member_user_id=mate_id)
+        ws.remove_member(
+            s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, member_user_id=mate_id
+        )
     event = await state.recheck_access()
     assert "/login?notice=removed" in _redirect_path(event)
     assert state.signed_in is False and state.email == ""
