@@ -8,11 +8,12 @@ import reflex as rx
 from reflex_components_core.el.elements.base import BaseHTML
 
 
-class PostForm(BaseHTML):
+class NativeForm(BaseHTML):
     """A plain HTML form the browser submits itself: a full page load to a Starlette route.
 
-    ``rx.el.form`` always prevents the native submit (Reflex 0.10.1), so the log-in, sign-up,
-    invitation and log-out forms, which must set or clear an HttpOnly cookie, use this.
+    ``rx.el.form`` always prevents the native submit and ``rx.el.a`` becomes a client-side
+    router link (Reflex 0.10.1). Log-in, sign-up, invitation and log-out (which set or clear an
+    HttpOnly cookie) and "Continue to TikTok" (which leaves for TikTok) need the real thing.
     """
 
     tag = "form"
@@ -20,7 +21,7 @@ class PostForm(BaseHTML):
     method: rx.Var[str]
 
 
-post_form = PostForm.create
+native_form = NativeForm.create
 
 
 def field(label: str, name: str, *, type: str = "text", **props: Any) -> rx.Component:

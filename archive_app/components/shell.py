@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from archive_app.components.forms import post_form
+from archive_app.components.forms import native_form
 from archive_app.live import WorkspaceLive
 from archive_app.states.base import AppState
 
@@ -66,7 +66,7 @@ def sidebar() -> rx.Component:
         rx.vstack(
             rx.text("Signed in as", size="1", color_scheme="gray"),
             rx.text(AppState.email, size="2", data_testid="signed-in-email"),
-            post_form(
+            native_form(
                 rx.button("Log out", type="submit", variant="soft", size="1"),
                 action="/auth/logout",
                 method="post",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from archive_app.components.forms import card_page, error_callout, field, post_form
+from archive_app.components.forms import card_page, error_callout, field, native_form
 from archive_app.states.invite import InviteState
 
 
@@ -21,7 +21,7 @@ def invite() -> rx.Component:
                 rx.heading("Join " + InviteState.workspace_name, size="6"),
                 rx.text("You were invited as ", rx.text.strong(InviteState.invite_email), "."),
                 error_callout(InviteState.error),
-                post_form(
+                native_form(
                     rx.vstack(
                         rx.cond(
                             InviteState.has_account,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from archive_app.components.forms import card_page, error_callout, field, notice_callout, post_form
+from archive_app.components.forms import (
+    card_page,
+    error_callout,
+    field,
+    native_form,
+    notice_callout,
+)
 from archive_app.services.workspaces import DEMO_MEMBER, DEMO_OWNER, DEMO_PASSWORD
 from archive_app.states.base import PublicState
 
@@ -35,7 +41,7 @@ def login() -> rx.Component:
         notice_callout(PublicState.notice),
         error_callout(PublicState.error),
         _demo_hint(),
-        post_form(
+        native_form(
             rx.vstack(
                 field(
                     "Email",
@@ -69,7 +75,7 @@ def signup() -> rx.Component:
     return card_page(
         rx.heading("Create your workspace", size="6"),
         error_callout(PublicState.error),
-        post_form(
+        native_form(
             rx.vstack(
                 field(
                     "Work email",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from archive_app.components.forms import error_callout, notice_callout
+from archive_app.components.forms import error_callout, native_form, notice_callout
 from archive_app.components.shell import empty_state, shell
 from archive_app.live import SourceView, WorkspaceLive
 from archive_app.states.sources import SourcesState
@@ -66,10 +66,12 @@ def _reconnect_button(row: SourceView) -> rx.Component:
             on_click=SourcesState.reconnect_v1(row.source_id),
             aria_label="Reconnect @" + row.handle,
         ),
-        # v.2 leaves the app for TikTok's consent page: a real link, a full page load.
-        rx.el.a(
-            rx.button("Reconnect", size="1", aria_label="Reconnect @" + row.handle),
-            href="/oauth/tiktok/v2/start?source=" + row.source_id.to_string(),
+        # v.2 leaves the app for TikTok's consent page: a full page load.
+        native_form(
+            rx.el.input(type="hidden", name="source", value=row.source_id.to_string()),
+            rx.button("Reconnect", size="1", type="submit", aria_label="Reconnect @" + row.handle),
+            action="/oauth/tiktok/v2/start",
+            method="get",
         ),
     )
 
@@ -314,9 +316,10 @@ def _consent() -> rx.Component:
             size="1",
             color_scheme="gray",
         ),
-        rx.el.a(
-            rx.button("Continue to TikTok", width="100%"),
-            href="/oauth/tiktok/v2/start",
+        native_form(
+            rx.button("Continue to TikTok", type="submit", width="100%"),
+            action="/oauth/tiktok/v2/start",
+            method="get",
             style={"width": "100%"},
         ),
         spacing="3",

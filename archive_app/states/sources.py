@@ -62,6 +62,10 @@ class SourcesState(AppState):
         query = self.router.url.query_parameters
         self.page_error = query.get("error", "")[:300]
         self.flash = ""
+        # Tab state outlives a page load (e.g. the trip to TikTok's consent page and back);
+        # a wizard left open then is over.
+        self._reset_wizard()
+        self.edit_source_id = 0
         try:
             await self._publish()
         except NotAllowed:

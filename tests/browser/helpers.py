@@ -26,3 +26,36 @@ def log_in(page, email: str, password: str) -> None:
 def at(path: str) -> re.Pattern[str]:
     """The app's static pages answer with a trailing slash; either form is the same page."""
     return re.compile(re.escape(path) + r"/?(\?.*)?$")
+
+
+def sign_up(page, email: str, workspace: str, password: str = "brand-pass-1") -> None:
+    """A workspace of the test's own, so tests sharing one app server never see each other."""
+    page.goto("/signup")
+    page.get_by_label("Work email").fill(email)
+    page.get_by_label("Password (at least 8 characters)").fill(password)
+    page.get_by_label("Workspace name").fill(workspace)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(at("/feed"))
+
+
+class Simulator:
+    """The TikTok side, played through the simulator's control API (TIKTOK.md)."""
+
+    def __init__(self, base_url: str) -> None:
+        import httpx
+
+        self.http = httpx.Client(base_url=f"{base_url}/_sim/control", timeout=10)
+
+    def post(self, path: str, body: dict | None = None) -> dict:
+        response = self.http.post(path, json=body or {})
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def account(self, username: str) -> None:
+        self.post("/accounts", {"username": username, "display_name": username.title()})
+
+    def newest_qr(self) -> dict:
+        codes = self.http.get("/state").json()["qr_codes"]
+        waiting = [c for c in codes if c["status"] in ("new", "scanned")]
+        assert waiting, f"no QR code waiting: {codes}"
+        return max(waiting, key=lambda c: c["created_at"])

@@ -1,0 +1,169 @@
+"""Settings → Sources as a new user connects TikTok, with the simulator playing TikTok."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import Simulator, at, sign_up
+
+
+@pytest.fixture
+def sim(app_server):
+    simulator = Simulator(app_server.url)
+    yield simulator
+    simulator.http.close()
+
+
+def _open_sources(page) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sources").click()
+    page.wait_for_url(at("/settings/sources"))
+
+
+def _connect_v2(page, username: str) -> None:
+    page.get_by_role("button", name="Add Source").first.click()
+    page.get_by_role("button", name=re.compile("TikTok Account v.2")).click()
+    page.get_by_role("button", name="Continue to TikTok").click()
+    expect(page.get_by_role("button", name="Authorize")).to_be_visible()
+    page.get_by_label("TikTok account (username)").fill(username)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(re.compile(r"/settings/sources/?\?connected="))
+
+
+def test_v1_wizard_reminders_then_qr_scan_connects_without_reload(new_page, sim):
+    sim.account("qrbrand")
+    page = new_page()
+    sign_up(page, "owner@qrbrand.com", "QR Brand")
+    _open_sources(page)
+    expect(page.get_by_test_id("empty-state")).to_contain_text("No sources yet")
+    page.get_by_role("button", name="Add Source").first.click()
+    page.get_by_role("button", name=re.compile("TikTok Account v.1")).click()
+    page.get_by_role("button", name="Set Up Reminders").click()
+    chips = page.get_by_test_id("reminder-chip")
+    expect(chips).to_have_text(["owner@qrbrand.com"])  # prefilled with the user's own
+    field = page.get_by_label("Reminder email")
+    field.fill("not an email")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("not a valid email")
+    field.fill("OWNER@qrbrand.com")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("already in the list")
+    field.fill("social@qrbrand.com")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(chips).to_have_text(["owner@qrbrand.com", "social@qrbrand.com"])
+
+    page.get_by_role("button", name="Connect TikTok").click()
+    expect(page.get_by_test_id("qr-image")).to_be_visible(timeout=5_000)
+    expect(page.get_by_test_id("qr-status")).to_have_text("Waiting for scan")
+    expect(page.get_by_role("button", name="Refresh QR code")).to_be_visible()
+
+    token = sim.newest_qr()["token"]
+    sim.post(f"/qr/{token}/scan", {"username": "qrbrand"})
+    expect(page.get_by_test_id("qr-status")).to_have_text("Scanned, confirm in the app")
+    sim.post(f"/qr/{token}/confirm")
+
+    row = page.get_by_test_id("source-row")
+    expect(row).to_have_count(1)
+    expect(row.get_by_test_id("source-handle")).to_have_text("@qrbrand")
+    expect(row.get_by_test_id("source-status")).to_have_text("Active")
+    expect(row.get_by_test_id("days-remaining")).to_have_text("180 days remaining")
+    expect(row).to_contain_text("TikTok Account v.1")
+    expect(row).to_contain_text("Reminders to: owner@qrbrand.com, social@qrbrand.com")
+    expect(row).to_contain_text("by owner@qrbrand.com")
+
+
+def test_an_expired_qr_code_is_replaced_and_still_connects(new_page, sim):
+    sim.account("slowbrand")
+    page = new_page()
+    sign_up(page, "owner@slowbrand.com", "Slow Brand")
+    _open_sources(page)
+    page.get_by_role("button", name="Add Source").first.click()
+    page.get_by_role("button", name=re.compile("TikTok Account v.1")).click()
+    page.get_by_role("button", name="Set Up Reminders").click()
+    page.get_by_role("button", name="Connect TikTok").click()
+    first = page.get_by_test_id("qr-image").get_attribute("src")
+    old_token = sim.newest_qr()["token"]
+    sim.post("/clock", {"advance_seconds": 125})  # a QR code lives about 2 minutes
+    expect(page.get_by_test_id("qr-status")).to_contain_text("here is a new one")
+    expect(page.get_by_test_id("qr-image")).not_to_have_attribute("src", first)
+    token = sim.newest_qr()["token"]
+    assert token != old_token
+    sim.post(f"/qr/{token}/scan", {"username": "slowbrand"})
+    sim.post(f"/qr/{token}/confirm")
+    expect(page.get_by_test_id("source-status")).to_have_text("Active")
+
+
+def test_v2_consent_connects_with_360_days(new_page, sim):
+    sim.account("consentbrand")
+    page = new_page()
+    sign_up(page, "owner@consentbrand.com", "Consent Brand")
+    _open_sources(page)
+    _connect_v2(page, "consentbrand")
+    row = page.get_by_test_id("source-row")
+    expect(row.get_by_test_id("source-handle")).to_have_text("@consentbrand")
+    expect(row.get_by_test_id("source-status")).to_have_text("Active")
+    expect(row.get_by_test_id("days-remaining")).to_have_text("360 days remaining")
+    expect(row).to_contain_text("TikTok Account v.2")
+    expect(page.get_by_role("status").first).to_contain_text("Connected @consentbrand")
+
+
+def test_cancel_on_tiktoks_page_comes_back_with_nothing_saved(new_page, sim):
+    page = new_page()
+    sign_up(page, "owner@cancelbrand.com", "Cancel Brand")
+    _open_sources(page)
+    page.get_by_role("button", name="Add Source").first.click()
+    page.get_by_role("button", name=re.compile("TikTok Account v.2")).click()
+    page.get_by_role("button", name="Continue to TikTok").click()
+    page.get_by_role("button", name="Cancel").click()
+    page.wait_for_url(re.compile(r"/settings/sources"))
+    expect(page.get_by_role("alert")).to_contain_text("Connection cancelled")
+    expect(page.get_by_test_id("empty-state")).to_contain_text("No sources yet")
+    expect(page.get_by_test_id("source-row")).to_have_count(0)
+
+
+def test_revoked_in_tiktok_turns_red_live_and_reconnect_refuses_another_account(new_page, sim):
+    sim.account("ownbrand")
+    sim.account("strangerbrand")
+    page = new_page()
+    sign_up(page, "owner@ownbrand.com", "Own Brand")
+    _open_sources(page)
+    _connect_v2(page, "ownbrand")
+    expect(page.get_by_test_id("source-status")).to_have_text("Active")
+
+    sim.post("/accounts/ownbrand/revoke")  # the user removes the app inside TikTok
+    row = page.get_by_test_id("source-row")
+    expect(row.get_by_test_id("source-status")).to_have_text("Disconnected", timeout=10_000)
+    expect(row.get_by_test_id("source-reason")).to_contain_text("revoked in the TikTok app")
+
+    row.get_by_role("button", name="Reconnect @ownbrand").click()
+    page.get_by_label("TikTok account (username)").fill("strangerbrand")
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(re.compile(r"/settings/sources"))
+    expect(page.get_by_role("alert")).to_contain_text("@ownbrand")
+    expect(page.get_by_test_id("source-row")).to_have_count(1)
+    expect(page.get_by_test_id("source-handle")).to_have_text("@ownbrand")
+    expect(page.get_by_test_id("source-status")).to_have_text("Disconnected")
+
+    page.get_by_role("button", name="Reconnect @ownbrand").click()
+    page.get_by_label("TikTok account (username)").fill("ownbrand")
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(re.compile(r"/settings/sources/?\?connected="))
+    expect(page.get_by_test_id("source-row")).to_have_count(1)
+    expect(page.get_by_test_id("source-status")).to_have_text("Active")
+
+
+def test_disconnect_asks_first_then_removes_the_grant(new_page, sim):
+    sim.account("byebrand")
+    page = new_page()
+    sign_up(page, "owner@byebrand.com", "Bye Brand")
+    _open_sources(page)
+    _connect_v2(page, "byebrand")
+    page.get_by_role("button", name="Disconnect @byebrand").click()
+    expect(page.get_by_role("alertdialog")).to_contain_text("revokes its access at TikTok")
+    page.get_by_role("alertdialog").get_by_role("button", name="Disconnect").click()
+    expect(page.get_by_test_id("source-status")).to_have_text("Disconnected")
+    expect(page.get_by_test_id("source-reason")).to_contain_text("by owner@byebrand.com")
+    grants = sim.http.get("/state").json()["grants"]
+    assert [g["revoked_at"] is not None for g in grants if g["username"] == "byebrand"] == [True]
