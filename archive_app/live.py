@@ -155,6 +155,13 @@ async def update_shared(workspace_id: int, **values: Any) -> None:
             setattr(shared, name, value)
 
 
+async def tab_is_open(token: str) -> bool:
+    """Whether this tab still has a live websocket (background loops stop when it closes)."""
+    app = _app()
+    manager = app.event_namespace._token_manager if app.event_namespace else None
+    return manager is not None and await manager.is_token_connected(token)
+
+
 async def send_to_tabs(workspace_id: int, events: Any) -> int:
     """Send browser events (toasts, redirects, handler calls) to every open tab of a workspace."""
     app = _app()

@@ -29,6 +29,13 @@ os.environ.setdefault("PYTEST_CURRENT_TEST", "conftest")
 import archive_app.models  # noqa: E402,F401  (registers every table)
 from archive_app.db import make_engine  # noqa: E402
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: sync Playwright keeps an event loop running while it is open,
+    and no async test can start after it in the same process until it closes."""
+    items.sort(key=lambda item: "tests/browser/" in str(item.path))
+
+
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL.startswith("postgresql") else [])
 
 

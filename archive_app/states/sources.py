@@ -231,8 +231,11 @@ class SourcesState(AppState):
         except NotAllowed:
             return
         gateway, cipher = deps.gateway(Kind.tiktok_v1), deps.cipher()
+        tab = self.router.session.client_token
         while attempt_id:
             await asyncio.sleep(POLL_SECONDS)
+            if not await live.tab_is_open(tab):
+                return  # the tab closed: nobody is waiting for this QR code any more
             async with self:
                 if self.attempt_id != attempt_id:
                     return  # closed, restarted or refreshed elsewhere

@@ -169,7 +169,7 @@ def _wait_until_ready(url: str, proc: subprocess.Popen, log_path: Path) -> None:
     raise RuntimeError(f"app not ready in {BOOT_TIMEOUT}s:\n{log_path.read_text()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures; results are recorded in README with the machine."""
