@@ -57,3 +57,89 @@ def card_page(*children: rx.Component) -> rx.Component:
         min_height="100vh",
         background="var(--gray-2)",
     )
+
+
+def confirm_button(
+    label: str,
+    *,
+    title: rx.Var[str] | str,
+    description: str,
+    confirm_label: str,
+    on_confirm: Any,
+    aria_label: rx.Var[str] | str,
+    color_scheme: str = "gray",
+) -> rx.Component:
+    """A small button that asks before doing something that cannot be undone."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                label, variant="soft", color_scheme=color_scheme, size="1", aria_label=aria_label
+            )
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
+                rx.alert_dialog.action(
+                    rx.button(confirm_label, color_scheme="red", on_click=on_confirm)
+                ),
+                justify="end",
+                spacing="3",
+                padding_top="12px",
+            ),
+        ),
+    )
+
+
+def email_chips(
+    *,
+    emails: rx.Var[list[str]],
+    draft: rx.Var[str],
+    error: rx.Var[str],
+    on_type: Any,
+    on_add: Any,
+    on_remove: Any,
+) -> rx.Component:
+    """A list of addresses as removable chips, with a field to add one more."""
+    return rx.vstack(
+        rx.flex(
+            rx.foreach(
+                emails,
+                lambda address: rx.badge(
+                    address,
+                    rx.icon(
+                        "x",
+                        size=12,
+                        cursor="pointer",
+                        on_click=on_remove(address),
+                        aria_label="Remove " + address,
+                    ),
+                    size="2",
+                    variant="soft",
+                    data_testid="reminder-chip",
+                ),
+            ),
+            wrap="wrap",
+            gap="2",
+        ),
+        rx.form(
+            rx.hstack(
+                rx.input(
+                    placeholder="name@brand.com",
+                    value=draft,
+                    on_change=on_type,
+                    aria_label="Reminder email",
+                    width="100%",
+                ),
+                rx.button("Add", type="submit", variant="soft"),
+                width="100%",
+            ),
+            on_submit=on_add,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        error_callout(error),
+        spacing="3",
+        width="100%",
+    )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from archive_app.components.forms import error_callout, native_form, notice_callout
+from archive_app.components.forms import (
+    confirm_button,
+    email_chips,
+    error_callout,
+    native_form,
+    notice_callout,
+)
 from archive_app.components.shell import empty_state, shell
 from archive_app.live import SourceView, WorkspaceLive
 from archive_app.states.sources import SourcesState
@@ -24,36 +30,14 @@ def _badge(row: SourceView) -> rx.Component:
 
 
 def _disconnect_button(row: SourceView) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                "Disconnect",
-                variant="soft",
-                color_scheme="gray",
-                size="1",
-                aria_label="Disconnect @" + row.handle,
-            )
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Disconnect @" + row.handle + "?"),
-            rx.alert_dialog.description(
-                "Archive revokes its access at TikTok and deletes the tokens. Videos found so "
-                "far stay in the Feed. You can reconnect the same account later."
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Disconnect",
-                        color_scheme="red",
-                        on_click=SourcesState.disconnect(row.source_id),
-                    )
-                ),
-                justify="end",
-                spacing="3",
-                padding_top="12px",
-            ),
-        ),
+    return confirm_button(
+        "Disconnect",
+        title="Disconnect @" + row.handle + "?",
+        description="Archive revokes its access at TikTok and deletes the tokens. Videos found "
+        "so far stay in the Feed. You can reconnect the same account later.",
+        confirm_label="Disconnect",
+        on_confirm=SourcesState.disconnect(row.source_id),
+        aria_label="Disconnect @" + row.handle,
     )
 
 
@@ -131,29 +115,6 @@ def _source_row(row: SourceView) -> rx.Component:
     )
 
 
-def _chips(emails: rx.Var[list[str]], on_remove: rx.EventHandler) -> rx.Component:
-    return rx.flex(
-        rx.foreach(
-            emails,
-            lambda address: rx.badge(
-                address,
-                rx.icon(
-                    "x",
-                    size=12,
-                    cursor="pointer",
-                    on_click=on_remove(address),
-                    aria_label="Remove " + address,
-                ),
-                size="2",
-                variant="soft",
-                data_testid="reminder-chip",
-            ),
-        ),
-        wrap="wrap",
-        gap="2",
-    )
-
-
 def _choose() -> rx.Component:
     def option(title: str, summary: str, on_click: rx.EventHandler) -> rx.Component:
         return rx.button(
@@ -221,23 +182,14 @@ def _reminders() -> rx.Component:
             "addresses as you like.",
             size="2",
         ),
-        _chips(SourcesState.reminder_emails, SourcesState.remove_reminder_email),
-        rx.form(
-            rx.hstack(
-                rx.input(
-                    placeholder="name@brand.com",
-                    value=SourcesState.reminder_input,
-                    on_change=SourcesState.set_reminder_input,
-                    aria_label="Reminder email",
-                    width="100%",
-                ),
-                rx.button("Add", type="submit", variant="soft"),
-                width="100%",
-            ),
-            on_submit=SourcesState.add_reminder_email,
-            reset_on_submit=False,
+        email_chips(
+            emails=SourcesState.reminder_emails,
+            draft=SourcesState.reminder_input,
+            error=SourcesState.reminder_error,
+            on_type=SourcesState.set_reminder_input,
+            on_add=SourcesState.add_reminder_email,
+            on_remove=SourcesState.remove_reminder_email,
         ),
-        error_callout(SourcesState.reminder_error),
         rx.button("Connect TikTok", on_click=SourcesState.connect_tiktok, width="100%"),
         spacing="3",
         width="100%",
@@ -386,23 +338,14 @@ def _edit_reminders() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Reminder emails"),
-            _chips(SourcesState.edit_emails, SourcesState.remove_edit_email),
-            rx.form(
-                rx.hstack(
-                    rx.input(
-                        placeholder="name@brand.com",
-                        value=SourcesState.edit_input,
-                        on_change=SourcesState.set_edit_input,
-                        aria_label="Reminder email",
-                        width="100%",
-                    ),
-                    rx.button("Add", type="submit", variant="soft"),
-                    width="100%",
-                ),
-                on_submit=SourcesState.add_edit_email,
-                reset_on_submit=False,
+            email_chips(
+                emails=SourcesState.edit_emails,
+                draft=SourcesState.edit_input,
+                error=SourcesState.edit_error,
+                on_type=SourcesState.set_edit_input,
+                on_add=SourcesState.add_edit_email,
+                on_remove=SourcesState.remove_edit_email,
             ),
-            error_callout(SourcesState.edit_error),
             rx.hstack(
                 rx.button("Cancel", variant="soft", on_click=SourcesState.cancel_edit),
                 rx.button("Save", on_click=SourcesState.save_reminders),

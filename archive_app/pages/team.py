@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from archive_app.components.forms import error_callout
+from archive_app.components.forms import confirm_button, error_callout
 from archive_app.components.shell import shell
 from archive_app.states.team import InviteView, MemberView, TeamState
 
@@ -17,36 +17,15 @@ def _member_row(member: MemberView) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 TeamState.is_owner & ~member.is_you,
-                rx.alert_dialog.root(
-                    rx.alert_dialog.trigger(
-                        rx.button(
-                            "Remove",
-                            color_scheme="red",
-                            variant="soft",
-                            size="1",
-                            aria_label="Remove " + member.email,
-                        )
-                    ),
-                    rx.alert_dialog.content(
-                        rx.alert_dialog.title("Remove " + member.email + "?"),
-                        rx.alert_dialog.description(
-                            "They lose access at once, including in tabs they have open, and "
-                            "get no more notifications from this workspace."
-                        ),
-                        rx.hstack(
-                            rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
-                            rx.alert_dialog.action(
-                                rx.button(
-                                    "Remove member",
-                                    color_scheme="red",
-                                    on_click=TeamState.remove_member(member.user_id),
-                                )
-                            ),
-                            justify="end",
-                            spacing="3",
-                            padding_top="12px",
-                        ),
-                    ),
+                confirm_button(
+                    "Remove",
+                    title="Remove " + member.email + "?",
+                    description="They lose access at once, including in tabs they have open, "
+                    "and get no more notifications from this workspace.",
+                    confirm_label="Remove member",
+                    on_confirm=TeamState.remove_member(member.user_id),
+                    aria_label="Remove " + member.email,
+                    color_scheme="red",
                 ),
             )
         ),
