@@ -32,6 +32,14 @@ from bench.common import machine, report
 T = TypeVar("T")
 
 
+def _wait_until_started(server: object) -> None:
+    deadline = time.monotonic() + 10
+    while not getattr(server, "started", False):
+        if time.monotonic() > deadline:
+            raise RuntimeError("simulator did not start")
+        time.sleep(0.01)
+
+
 async def main(rounds: int = 30) -> None:
     import socket
     import threading
@@ -45,22 +53,36 @@ async def main(rounds: int = 30) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    settings = Settings(_env_file=None, mode=Mode.test, data_dir=tmp,  # type: ignore[call-arg]
-                        public_url=f"http://127.0.0.1:{port}")
+    settings = Settings(
+        _env_file=None,
+        mode=Mode.test,
+        data_dir=tmp,  # type: ignore[call-arg]
+        public_url=f"http://127.0.0.1:{port}",
+    )
     clock = ShiftedClock()
     sim = create_simulator_app(settings=settings, clock=clock)
-    server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Mount("/_sim", app=sim)]),
-                                           host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            Starlette(routes=[Mount("/_sim", app=sim)]),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
-        await asyncio.sleep(0.01)
+    await asyncio.to_thread(_wait_until_started, server)
 
     engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
     SQLModel.metadata.create_all(engine)
     with Session(engine) as s:
-        owner = auth.sign_up(s, email="bench@brand.com", password="bench-pass",
-                             workspace_name="Bench", now=clock.now())
+        owner = auth.sign_up(
+            s,
+            email="bench@brand.com",
+            password="bench-pass",
+            workspace_name="Bench",
+            now=clock.now(),
+        )
         s.commit()
 
     async def db(work: Callable[[Session], T]) -> T:
@@ -78,15 +100,25 @@ async def main(rounds: int = 30) -> None:
     for _ in range(rounds):
         start = time.perf_counter()
         progress = await connect.start_qr(
-            db, gateway, workspace_id=owner.workspace_id, user_id=owner.user_id,
-            reminder_emails=["bench@brand.com"], now=clock.now(),
+            db,
+            gateway,
+            workspace_id=owner.workspace_id,
+            user_id=owner.user_id,
+            reminder_emails=["bench@brand.com"],
+            now=clock.now(),
         )
         qr_data_url(progress.scan_url)
         to_qr.append(time.perf_counter() - start)
         start = time.perf_counter()
-        await connect.poll_qr(db, gateway, attempt_id=progress.attempt_id,
-                              workspace_id=owner.workspace_id, user_id=owner.user_id,
-                              cipher=cipher, now=clock.now())
+        await connect.poll_qr(
+            db,
+            gateway,
+            attempt_id=progress.attempt_id,
+            workspace_id=owner.workspace_id,
+            user_id=owner.user_id,
+            cipher=cipher,
+            now=clock.now(),
+        )
         polls.append(time.perf_counter() - start)
     report("Connect TikTok → QR code drawn (server side)", to_qr)
     report("one QR status poll", polls)
