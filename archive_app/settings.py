@@ -123,6 +123,11 @@ class Settings(BaseSettings):
             for name, value in {
                 "ARCHIVE_ENCRYPTION_KEY": self.encryption_key.get_secret_value(),
                 "ARCHIVE_PUBLIC_URL": self.public_url if "localhost" not in self.public_url else "",
+                # Both kinds are offered in Settings → Sources: each needs its TikTok app.
+                "ARCHIVE_TIKTOK_V1_CLIENT_KEY": self.tiktok_v1_client_key,
+                "ARCHIVE_TIKTOK_V1_CLIENT_SECRET": self.tiktok_v1_client_secret.get_secret_value(),
+                "ARCHIVE_TIKTOK_V2_CLIENT_KEY": self.tiktok_v2_client_key,
+                "ARCHIVE_TIKTOK_V2_CLIENT_SECRET": self.tiktok_v2_client_secret.get_secret_value(),
             }.items()
             if not value
         ]

@@ -19,6 +19,7 @@ from archive_app.mail.messages import disconnection_message
 from archive_app.mail.sender import SmtpSender
 from archive_app.mail.sink import MailSink
 from archive_app.settings import Settings
+from tests.production_settings import production_settings
 
 RECONNECT = "http://localhost:3000/settings/sources/3/reconnect"
 
@@ -108,14 +109,23 @@ async def test_post_dev_jobs_runs_the_job_and_404s_unknown_names(settings):
 
 
 async def test_production_has_no_dev_routes(tmp_path):
-    settings = Settings(
-        mode="production",
-        data_dir=tmp_path,
-        public_url="https://archive.brand.example",
-        encryption_key="x" * 44,
-    )
+    settings = production_settings(tmp_path)
     assert dev_routes(settings, run_job=run_job_now) == []
     async with _client(settings, run_job=run_job_now) as client:
         assert (await client.get("/dev/mail")).status_code == 404
         assert (await client.get("/dev/mail.json")).status_code == 404
         assert (await client.post("/dev/jobs/drain_outbox")).status_code == 404
+
+
+def test_production_refuses_to_start_without_its_secrets(tmp_path):
+    with pytest.raises(
+        ValueError, match=r"ARCHIVE_ENCRYPTION_KEY.*ARCHIVE_TIKTOK_V2_CLIENT_SECRET"
+    ):
+        Settings(
+            _env_file=None,
+            mode="production",
+            data_dir=tmp_path,
+            public_url="https://archive.brand.example",
+        )
+    with pytest.raises(ValueError, match="not '\\*'"):
+        production_settings(tmp_path, cors_allowed_origins=["*"])

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from archive_app.clock import ShiftedClock
@@ -15,6 +14,7 @@ from archive_app.integrations.tiktok import Kind, QrState, gateway_for
 from archive_app.settings import Mode, Settings
 from archive_app.simulator import create_simulator_app, simulator_enabled, simulator_mounts
 from tests.integrations.tiktok_backends import sim_settings
+from tests.production_settings import production_settings
 
 
 def client_for(app: Starlette) -> httpx.AsyncClient:
@@ -119,13 +119,7 @@ async def test_demo_mode_seeds_a_brand_creators_and_videos(tmp_path: Path) -> No
 
 
 def production(tmp_path: Path) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        mode=Mode.production,
-        public_url="https://archive.example.com",
-        data_dir=tmp_path,
-        encryption_key=SecretStr("k" * 44),
-    )
+    return production_settings(tmp_path)
 
 
 async def test_production_does_not_serve_the_simulator(tmp_path: Path) -> None:
