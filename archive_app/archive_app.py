@@ -22,7 +22,7 @@ from archive_app.api.webhooks import webhook_routes
 from archive_app.clock import app_clock
 from archive_app.db import get_engine, session_scope
 from archive_app.integrations.tiktok.webhooks import TikTokEvent
-from archive_app.jobs.scheduler import run_job_now, scheduler_lifespan
+from archive_app.jobs.scheduler import kick, run_job_now, scheduler_lifespan
 from archive_app.mail.sink import mail_sink_lifespan
 from archive_app.pages.feed import feed
 from archive_app.pages.invite import invite
@@ -32,6 +32,7 @@ from archive_app.pages.rights import rights
 from archive_app.pages.sources import sources
 from archive_app.pages.team import team
 from archive_app.services import workspaces as workspace_service
+from archive_app.services.notifications import Links
 from archive_app.settings import get_settings
 from archive_app.simulator import create_simulator_app
 from archive_app.states.base import AppState, PublicState
@@ -44,7 +45,9 @@ settings = get_settings()
 
 
 async def _on_webhook(event: TikTokEvent) -> None:
-    await on_tiktok_event(event, clock=app_clock())
+    links = Links(base_url=settings.public_url, help_url=settings.help_url)
+    if await on_tiktok_event(event, clock=app_clock(), links=links):
+        kick("drain_outbox")  # the alert emails go now, not at the next tick
 
 
 def _routes() -> list[BaseRoute]:

@@ -47,6 +47,8 @@ class SourceView:
     is_disconnected: bool = False
     is_v1: bool = False
     reminder_emails: list[str] = field(default_factory=list)
+    # Non-empty while a disconnection alert is open: "<source id>:<episode id>".
+    alert_key: str = ""
 
 
 def source_views(rows: list[source_service.SourceRow]) -> list[SourceView]:
@@ -74,6 +76,7 @@ def source_views(rows: list[source_service.SourceRow]) -> list[SourceView]:
                 is_disconnected=row.status == "disconnected",
                 is_v1=row.kind == "tiktok_v1",
                 reminder_emails=list(row.reminder_emails),
+                alert_key=f"{row.source_id}:{row.alert_event_id}" if row.alert_event_id else "",
             )
         )
     return views
@@ -100,7 +103,11 @@ async def load_source_views(
 async def publish_sources(workspace_id: int, *, now: datetime) -> None:
     """From a route or job: every open tab of the workspace shows the current Sources list."""
     views = await load_source_views(workspace_id=workspace_id, now=now, user_id=None)
-    await update_shared(workspace_id, sources=views, sources_loaded=True)
+    app = _app()
+    token = rx.BaseStateToken(ident=link_token(workspace_id), cls=WorkspaceLive)
+    async with app.modify_state(token) as root:
+        shared = await root.get_state(WorkspaceLive)
+        shared.show_sources(views)
 
 
 class WorkspaceLive(rx.SharedState):
@@ -109,6 +116,17 @@ class WorkspaceLive(rx.SharedState):
     member_count: int = 0
     sources: list[SourceView] = []
     sources_loaded: bool = False
+    # Disconnected sources people must hear about: every tab shows a pop-up for each.
+    alerts: list[SourceView] = []
+
+    def show_sources(self, views: list[SourceView]) -> None:
+        """Set the list, and the alerts derived from it, only where something changed."""
+        if self.sources != views or not self.sources_loaded:
+            self.sources = views
+            self.sources_loaded = True
+        alerts = [v for v in views if v.alert_key]
+        if self.alerts != alerts:
+            self.alerts = alerts
 
 
 def link_token(workspace_id: int) -> str:

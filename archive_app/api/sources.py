@@ -9,19 +9,27 @@ from archive_app.api.deps import run_db
 from archive_app.clock import Clock
 from archive_app.integrations.tiktok.webhooks import AuthorizationRemoved, TikTokEvent
 from archive_app.services import sources as source_service
+from archive_app.services.notifications import Links
 
 log = logging.getLogger(__name__)
 
 
-async def on_tiktok_event(event: TikTokEvent, *, clock: Clock) -> None:
+async def on_tiktok_event(event: TikTokEvent, *, clock: Clock, links: Links) -> bool:
+    """Returns True when mail was queued (the caller can ask the outbox to go now)."""
     if not isinstance(event, AuthorizationRemoved):
         log.info("tiktok webhook ignored: %s", type(event).__name__)
-        return
+        return False
     now = clock.now()
     changed = await run_db(
         lambda s: source_service.grant_removed(
-            s, open_id=event.user_openid, kind=event.kind, reason=event.reason, now=now
+            s,
+            open_id=event.user_openid,
+            kind=event.kind,
+            reason=event.reason,
+            now=now,
+            links=links,
         )
     )
     for workspace_id in sorted({ws for ws, _ in changed}):
         await live.publish_sources(workspace_id, now=now)
+    return bool(changed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from archive_app.components.alerts import disconnection_alerts
 from archive_app.components.forms import native_form
 from archive_app.live import WorkspaceLive
 from archive_app.states.base import AppState
@@ -92,6 +93,7 @@ def shell(*content: rx.Component, title: str) -> rx.Component:
             rx.box(
                 rx.heading(title, size="6", padding_bottom="16px"),
                 *content,
+                disconnection_alerts(),
                 padding="28px",
                 width="100%",
                 max_width="1100px",

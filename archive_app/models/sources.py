@@ -45,6 +45,9 @@ class Source(SQLModel, table=True):
     connected_at: datetime | None = at_field(nullable=True)
     connected_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     consecutive_failures: int = 0
+    # The SourceEvent of a disconnection people are being told about (email + pop-up); None
+    # once reconnected, or when a person disconnected it on purpose.
+    alert_event_id: int | None = Field(default=None)
     created_at: datetime = at_field()
 
 

@@ -20,6 +20,7 @@ from archive_app.integrations.tiktok.kinds import deadline as kind_deadline
 from archive_app.integrations.tiktok.protocol import Profile, TokenSet
 from archive_app.models.sources import ReminderRecipient, Source, SourceEvent, SourceStatus
 from archive_app.models.workspaces import User
+from archive_app.services import notifications
 from archive_app.services.auth import normalize_email
 from archive_app.services.errors import InvalidInput, NotFound
 from archive_app.services.workspaces import require_member
@@ -46,6 +47,8 @@ class SourceRow:
     connected_by: str
     reason: str
     reminder_emails: tuple[str, ...]
+    # Set while people are being told this source disconnected (the pop-up's key).
+    alert_event_id: int | None = None
 
 
 def days_left(deadline_at: datetime | None, now: datetime) -> int | None:
@@ -122,6 +125,7 @@ def workspace_source_rows(session: Session, *, workspace_id: int, now: datetime)
                 connected_by=people.get(s.connected_by_id, "") if s.connected_by_id else "",
                 reason=s.status_reason,
                 reminder_emails=tuple(recipients.get(s.id, [])),
+                alert_event_id=s.alert_event_id,
             )
         )
     return rows
@@ -179,19 +183,19 @@ def set_status(
     reason: str,
     now: datetime,
     user_id: int | None = None,
-) -> bool:
-    """Move a source to ``status`` and record why. Returns False when nothing changed."""
+) -> SourceEvent | None:
+    """Move a source to ``status`` and record why. Returns None when nothing changed."""
     if source.status == status and source.status_reason == reason:
-        return False
+        return None
     assert source.id is not None
     source.status = status
     source.status_reason = reason
     source.status_changed_at = now
     session.add(source)
-    session.add(
-        SourceEvent(source_id=source.id, at=now, status=status, reason=reason, user_id=user_id)
-    )
-    return True
+    event = SourceEvent(source_id=source.id, at=now, status=status, reason=reason, user_id=user_id)
+    session.add(event)
+    session.flush()
+    return event
 
 
 class WrongAccount(InvalidInput):
@@ -259,6 +263,7 @@ def save_connection(
     source.connected_by_id = user_id
     source.deadline_at = kind_deadline(kind, now, tokens.refresh_expires_at)
     source.consecutive_failures = 0
+    source.alert_event_id = None  # reconnected: the disconnection episode is over
     set_status(
         session, source=source, status=SourceStatus.active, reason="", now=now, user_id=user_id
     )
@@ -274,12 +279,13 @@ def access_token(session: Session, *, source: Source, cipher: TokenCipher) -> st
 
 def disconnect_locally(
     session: Session, *, source: Source, reason: str, now: datetime, user_id: int | None = None
-) -> None:
+) -> SourceEvent | None:
     """Forget the tokens and mark the source disconnected (the caller revoked at TikTok)."""
     source.access_token_enc = None
     source.refresh_token_enc = None
     source.access_expires_at = None
-    set_status(
+    source.alert_event_id = None
+    return set_status(
         session,
         source=source,
         status=SourceStatus.disconnected,
@@ -290,11 +296,19 @@ def disconnect_locally(
 
 
 def grant_removed(
-    session: Session, *, open_id: str, reason: str, now: datetime, kind: Kind | None = None
+    session: Session,
+    *,
+    open_id: str,
+    reason: str,
+    now: datetime,
+    links: notifications.Links,
+    kind: Kind | None = None,
 ) -> list[tuple[int, int]]:
-    """TikTok says this account's grant is gone: every source on it is disconnected.
+    """TikTok says this account's grant is gone: every source on it is disconnected, and each
+    starts a disconnection episode (email to every member, pop-up in every tab).
 
-    Returns (workspace_id, source_id) of sources that changed, for notifications.
+    Returns (workspace_id, source_id) of sources that changed. A repeated report of the same
+    removal changes nothing and tells nobody twice.
     """
     changed: list[tuple[int, int]] = []
     query = select(Source).where(Source.open_id == open_id)
@@ -303,7 +317,12 @@ def grant_removed(
     for source in session.exec(query).all():
         if source.status in (SourceStatus.disconnected, SourceStatus.connecting):
             continue
-        disconnect_locally(session, source=source, reason=reason, now=now)
-        assert source.id is not None
+        event = disconnect_locally(session, source=source, reason=reason, now=now)
+        assert source.id is not None and event is not None and event.id is not None
+        source.alert_event_id = event.id
+        session.add(source)
+        notifications.announce_disconnection(
+            session, source=source, episode_id=event.id, now=now, links=links
+        )
         changed.append((source.workspace_id, source.id))
     return changed

@@ -8,6 +8,7 @@ headers) before calling a service.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -31,6 +32,8 @@ class AppState(rx.State):
     workspace_id: int = 0
     workspace_name: str = ""
     is_owner: bool = False
+    # Disconnection pop-ups this tab has closed ("<source id>:<episode id>").
+    dismissed_alerts: list[str] = []
 
     async def viewer(self) -> Viewer:
         """The signed-in viewer, from the cookie; raises NotAllowed when the session ended."""
@@ -59,7 +62,10 @@ class AppState(rx.State):
             viewer = await self.viewer()
         except NotAllowed:
             self._forget()
-            return rx.redirect(f"/login?next={self.router.url.path.rstrip('/') or '/'}")
+            path = self.router.url.path.rstrip("/") or "/"
+            query = self.router.url.query
+            target = f"{path}?{query}" if query else path
+            return rx.redirect("/login?" + urlencode({"next": target}))
         self._show(viewer)
         shared = await self.get_state(live.WorkspaceLive)
         linked = await shared._link_to(live.link_token(viewer.workspace_id))
@@ -68,7 +74,25 @@ class AppState(rx.State):
         )
         if linked.member_count != count:
             linked.member_count = count
+        # Sources and their alerts, so a disconnection pop-up shows on whatever page is open.
+        linked.show_sources(
+            await live.load_source_views(
+                workspace_id=viewer.workspace_id, user_id=viewer.user_id, now=app_clock().now()
+            )
+        )
         return None
+
+    @rx.event
+    def dismiss_alert(self, key: str) -> None:
+        if key not in self.dismissed_alerts:
+            self.dismissed_alerts = [*self.dismissed_alerts, key][-50:]
+
+    @rx.event
+    def connect_now(self, key: str) -> Any:
+        """The pop-up's ``Connect Now``: the reconnect flow of that source."""
+        self.dismiss_alert(key)
+        source_id = key.split(":", 1)[0]
+        return rx.redirect(f"/settings/sources?reconnect={source_id}")
 
     @rx.event
     async def recheck_access(self) -> Any:

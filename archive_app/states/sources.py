@@ -54,8 +54,7 @@ class SourcesState(AppState):
             workspace_id=viewer.workspace_id, user_id=viewer.user_id, now=app_clock().now()
         )
         shared = await self.get_state(live.WorkspaceLive)
-        shared.sources = views
-        shared.sources_loaded = True
+        shared.show_sources(views)
 
     @rx.event
     async def load(self) -> Any:
@@ -70,6 +69,9 @@ class SourcesState(AppState):
             await self._publish()
         except NotAllowed:
             return rx.redirect("/login")
+        reconnect = query.get("reconnect", "")
+        if reconnect.isdigit():  # the Reconnect button of an alert email, or Connect Now
+            return await self._start_reconnect(int(reconnect))
         connected = query.get("connected", "")
         if connected.isdigit():
             shared = await self.get_state(live.WorkspaceLive)
@@ -110,6 +112,20 @@ class SourcesState(AppState):
     @rx.event
     def choose_v2(self) -> None:
         self.step = "consent"
+
+    async def _start_reconnect(self, source_id: int) -> Any:
+        shared = await self.get_state(live.WorkspaceLive)
+        row = next((r for r in shared.sources if r.source_id == source_id), None)
+        if row is None:
+            self.page_error = "That source is no longer in this workspace."
+            return None
+        if row.is_v1:
+            await self.reconnect_v1(source_id)
+            return None
+        # v.2 reconnects on TikTok's consent page: a full page load, not client-side routing.
+        return rx.call_script(
+            f"window.location.assign('/oauth/tiktok/v2/start?source={source_id}')"
+        )
 
     @rx.event
     async def reconnect_v1(self, source_id: int) -> None:

@@ -14,7 +14,7 @@ DEMO_OWNER, DEMO_MEMBER, DEMO_PASSWORD = "demo@example.com", "teammate@example.c
 def test_demo_owner_logs_in_sees_the_shell_and_logs_out(new_page, app_server):
     page = new_page()
     page.goto("/feed")
-    page.wait_for_url(re.compile(r"/login/?\?next=/feed"))  # signed-out visitors go to login
+    page.wait_for_url(re.compile(r"/login/?\?next=%2Ffeed"))  # signed-out visitors go to login
     expect(page.get_by_test_id("demo-hint")).to_contain_text(DEMO_OWNER)
     log_in(page, DEMO_OWNER, DEMO_PASSWORD)
     expect(page.get_by_test_id("workspace-name")).to_have_text("Demo Brand")

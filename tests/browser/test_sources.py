@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import Simulator, at, sign_up
+from tests.browser.helpers import Simulator, at, body_text, log_in, sign_up
 
 
 @pytest.fixture
@@ -136,6 +136,7 @@ def test_revoked_in_tiktok_turns_red_live_and_reconnect_refuses_another_account(
     row = page.get_by_test_id("source-row")
     expect(row.get_by_test_id("source-status")).to_have_text("Disconnected", timeout=10_000)
     expect(row.get_by_test_id("source-reason")).to_contain_text("revoked in the TikTok app")
+    page.get_by_role("button", name="Later").click()  # the disconnection pop-up
 
     row.get_by_role("button", name="Reconnect @ownbrand").click()
     page.get_by_label("TikTok account (username)").fill("strangerbrand")
@@ -167,3 +168,41 @@ def test_disconnect_asks_first_then_removes_the_grant(new_page, sim):
     expect(page.get_by_test_id("source-reason")).to_contain_text("by owner@byebrand.com")
     grants = sim.http.get("/state").json()["grants"]
     assert [g["revoked_at"] is not None for g in grants if g["username"] == "byebrand"] == [True]
+
+
+SUBJECT = "[ACTION REQUIRED]: TikTok Reconnection Needed"
+
+
+def test_a_disconnection_pops_up_in_open_tabs_and_emails_every_member(new_page, sim, inbox):
+    sim.account("alertbrand")
+    settings_tab = new_page()
+    sign_up(settings_tab, "owner@alertbrand.com", "Alert Brand")
+    _open_sources(settings_tab)
+    _connect_v2(settings_tab, "alertbrand")
+    feed_tab = new_page()  # the same person, busy elsewhere in the app
+    log_in(feed_tab, "owner@alertbrand.com", "brand-pass-1")
+    expect(feed_tab.get_by_test_id("disconnection-alert")).to_have_count(0)
+
+    sim.post("/accounts/alertbrand/revoke")  # the app is removed inside TikTok
+
+    for tab in (feed_tab, settings_tab):
+        alert = tab.get_by_test_id("disconnection-alert")
+        expect(alert).to_be_visible(timeout=10_000)
+        expect(alert).to_contain_text("@alertbrand")
+        expect(alert).to_contain_text("Access was revoked in the TikTok app")
+    mail = inbox.wait_for(to="owner@alertbrand.com", subject_contains=SUBJECT)
+    assert mail["Subject"] == SUBJECT
+    assert "/settings/sources?reconnect=" in body_text(mail)
+
+    settings_tab.get_by_role("button", name="Later").click()
+    expect(settings_tab.get_by_test_id("disconnection-alert")).to_have_count(0)
+    expect(settings_tab.get_by_test_id("source-status")).to_have_text("Disconnected")
+
+    feed_tab.get_by_role("button", name="Connect Now").click()
+    feed_tab.get_by_label("TikTok account (username)").fill("alertbrand")
+    feed_tab.get_by_role("button", name="Authorize").click()
+    feed_tab.wait_for_url(re.compile(r"/settings/sources/?\?connected="))
+    expect(feed_tab.get_by_test_id("source-status")).to_have_text("Active")
+    expect(feed_tab.get_by_test_id("disconnection-alert")).to_have_count(0)
+    expect(settings_tab.get_by_test_id("source-status")).to_have_text("Active")
+    assert inbox.count(to="owner@alertbrand.com", subject_contains=SUBJECT) == 1

@@ -25,14 +25,18 @@ from archive_app.clock import ShiftedClock
 from archive_app.crypto import TokenCipher
 from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.models.notifications import OutboxEmail
 from archive_app.models.sources import ConnectAttempt, Source, SourceEvent
 from archive_app.services import auth, connect
 from archive_app.services import sources as source_service
+from archive_app.services import workspaces as ws
 from archive_app.services.errors import InvalidInput, NotFound
+from archive_app.services.notifications import Links
 from archive_app.simulator import create_simulator_app
 from tests.integrations.tiktok_backends import UvicornThread, free_port, sim_settings
 
 T = TypeVar("T")
+LINKS = Links(base_url="https://archive.test", help_url="https://help.archive.test/tiktok")
 
 
 class World:
@@ -329,13 +333,7 @@ async def test_disconnect_revokes_at_tiktok_removes_tokens_and_keeps_history(wor
 
 async def test_a_revoked_grant_disconnects_every_source_on_that_account(world):
     source_id = await world.finish(await world.consent("brandco"))
-    with Session(world.engine) as s:
-        open_id = s.get(Source, source_id).open_id
-        changed = source_service.grant_removed(
-            s, open_id=open_id, reason="Access was revoked in the TikTok app", now=world.clock.now()
-        )
-        s.commit()
-    assert changed == [(world.workspace_id, source_id)]
+    assert _revoke(world, source_id) == [(world.workspace_id, source_id)]
     [row] = world.sources()
     assert row.badge == "red" and row.reason == "Access was revoked in the TikTok app"
 
@@ -398,3 +396,82 @@ def test_days_left_rounds_up_and_the_badge_turns_amber_near_the_deadline(now):
     assert source_service.days_left(now + timedelta(days=179, hours=12), now) == 180
     assert source_service.days_left(now - timedelta(days=1), now) == 0
     assert source_service.days_left(None, now) is None
+
+
+def _revoke(world: World, source_id: int) -> list[tuple[int, int]]:
+    with Session(world.engine) as s:
+        open_id = s.get(Source, source_id).open_id
+        changed = source_service.grant_removed(
+            s,
+            open_id=open_id,
+            reason="Access was revoked in the TikTok app",
+            now=world.clock.now(),
+            links=LINKS,
+        )
+        s.commit()
+    return changed
+
+
+def _alerts(world: World) -> list[OutboxEmail]:
+    with Session(world.engine) as s:
+        return list(
+            s.exec(
+                select(OutboxEmail).where(
+                    OutboxEmail.subject == "[ACTION REQUIRED]: TikTok Reconnection Needed"
+                )
+            ).all()
+        )
+
+
+async def test_a_disconnection_emails_every_member_once_with_a_reconnect_link(world):
+    with Session(world.engine) as s:
+        sent = ws.invite(
+            s,
+            workspace_id=world.workspace_id,
+            user_id=world.user_id,
+            email="mate@brand.com",
+            base_url=LINKS.base_url,
+            now=world.clock.now(),
+        )
+        ws.accept_invite(
+            s, token=sent.accept_url.rsplit("/", 1)[-1], password="mate-pass", now=world.clock.now()
+        )
+        s.commit()
+    source_id = await world.finish(await world.consent("brandco"))
+    _revoke(world, source_id)
+    mails = _alerts(world)
+    assert sorted(m.to_address for m in mails) == ["mate@brand.com", "owner@brand.com"]
+    for mail in mails:
+        assert f"{LINKS.base_url}/settings/sources?reconnect={source_id}" in mail.html_body
+        assert LINKS.help_url in mail.html_body and "@brandco" in mail.text_body
+        assert "Access was revoked in the TikTok app" in mail.text_body
+    [row] = world.sources()
+    assert row.alert_event_id is not None  # the pop-up is open for every tab
+    # TikTok repeats itself (at-least-once webhooks): nobody hears about it twice.
+    assert _revoke(world, source_id) == []
+    assert len(_alerts(world)) == 2
+
+
+async def test_removed_members_and_deliberate_disconnects_get_no_alert(world):
+    source_id = await world.finish(await world.consent("brandco"))
+    await connect.disconnect(
+        world.db,
+        world.gateways.__getitem__,
+        source_id=source_id,
+        cipher=world.cipher,
+        now=world.clock.now(),
+        **world.ids(),
+    )
+    assert _alerts(world) == []
+    assert world.sources()[0].alert_event_id is None
+
+
+async def test_reconnecting_closes_the_episode_and_a_new_break_is_a_new_one(world):
+    source_id = await world.finish(await world.consent("brandco"))
+    _revoke(world, source_id)
+    await world.finish(await world.consent("brandco", source_id=source_id))
+    [row] = world.sources()
+    assert row.status_label == "Active" and row.alert_event_id is None
+    _revoke(world, source_id)
+    assert len(_alerts(world)) == 2  # one per episode for the one member
+    assert len({m.dedupe_key for m in _alerts(world)}) == 2

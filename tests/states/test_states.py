@@ -64,7 +64,7 @@ def _redirect_path(event) -> str:
 async def test_a_tab_without_a_session_is_sent_to_login(app_db):
     state = await _tab(AppState, path="/settings/team")
     event = await state.guard()
-    assert "/login?next=/settings/team" in _redirect_path(event)
+    assert "/login?next=%2Fsettings%2Fteam" in _redirect_path(event)
     assert state.signed_in is False
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9f92129a1f03
+Revision ID: e827e57e1ab5
 Revises: 
-Create Date: 2026-11-23 22:53:12.423310
+Create Date: 2026-11-23 23:31:37.534979
 
 """
 from typing import Sequence, Union
@@ -15,7 +15,7 @@ import archive_app.models.base
 
 
 # revision identifiers, used by Alembic.
-revision: str = '9f92129a1f03'
+revision: str = 'e827e57e1ab5'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -172,6 +172,7 @@ def upgrade() -> None:
     sa.Column('connected_at', archive_app.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('connected_by_id', sa.Integer(), nullable=True),
     sa.Column('consecutive_failures', sa.Integer(), nullable=False),
+    sa.Column('alert_event_id', sa.Integer(), nullable=True),
     sa.Column('created_at', archive_app.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['connected_by_id'], ['users.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], ondelete='CASCADE'),
