@@ -101,7 +101,11 @@ async def load_source_views(
 
 
 async def publish_sources(workspace_id: int, *, now: datetime) -> None:
-    """From a route or job: every open tab of the workspace shows the current Sources list."""
+    """From a route or job: every open tab of the workspace shows the current Sources list.
+
+    Not from inside an event handler: it holds this lock already (modify_state is not
+    re-entrant); there, call ``show_sources`` on ``await self.get_state(WorkspaceLive)``.
+    """
     views = await load_source_views(workspace_id=workspace_id, now=now, user_id=None)
     app = _app()
     token = rx.BaseStateToken(ident=link_token(workspace_id), cls=WorkspaceLive)
@@ -152,25 +156,7 @@ async def _linked_tabs(app: App, workspace_id: int) -> list[str]:
     token = rx.BaseStateToken(ident=link_token(workspace_id), cls=WorkspaceLive)
     root = await app.state_manager.get_state(token)
     shared = await root.get_state(WorkspaceLive)
-    linked = list(shared._linked_from)
-    manager = app.event_namespace._token_manager if app.event_namespace else None
-    if manager is None:
-        return []
-    return [t for t in linked if await manager.is_token_connected(t)]
-
-
-async def update_shared(workspace_id: int, **values: Any) -> None:
-    """Set vars of the workspace's shared state; every linked tab re-renders.
-
-    For jobs and routes. Inside an event handler change ``await self.get_state(WorkspaceLive)``
-    instead: the handler already holds this lock (modify_state is not re-entrant).
-    """
-    app = _app()
-    token = rx.BaseStateToken(ident=link_token(workspace_id), cls=WorkspaceLive)
-    async with app.modify_state(token) as root:
-        shared = await root.get_state(WorkspaceLive)
-        for name, value in values.items():
-            setattr(shared, name, value)
+    return [t for t in list(shared._linked_from) if await tab_is_open(t)]
 
 
 async def tab_is_open(token: str) -> bool:

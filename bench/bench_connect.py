@@ -23,7 +23,7 @@ from archive_app.crypto import TokenCipher
 from archive_app.db import make_engine
 from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.services import auth, connect
+from archive_app.services import auth, connect_qr
 from archive_app.services.qr_image import qr_data_url
 from archive_app.settings import Mode, Settings
 from archive_app.simulator import create_simulator_app
@@ -99,7 +99,7 @@ async def main(rounds: int = 30) -> None:
     to_qr, polls = [], []
     for _ in range(rounds):
         start = time.perf_counter()
-        progress = await connect.start_qr(
+        progress = await connect_qr.start_qr(
             db,
             gateway,
             workspace_id=owner.workspace_id,
@@ -110,7 +110,7 @@ async def main(rounds: int = 30) -> None:
         qr_data_url(progress.scan_url)
         to_qr.append(time.perf_counter() - start)
         start = time.perf_counter()
-        await connect.poll_qr(
+        await connect_qr.poll_qr(
             db,
             gateway,
             attempt_id=progress.attempt_id,

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from sqlmodel import Session, select
@@ -24,7 +22,7 @@ from archive_app.clock import utc
 from archive_app.crypto import TokenCipher, sha256_hex
 from archive_app.integrations.tiktok import errors as tiktok_errors
 from archive_app.integrations.tiktok.kinds import Kind, spec
-from archive_app.integrations.tiktok.protocol import QrCode, QrState, TikTokGateway
+from archive_app.integrations.tiktok.protocol import TikTokGateway
 from archive_app.models.sources import AttemptStatus, ConnectAttempt, SourceStatus
 from archive_app.models.workspaces import User
 from archive_app.services import sources as source_service
@@ -38,24 +36,6 @@ T = TypeVar("T")
 
 class Db(Protocol):
     def __call__(self, work: Callable[[Session], T], /) -> Awaitable[T]: ...
-
-
-class QrPhase(StrEnum):
-    waiting = "waiting"  # shown, nobody scanned yet
-    scanned = "scanned"  # "Scanned, confirm in the app"
-    renewed = "renewed"  # the old code expired; here is a new one
-    connected = "connected"
-    denied = "denied"
-    failed = "failed"
-
-
-@dataclass(frozen=True)
-class QrProgress:
-    phase: QrPhase
-    attempt_id: int
-    scan_url: str = ""
-    message: str = ""
-    source_id: int | None = None
 
 
 def begin_attempt(
@@ -129,7 +109,7 @@ def attempt_by_id(
     return _check_usable(attempt, workspace_id=workspace_id, user_id=user_id, now=now)
 
 
-def _close(
+def close_attempt(
     session: Session,
     attempt_id: int,
     *,
@@ -147,7 +127,14 @@ def _close(
     session.add(attempt)
 
 
-async def _complete(
+async def fail_attempt(db: Db, attempt_id: int, *, now: datetime, error: str) -> None:
+    """The attempt is over without a source; it can never be used again."""
+    await db(
+        lambda s: close_attempt(s, attempt_id, status=AttemptStatus.failed, now=now, error=error)
+    )
+
+
+async def complete_attempt(
     db: Db,
     gateway: TikTokGateway,
     *,
@@ -163,10 +150,8 @@ async def _complete(
         tokens = await gateway.exchange_code(code=code, now=now)
         profile = await gateway.profile(access_token=tokens.access_token, open_id=tokens.open_id)
     except tiktok_errors.TikTokError as exc:
-        message = _tiktok_message(exc)
-        await db(
-            lambda s: _close(s, attempt_id, status=AttemptStatus.failed, now=now, error=message)
-        )
+        message = tiktok_message(exc)
+        await fail_attempt(db, attempt_id, now=now, error=message)
         raise InvalidInput(message) from exc
 
     def save(session: Session) -> int:
@@ -183,7 +168,7 @@ async def _complete(
             reminder_emails=attempt.reminder_emails if attempt.reminder_emails else None,
         )
         assert source.id is not None
-        _close(session, attempt_id, status=AttemptStatus.done, now=now, source_id=source.id)
+        close_attempt(session, attempt_id, status=AttemptStatus.done, now=now, source_id=source.id)
         return source.id
 
     try:
@@ -192,9 +177,7 @@ async def _complete(
         # The wrong account: TikTok granted us tokens we will not keep; give them back.
         await _revoke_quietly(gateway, tokens.access_token)
         refusal = exc.message
-        await db(
-            lambda s: _close(s, attempt_id, status=AttemptStatus.failed, now=now, error=refusal)
-        )
+        await fail_attempt(db, attempt_id, now=now, error=refusal)
         raise
 
 
@@ -204,7 +187,7 @@ async def _revoke_quietly(gateway: TikTokGateway, access_token: str) -> None:
         await gateway.revoke(access_token=access_token)
 
 
-def _tiktok_message(exc: tiktok_errors.TikTokError) -> str:
+def tiktok_message(exc: tiktok_errors.TikTokError) -> str:
     if isinstance(exc, tiktok_errors.TransientError):
         return "TikTok is not answering right now. Please try again in a minute."
     if isinstance(exc, tiktok_errors.GrantRevoked):
@@ -264,171 +247,9 @@ async def finish_consent(
             if error == "access_denied" or not error
             else (f"TikTok did not connect the account ({error}).")
         )
-        await db(
-            lambda s: _close(s, attempt_id, status=AttemptStatus.failed, now=now, error=message)
-        )
+        await fail_attempt(db, attempt_id, now=now, error=message)
         raise InvalidInput(message)
-    return await _complete(db, gateway, attempt=attempt, code=code, cipher=cipher, now=now)
-
-
-# --- v.1: QR code -----------------------------------------------------------------------------
-
-
-async def start_qr(
-    db: Db,
-    gateway: TikTokGateway,
-    *,
-    workspace_id: int,
-    user_id: int,
-    reminder_emails: list[str],
-    now: datetime,
-    source_id: int | None = None,
-) -> QrProgress:
-    attempt, state = await db(
-        lambda s: begin_attempt(
-            s,
-            workspace_id=workspace_id,
-            user_id=user_id,
-            kind=gateway.kind,
-            now=now,
-            reminder_emails=reminder_emails,
-            source_id=source_id,
-        )
-    )
-    assert attempt.id is not None
-    return await _new_qr(
-        db, gateway, attempt_id=attempt.id, state=state, now=now, phase=QrPhase.waiting
-    )
-
-
-async def _new_qr(
-    db: Db, gateway: TikTokGateway, *, attempt_id: int, state: str, now: datetime, phase: QrPhase
-) -> QrProgress:
-    try:
-        qr = await gateway.get_qrcode(state=state)
-    except tiktok_errors.TikTokError as exc:
-        return QrProgress(phase=QrPhase.failed, attempt_id=attempt_id, message=_tiktok_message(exc))
-
-    def store(session: Session) -> None:
-        attempt = session.get(ConnectAttempt, attempt_id)
-        assert attempt is not None
-        attempt.qr_token, attempt.qr_ticket, attempt.qr_scan_url = qr.token, qr.ticket, qr.scan_url
-        session.add(attempt)
-
-    await db(store)
-    return QrProgress(phase=phase, attempt_id=attempt_id, scan_url=qr.scan_url)
-
-
-async def refresh_qr(
-    db: Db,
-    gateway: TikTokGateway,
-    *,
-    attempt_id: int,
-    workspace_id: int,
-    user_id: int,
-    now: datetime,
-) -> QrProgress:
-    """A new code for the same attempt (the "Refresh QR code" button, or after expiry)."""
-    attempt = await db(
-        lambda s: attempt_by_id(
-            s, attempt_id=attempt_id, workspace_id=workspace_id, user_id=user_id, now=now
-        )
-    )
-    # The state travels inside the QR login; a fresh one per code keeps old codes useless.
-    state = new_token()
-
-    def rebind(session: Session) -> None:
-        row = session.get(ConnectAttempt, attempt.id)
-        assert row is not None
-        row.state_hash = sha256_hex(state)
-        session.add(row)
-
-    await db(rebind)
-    return await _new_qr(
-        db, gateway, attempt_id=attempt_id, state=state, now=now, phase=QrPhase.renewed
-    )
-
-
-async def poll_qr(
-    db: Db,
-    gateway: TikTokGateway,
-    *,
-    attempt_id: int,
-    workspace_id: int,
-    user_id: int,
-    cipher: TokenCipher,
-    now: datetime,
-    was_scanned: bool = False,
-) -> QrProgress:
-    """One look at the QR login: waiting, scanned, renewed (expired → new code), or done."""
-    try:
-        attempt = await db(
-            lambda s: attempt_by_id(
-                s, attempt_id=attempt_id, workspace_id=workspace_id, user_id=user_id, now=now
-            )
-        )
-    except ServiceError as exc:
-        return QrProgress(phase=QrPhase.failed, attempt_id=attempt_id, message=exc.message)
-    if not attempt.qr_token or not attempt.qr_ticket:
-        return QrProgress(
-            phase=QrPhase.failed,
-            attempt_id=attempt_id,
-            message="The QR code did not load. Click Refresh QR code.",
-        )
-    qr = QrCode(
-        token=attempt.qr_token,
-        scan_url=attempt.qr_scan_url or "",
-        ticket=attempt.qr_ticket,
-        state="",
-    )
-    try:
-        status = await gateway.check_qrcode(qr)
-    except tiktok_errors.QrTicketMismatch:
-        await db(
-            lambda s: _close(
-                s, attempt_id, status=AttemptStatus.failed, now=now, error="ticket mismatch"
-            )
-        )
-        return QrProgress(
-            phase=QrPhase.failed,
-            attempt_id=attempt_id,
-            message="That QR login did not come from this page. Please try again.",
-        )
-    except tiktok_errors.TransientError:
-        return QrProgress(phase=QrPhase.waiting, attempt_id=attempt_id, scan_url=qr.scan_url)
-    except tiktok_errors.TikTokError as exc:
-        return QrProgress(phase=QrPhase.failed, attempt_id=attempt_id, message=_tiktok_message(exc))
-    if status.state == QrState.expired and was_scanned:
-        # TikTok has no "denied" status: a code that was scanned and then ends was declined.
-        await db(
-            lambda s: _close(s, attempt_id, status=AttemptStatus.failed, now=now, error="denied")
-        )
-        return QrProgress(
-            phase=QrPhase.denied,
-            attempt_id=attempt_id,
-            message="The login was denied in the TikTok app. Nothing was connected.",
-        )
-    if status.state == QrState.expired:
-        return await refresh_qr(
-            db, gateway, attempt_id=attempt_id, workspace_id=workspace_id, user_id=user_id, now=now
-        )
-    if status.state == QrState.scanned:
-        return QrProgress(phase=QrPhase.scanned, attempt_id=attempt_id, scan_url=qr.scan_url)
-    if status.state == QrState.confirmed and status.code:
-        try:
-            source_id = await _complete(
-                db, gateway, attempt=attempt, code=status.code, cipher=cipher, now=now
-            )
-        except ServiceError as exc:
-            return QrProgress(phase=QrPhase.failed, attempt_id=attempt_id, message=exc.message)
-        return QrProgress(phase=QrPhase.connected, attempt_id=attempt_id, source_id=source_id)
-    if status.state == QrState.utilised:
-        return QrProgress(
-            phase=QrPhase.failed,
-            attempt_id=attempt_id,
-            message="This QR code was already used. Click Refresh QR code.",
-        )
-    return QrProgress(phase=QrPhase.waiting, attempt_id=attempt_id, scan_url=qr.scan_url)
+    return await complete_attempt(db, gateway, attempt=attempt, code=code, cipher=cipher, now=now)
 
 
 # --- disconnect ------------------------------------------------------------------------------

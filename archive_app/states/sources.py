@@ -16,7 +16,7 @@ from archive_app import live
 from archive_app.api import deps
 from archive_app.clock import app_clock
 from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.services import connect
+from archive_app.services import connect, connect_qr
 from archive_app.services import sources as service
 from archive_app.services.auth import normalize_email
 from archive_app.services.errors import NotAllowed, ServiceError
@@ -181,7 +181,7 @@ class SourcesState(AppState):
         yield
         try:
             viewer = await self.viewer()
-            progress = await connect.start_qr(
+            progress = await connect_qr.start_qr(
                 deps.run_db,
                 deps.gateway(Kind.tiktok_v1),
                 workspace_id=viewer.workspace_id,
@@ -196,11 +196,11 @@ class SourcesState(AppState):
             self.reminder_error = exc.message
             return
         self._show_progress(progress)
-        if progress.phase != connect.QrPhase.failed:
+        if progress.phase != connect_qr.QrPhase.failed:
             yield SourcesState.watch_qr
         return
 
-    def _show_progress(self, progress: connect.QrProgress) -> None:
+    def _show_progress(self, progress: connect_qr.QrProgress) -> None:
         self.qr_loading = False
         self.attempt_id = progress.attempt_id
         self.qr_phase = progress.phase.value
@@ -216,7 +216,7 @@ class SourcesState(AppState):
         yield
         try:
             viewer = await self.viewer()
-            progress = await connect.refresh_qr(
+            progress = await connect_qr.refresh_qr(
                 deps.run_db,
                 deps.gateway(Kind.tiktok_v1),
                 attempt_id=self.attempt_id,
@@ -255,7 +255,7 @@ class SourcesState(AppState):
             async with self:
                 if self.attempt_id != attempt_id:
                     return  # closed, restarted or refreshed elsewhere
-            progress = await connect.poll_qr(
+            progress = await connect_qr.poll_qr(
                 deps.run_db,
                 gateway,
                 attempt_id=attempt_id,
@@ -265,11 +265,11 @@ class SourcesState(AppState):
                 now=app_clock().now(),
                 was_scanned=was_scanned,
             )
-            was_scanned = progress.phase == connect.QrPhase.scanned
+            was_scanned = progress.phase == connect_qr.QrPhase.scanned
             async with self:
                 if self.attempt_id != attempt_id:
                     return
-                if progress.phase == connect.QrPhase.connected:
+                if progress.phase == connect_qr.QrPhase.connected:
                     self._reset_wizard()
                     await self._publish()
                     shared = await self.get_state(live.WorkspaceLive)
@@ -280,7 +280,7 @@ class SourcesState(AppState):
                     self.flash = f"Connected @{handle}. It is Active now."
                     return rx.toast.success(f"Connected @{handle}")
                 self._show_progress(progress)
-                if progress.phase in (connect.QrPhase.denied, connect.QrPhase.failed):
+                if progress.phase in (connect_qr.QrPhase.denied, connect_qr.QrPhase.failed):
                     return None
         return None
 

@@ -27,7 +27,7 @@ from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.notifications import OutboxEmail
 from archive_app.models.sources import ConnectAttempt, Source, SourceEvent
-from archive_app.services import auth, connect
+from archive_app.services import auth, connect, connect_qr
 from archive_app.services import sources as source_service
 from archive_app.services import workspaces as ws
 from archive_app.services.errors import InvalidInput, NotFound
@@ -78,8 +78,8 @@ class World:
             "user_id": user_id or self.user_id,
         }
 
-    async def start_qr(self, emails: list[str] | None = None, **kw: Any) -> connect.QrProgress:
-        return await connect.start_qr(
+    async def start_qr(self, emails: list[str] | None = None, **kw: Any) -> connect_qr.QrProgress:
+        return await connect_qr.start_qr(
             self.db,
             self.gateways[Kind.tiktok_v1],
             reminder_emails=emails or ["owner@brand.com"],
@@ -87,8 +87,8 @@ class World:
             **{**self.ids(), **kw},
         )
 
-    async def poll(self, attempt_id: int, **kw: Any) -> connect.QrProgress:
-        return await connect.poll_qr(
+    async def poll(self, attempt_id: int, **kw: Any) -> connect_qr.QrProgress:
+        return await connect_qr.poll_qr(
             self.db,
             self.gateways[Kind.tiktok_v1],
             attempt_id=attempt_id,
@@ -97,10 +97,10 @@ class World:
             **{**self.ids(), **kw},
         )
 
-    async def qr_token(self, progress: connect.QrProgress) -> str:
+    async def qr_token(self, progress: connect_qr.QrProgress) -> str:
         return urlsplit(progress.scan_url).path.rsplit("/", 1)[-1]
 
-    async def phone_logs_in(self, progress: connect.QrProgress, username: str) -> None:
+    async def phone_logs_in(self, progress: connect_qr.QrProgress, username: str) -> None:
         token = await self.qr_token(progress)
         await self.sim(f"/control/qr/{token}/scan", {"username": username})
         await self.sim(f"/control/qr/{token}/confirm")
@@ -156,14 +156,14 @@ async def world(engine: Engine, tmp_path: Path) -> AsyncIterator[World]:
 
 async def test_v1_qr_scan_and_confirm_connects_an_active_source_with_180_days(world):
     progress = await world.start_qr(["owner@brand.com", "social@brand.com"])
-    assert progress.phase == connect.QrPhase.waiting and "/_sim/phone/qr/" in progress.scan_url
-    assert (await world.poll(progress.attempt_id)).phase == connect.QrPhase.waiting
+    assert progress.phase == connect_qr.QrPhase.waiting and "/_sim/phone/qr/" in progress.scan_url
+    assert (await world.poll(progress.attempt_id)).phase == connect_qr.QrPhase.waiting
     token = await world.qr_token(progress)
     await world.sim(f"/control/qr/{token}/scan", {"username": "brandco"})
-    assert (await world.poll(progress.attempt_id)).phase == connect.QrPhase.scanned
+    assert (await world.poll(progress.attempt_id)).phase == connect_qr.QrPhase.scanned
     await world.sim(f"/control/qr/{token}/confirm")
     done = await world.poll(progress.attempt_id, was_scanned=True)
-    assert done.phase == connect.QrPhase.connected and done.source_id
+    assert done.phase == connect_qr.QrPhase.connected and done.source_id
     [row] = world.sources()
     assert (row.handle, row.kind_name, row.status_label, row.badge) == (
         "brandco",
@@ -184,20 +184,20 @@ async def test_an_expired_qr_code_is_replaced_without_asking(world):
     progress = await world.start_qr()
     world.clock.advance(timedelta(seconds=world.settings.simulator_qr_lifetime_seconds + 5))
     renewed = await world.poll(progress.attempt_id)
-    assert renewed.phase == connect.QrPhase.renewed
+    assert renewed.phase == connect_qr.QrPhase.renewed
     assert renewed.scan_url != progress.scan_url
     await world.phone_logs_in(renewed, "brandco")
-    assert (await world.poll(progress.attempt_id)).phase == connect.QrPhase.connected
+    assert (await world.poll(progress.attempt_id)).phase == connect_qr.QrPhase.connected
 
 
 async def test_a_denied_scan_says_so_and_saves_nothing(world):
     progress = await world.start_qr()
     token = await world.qr_token(progress)
     await world.sim(f"/control/qr/{token}/scan", {"username": "brandco"})
-    assert (await world.poll(progress.attempt_id)).phase == connect.QrPhase.scanned
+    assert (await world.poll(progress.attempt_id)).phase == connect_qr.QrPhase.scanned
     await world.sim(f"/control/qr/{token}/deny")
     denied = await world.poll(progress.attempt_id, was_scanned=True)
-    assert denied.phase == connect.QrPhase.denied and "denied" in denied.message
+    assert denied.phase == connect_qr.QrPhase.denied and "denied" in denied.message
     assert world.sources() == []
 
 
@@ -208,7 +208,8 @@ async def test_a_confirmation_for_another_ticket_is_refused(world):
     await world.sim(f"/control/qr/{token}/confirm")
     refused = await world.poll(progress.attempt_id)
     assert (
-        refused.phase == connect.QrPhase.failed and "did not come from this page" in refused.message
+        refused.phase == connect_qr.QrPhase.failed
+        and "did not come from this page" in refused.message
     )
     assert world.sources() == []
 
@@ -223,7 +224,7 @@ async def test_a_confirmation_for_another_ticket_is_refused(world):
 )
 async def test_bad_reminder_addresses_are_refused_before_any_qr(world, emails, message):
     with pytest.raises(InvalidInput, match=message):
-        await connect.start_qr(
+        await connect_qr.start_qr(
             world.db,
             world.gateways[Kind.tiktok_v1],
             reminder_emails=emails,
