@@ -242,6 +242,16 @@ def _qr() -> rx.Component:
             "then scan this code. Wait while we bring you back.",
             size="1",
         ),
+        rx.cond(
+            SourcesState.simulated & (SourcesState.qr_scan_url != ""),
+            rx.link(
+                "No phone at hand? Open the simulated TikTok app",
+                href=SourcesState.qr_scan_url,
+                is_external=True,
+                size="1",
+                data_testid="phone-link",
+            ),
+        ),
         rx.button(
             "Refresh QR code",
             variant="soft",

@@ -21,6 +21,7 @@ from archive_app.services import sources as service
 from archive_app.services.auth import normalize_email
 from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.services.qr_image import qr_data_url
+from archive_app.settings import get_settings
 from archive_app.states.base import AppState, run_db
 
 POLL_SECONDS = 1.0
@@ -37,6 +38,9 @@ class SourcesState(AppState):
     reminder_input: str = ""
     reminder_error: str = ""
     qr_image: str = ""
+    qr_scan_url: str = ""
+    # Outside production TikTok is the built-in simulator: offer its "phone" page as a link.
+    simulated: bool = False
     qr_phase: str = ""  # waiting | scanned | renewed | denied | failed | connected
     qr_message: str = ""
     qr_loading: bool = False
@@ -61,6 +65,7 @@ class SourcesState(AppState):
         query = self.router.url.query_parameters
         self.page_error = query.get("error", "")[:300]
         self.flash = ""
+        self.simulated = get_settings().dev_routes_enabled
         # Tab state outlives a page load (e.g. the trip to TikTok's consent page and back);
         # a wizard left open then is over.
         self._reset_wizard()
@@ -97,7 +102,7 @@ class SourcesState(AppState):
         self.reconnect_source_id = 0
         self.reconnect_handle = ""
         self.reminder_input = self.reminder_error = ""
-        self.qr_image = self.qr_phase = self.qr_message = ""
+        self.qr_image = self.qr_phase = self.qr_message = self.qr_scan_url = ""
         self.qr_loading = False
 
     @rx.event
@@ -207,6 +212,7 @@ class SourcesState(AppState):
         self.qr_message = progress.message
         if progress.scan_url:
             self.qr_image = qr_data_url(progress.scan_url)
+            self.qr_scan_url = progress.scan_url
 
     @rx.event
     async def refresh_qr(self) -> AsyncIterator[None]:

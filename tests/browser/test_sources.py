@@ -88,10 +88,13 @@ def test_an_expired_qr_code_is_replaced_and_still_connects(new_page, sim):
     sim.post("/clock", {"advance_seconds": 125})  # a QR code lives about 2 minutes
     expect(page.get_by_test_id("qr-status")).to_contain_text("here is a new one")
     expect(page.get_by_test_id("qr-image")).not_to_have_attribute("src", first)
-    token = sim.newest_qr()["token"]
-    assert token != old_token
-    sim.post(f"/qr/{token}/scan", {"username": "slowbrand"})
-    sim.post(f"/qr/{token}/confirm")
+    assert sim.newest_qr()["token"] != old_token
+    # Demo mode offers the simulated phone: it opens what the new QR code encodes.
+    phone = new_page()
+    phone.goto(page.get_by_test_id("phone-link").get_attribute("href"))
+    phone.get_by_label("TikTok account (username)").fill("slowbrand")
+    phone.get_by_role("button", name="Confirm").click()
+    expect(phone.get_by_text("Go back to your computer")).to_be_visible()
     expect(page.get_by_test_id("source-status")).to_have_text("Active")
 
 
