@@ -37,7 +37,6 @@ from archive_app.settings import get_settings
 from archive_app.simulator import create_simulator_app
 from archive_app.states.base import AppState, PublicState
 from archive_app.states.invite import InviteState
-from archive_app.states.profile import ProfileState
 from archive_app.states.sources import SourcesState
 from archive_app.states.team import TeamState
 
@@ -107,4 +106,3 @@ app.add_page(
     team, route="/settings/team", title="Team · Archive", on_load=[_guarded, TeamState.load]
 )
 app.add_page(profile, route="/settings/profile", title="Profile · Archive", on_load=[_guarded])
-_ = ProfileState  # registered through its page
