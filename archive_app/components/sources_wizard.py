@@ -1,0 +1,238 @@
+"""The connect wizard of Settings → Sources, step by step, with the spec's labels verbatim."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from archive_app.components.forms import email_chips, error_callout, native_form
+from archive_app.states.sources import SourcesState
+
+
+def _choose() -> rx.Component:
+    def option(title: str, summary: str, on_click: rx.EventHandler) -> rx.Component:
+        return rx.button(
+            rx.vstack(
+                rx.text(title, weight="bold"),
+                rx.text(summary, size="1"),
+                align="start",
+                spacing="1",
+            ),
+            on_click=on_click,
+            variant="surface",
+            height="auto",
+            padding="12px",
+            width="100%",
+            justify="start",
+        )
+
+    return rx.vstack(
+        rx.dialog.title("Add Source"),
+        rx.text("You don't need to choose between them: you can connect both.", size="2"),
+        option(
+            "TikTok Account v.1",
+            "Capable of sending DMs to your creators (Manage Rights feature). Reconnect "
+            "every 180 days.",
+            SourcesState.choose_v1,
+        ),
+        option(
+            "TikTok Account v.2",
+            "Can't send DMs to your creators, but has better coverage. Reconnect every 360 days.",
+            SourcesState.choose_v2,
+        ),
+        rx.callout(
+            "Before connecting, check that you are logged into the correct TikTok "
+            "account in the mobile app, and that Mentions and tag notifications are "
+            "enabled in your TikTok settings.",
+            icon="info",
+            size="1",
+        ),
+        spacing="3",
+    )
+
+
+def _v1_intro() -> rx.Component:
+    return rx.vstack(
+        rx.dialog.title("TikTok Account v.1"),
+        rx.text(
+            "Due to TikTok's security policies you'll need to reconnect this account every "
+            "180 days. We can email reminders before that happens.",
+            size="2",
+        ),
+        rx.button("Set Up Reminders", on_click=SourcesState.setup_reminders),
+        spacing="3",
+    )
+
+
+def _reminders() -> rx.Component:
+    return rx.vstack(
+        rx.dialog.title("Set Up Reminders"),
+        rx.cond(
+            SourcesState.reconnect_handle != "",
+            rx.text("Reconnecting @" + SourcesState.reconnect_handle + ".", size="2"),
+        ),
+        rx.text(
+            "Who should we remind before this connection needs renewing? Add as many "
+            "addresses as you like.",
+            size="2",
+        ),
+        email_chips(
+            emails=SourcesState.reminder_emails,
+            draft=SourcesState.reminder_input,
+            error=SourcesState.reminder_error,
+            on_type=SourcesState.set_reminder_input,
+            on_add=SourcesState.add_reminder_email,
+            on_remove=SourcesState.remove_reminder_email,
+        ),
+        rx.button("Connect TikTok", on_click=SourcesState.connect_tiktok, width="100%"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _qr() -> rx.Component:
+    phase = SourcesState.qr_phase
+    return rx.vstack(
+        rx.dialog.title("Scan with the TikTok app"),
+        rx.center(
+            rx.cond(
+                SourcesState.qr_loading | (SourcesState.qr_image == ""),
+                rx.vstack(
+                    rx.spinner(size="3"), rx.text("Loading your QR code…", size="2"), align="center"
+                ),
+                rx.image(
+                    src=SourcesState.qr_image,
+                    width="240px",
+                    height="240px",
+                    alt="TikTok login QR code",
+                    data_testid="qr-image",
+                ),
+            ),
+            width="100%",
+            min_height="250px",
+        ),
+        rx.text(
+            rx.match(
+                phase,
+                ("scanned", "Scanned, confirm in the app"),
+                ("renewed", "The code expired, so here is a new one: waiting for scan"),
+                ("denied", ""),
+                ("failed", ""),
+                "Waiting for scan",
+            ),
+            weight="medium",
+            data_testid="qr-status",
+            role="status",
+        ),
+        rx.cond(
+            (phase == "denied") | (phase == "failed"),
+            rx.vstack(
+                error_callout(SourcesState.qr_message),
+                rx.button("Try again", on_click=SourcesState.try_again),
+            ),
+        ),
+        rx.text(
+            "In the TikTok app: Profile → ☰ (top right) → Your QR code → tap the scan icon, "
+            "then scan this code. Wait while we bring you back.",
+            size="1",
+        ),
+        rx.cond(
+            SourcesState.simulated & (SourcesState.qr_scan_url != ""),
+            rx.link(
+                "No phone at hand? Open the simulated TikTok app",
+                href=SourcesState.qr_scan_url,
+                is_external=True,
+                size="1",
+                data_testid="phone-link",
+            ),
+        ),
+        rx.button(
+            "Refresh QR code",
+            variant="soft",
+            on_click=SourcesState.refresh_qr,
+            disabled=SourcesState.qr_loading,
+        ),
+        _troubleshooting(),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _consent() -> rx.Component:
+    return rx.vstack(
+        rx.dialog.title("TikTok Account v.2"),
+        rx.text(
+            "TikTok will show the permissions Archive asks for. For full detection coverage, "
+            "enable all of them, then click Continue on TikTok's page.",
+            size="2",
+        ),
+        rx.text(
+            "Due to TikTok's security policies you'll need to reconnect this account every "
+            "360 days.",
+            size="1",
+            color_scheme="gray",
+        ),
+        native_form(
+            rx.button("Continue to TikTok", type="submit", width="100%"),
+            action="/oauth/tiktok/v2/start",
+            method="get",
+            style={"width": "100%"},
+        ),
+        spacing="3",
+    )
+
+
+def _troubleshooting() -> rx.Component:
+    return rx.accordion.root(
+        rx.accordion.item(
+            header="Troubleshooting",
+            content=rx.vstack(
+                rx.text(
+                    "QR code does not load within 2 minutes: click Refresh QR code, or close "
+                    "and reopen Settings → Sources.",
+                    size="1",
+                ),
+                rx.text(
+                    "Scanning does not bring you back: update the TikTok app, check you are "
+                    "logged into the correct TikTok account, and let the camera scan codes.",
+                    size="1",
+                ),
+                rx.text(
+                    "No Active status after scanning: wait 60 seconds and check the Sources "
+                    "list. If it is still not Active, disconnect and connect again.",
+                    size="1",
+                ),
+                spacing="2",
+            ),
+        ),
+        collapsible=True,
+        type="single",
+        variant="ghost",
+        width="100%",
+    )
+
+
+def sources_wizard() -> rx.Component:
+    """Add Source / Reconnect: pick a kind, then the QR flow (v.1) or TikTok's consent (v.2)."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.match(
+                SourcesState.step,
+                ("choose", _choose()),
+                ("v1_intro", _v1_intro()),
+                ("reminders", _reminders()),
+                ("qr", _qr()),
+                ("consent", _consent()),
+                rx.fragment(),
+            ),
+            rx.hstack(
+                rx.button(
+                    "Close", variant="soft", color_scheme="gray", on_click=SourcesState.close_wizard
+                ),
+                justify="end",
+                padding_top="12px",
+            ),
+            max_width="460px",
+        ),
+        open=SourcesState.step != "",
+        on_open_change=lambda is_open: rx.cond(is_open, rx.noop(), SourcesState.close_wizard()),
+    )
