@@ -35,6 +35,7 @@ from archive_app.services import workspaces as workspace_service
 from archive_app.services.notifications import Links
 from archive_app.settings import get_settings
 from archive_app.simulator import create_simulator_app
+from archive_app.states.args import on_handler_error
 from archive_app.states.base import AppState, PublicState
 from archive_app.states.invite import InviteState
 from archive_app.states.sources import SourcesState
@@ -81,8 +82,9 @@ async def _ready(_app: Any = None) -> AsyncIterator[None]:
 app = rx.App(
     api_transformer=Starlette(routes=_routes()),
     toaster=rx.toast.provider(position="top-right", close_button=True),
+    backend_exception_handler=on_handler_error,
 )
-live.bind(app)
+live.bind(app, tab_state=AppState)
 app.register_lifespan_task(_ready)
 app.register_lifespan_task(mail_sink_lifespan)
 app.register_lifespan_task(scheduler_lifespan)

@@ -1,162 +1,296 @@
 """Pushing to open browser tabs. The only module that touches Reflex internals (REFLEX.md).
 
-Each tab links ``WorkspaceLive`` to ``ws-<workspace id>`` in its ``on_load``; changing that
-shared state re-renders every linked tab. Browser-side effects (toasts, "re-check your access")
-are events sent per connected tab with ``emit_update``. With ``redis_url`` set, both cross
-workers and replicas.
+The rule (DESIGN.md section 4, README "Security"):
 
-Everything else calls the functions at the bottom; none of them raise if no tab is open.
+- There is no shared state. Reflex keeps a shared state under its link token in the same store
+  as tab tokens, and every public method of a shared state is an event any linked tab may call,
+  so one would hand a workspace's data to whoever names its token. Instead, each worker keeps a
+  **registry of open tabs per workspace** (in memory; a Redis hash when ``redis_url`` is set, so
+  every worker sees every tab), filled by a tab's ``on_load`` after its auth check and emptied
+  when the socket closes.
+- When something changes, :func:`announce` loads the workspace's view once and hands it to
+  each open tab's own state with ``app.modify_state``. The tab shows it only after checking its
+  own session cookie against the view's valid sessions (the page-load check); a tab that fails
+  is cleared, unlinked and sent to re-check its access. Opening a tab pushes nothing to others.
+- A socket whose tab token is not the UUID the browser generates is refused at connect, and a
+  closed tab's state is released, so a replayed token finds nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+import re
+import urllib.parse
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import reflex as rx
-from reflex.state import StateUpdate
+from reflex.state import BaseState, StateUpdate
 from reflex_base.event import Event
+from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from archive_app.db import session_scope
-from archive_app.services import sources as source_service
+from archive_app.services.workspace_view import WorkspaceView, load_workspace_view
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
     from reflex.app import App
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class SourceView:
-    """One row of Settings → Sources, as every member sees it."""
-
-    source_id: int = 0
-    kind: str = ""
-    kind_name: str = ""
-    handle: str = ""
-    display_name: str = ""
-    avatar_url: str = ""
-    status_label: str = ""
-    badge: str = "gray"
-    days_text: str = ""
-    connected_text: str = ""
-    reason: str = ""
-    is_disconnected: bool = False
-    is_v1: bool = False
-    reminder_emails: list[str] = field(default_factory=list)
-    # Non-empty while a disconnection alert is open: "<source id>:<episode id>".
-    alert_key: str = ""
+# Reflex's browser client makes tab tokens with generateUUID(): 8-4-4-4-12 lowercase hex with
+# the version digit 4, and the variant digit anywhere in 8-f (so often not RFC 4122).
+_TAB_TOKEN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}")
+# How many tabs one announcement updates at once (each is a state load, change and save).
+PUSH_CONCURRENCY = 32
 
 
-def source_views(rows: list[source_service.SourceRow]) -> list[SourceView]:
-    views = []
-    for row in rows:
-        days = row.days_remaining
-        connected = ""
-        if row.connected_at is not None:
-            connected = "Connected " + row.connected_at.strftime("%b %d, %Y")
-            if row.connected_by:
-                connected += f" by {row.connected_by}"
-        views.append(
-            SourceView(
-                source_id=row.source_id,
-                kind=row.kind,
-                kind_name=row.kind_name,
-                handle=row.handle,
-                display_name=row.display_name,
-                avatar_url=row.avatar_url,
-                status_label=row.status_label,
-                badge=row.badge,
-                days_text="" if days is None else f"{days} day{'' if days == 1 else 's'} remaining",
-                connected_text=connected,
-                reason=row.reason,
-                is_disconnected=row.status == "disconnected",
-                is_v1=row.kind == "tiktok_v1",
-                reminder_emails=list(row.reminder_emails),
-                alert_key=f"{row.source_id}:{row.alert_event_id}" if row.alert_event_id else "",
-            )
-        )
-    return views
+def is_tab_token(token: object) -> bool:
+    return isinstance(token, str) and _TAB_TOKEN.fullmatch(token) is not None
 
 
-async def load_source_views(
-    *, workspace_id: int, now: datetime, user_id: int | None
-) -> list[SourceView]:
-    """The Sources rows; ``user_id`` is checked for membership, ``None`` means the system."""
+class TabView(Protocol):
+    """The per-tab state that shows a workspace view (``AppState``)."""
 
-    def work() -> list[source_service.SourceRow]:
-        with session_scope() as session:
-            if user_id is None:
-                return source_service.workspace_source_rows(
-                    session, workspace_id=workspace_id, now=now
-                )
-            return source_service.list_sources(
-                session, workspace_id=workspace_id, user_id=user_id, now=now
-            )
-
-    return source_views(await asyncio.to_thread(work))
+    def _apply_workspace_view(self, view: WorkspaceView) -> bool:
+        """Show ``view`` if this tab's session may see it; else clear the tab and say False."""
+        ...
 
 
-async def publish_sources(workspace_id: int, *, now: datetime) -> None:
-    """From a route or job: every open tab of the workspace shows the current Sources list.
+# --- the registry of open tabs --------------------------------------------------------------
 
-    Not from inside an event handler: it holds this lock already (modify_state is not
-    re-entrant); there, call ``show_sources`` on ``await self.get_state(WorkspaceLive)``.
+
+class MemoryTabs:
+    """One worker's open tabs (the whole app when there is no Redis: one worker)."""
+
+    def __init__(self) -> None:
+        self._by_workspace: dict[int, dict[str, int]] = {}
+        self._workspace_of: dict[str, int] = {}
+
+    async def add(self, tab: str, *, workspace_id: int, user_id: int) -> None:
+        await self.remove(tab)
+        self._by_workspace.setdefault(workspace_id, {})[tab] = user_id
+        self._workspace_of[tab] = workspace_id
+
+    async def remove(self, tab: str) -> None:
+        workspace_id = self._workspace_of.pop(tab, None)
+        if workspace_id is not None:
+            tabs = self._by_workspace.get(workspace_id, {})
+            tabs.pop(tab, None)
+            if not tabs:
+                self._by_workspace.pop(workspace_id, None)
+
+    async def tabs(self, workspace_id: int) -> dict[str, int]:
+        return dict(self._by_workspace.get(workspace_id, {}))
+
+    async def count(self) -> int:
+        return len(self._workspace_of)
+
+
+class RedisTabs:
+    """Every worker's open tabs: ``archive:tabs:<workspace>`` maps tab → user id.
+
+    ``archive:tab:<tab>`` names the tab's workspace and expires, so a worker that died without
+    closing its sockets leaves entries that :func:`announce` drops when it finds them closed.
     """
-    views = await load_source_views(workspace_id=workspace_id, now=now, user_id=None)
-    app = _app()
-    token = rx.BaseStateToken(ident=link_token(workspace_id), cls=WorkspaceLive)
-    async with app.modify_state(token) as root:
-        shared = await root.get_state(WorkspaceLive)
-        shared.show_sources(views)
+
+    TTL_SECONDS = 24 * 3600
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def add(self, tab: str, *, workspace_id: int, user_id: int) -> None:
+        await self.remove(tab)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(f"archive:tabs:{workspace_id}", tab, str(user_id))
+        pipe.set(f"archive:tab:{tab}", str(workspace_id), ex=self.TTL_SECONDS)
+        await pipe.execute()
+
+    async def remove(self, tab: str) -> None:
+        workspace_id = await self._redis.getdel(f"archive:tab:{tab}")
+        if workspace_id is not None:
+            await cast("Awaitable[int]", self._redis.hdel(f"archive:tabs:{int(workspace_id)}", tab))
+
+    async def tabs(self, workspace_id: int) -> dict[str, int]:
+        raw = await cast(
+            "Awaitable[dict[bytes, bytes]]", self._redis.hgetall(f"archive:tabs:{workspace_id}")
+        )
+        return {_text(k): int(v) for k, v in raw.items()}
+
+    async def count(self) -> int:
+        total = 0
+        async for _key in self._redis.scan_iter(match="archive:tab:*", count=1000):
+            total += 1
+        return total
 
 
-class WorkspaceLive(rx.SharedState):
-    """What every tab of one workspace sees change together. Keep it small."""
-
-    member_count: int = 0
-    sources: list[SourceView] = []
-    sources_loaded: bool = False
-    # Disconnected sources people must hear about: every tab shows a pop-up for each.
-    alerts: list[SourceView] = []
-
-    def show_sources(self, views: list[SourceView]) -> None:
-        """Set the list, and the alerts derived from it, only where something changed."""
-        if self.sources != views or not self.sources_loaded:
-            self.sources = views
-            self.sources_loaded = True
-        alerts = [v for v in views if v.alert_key]
-        if self.alerts != alerts:
-            self.alerts = alerts
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
-def link_token(workspace_id: int) -> str:
-    return f"ws-{workspace_id}"  # link tokens may not contain "_"
+# --- binding to the app ---------------------------------------------------------------------
 
 
-_bound: list[App] = []
+class _Bound:
+    app: App | None = None
+    tab_state: type[BaseState] | None = None
+    registry: MemoryTabs | RedisTabs = MemoryTabs()
+    # Disconnect clean-ups in flight (kept so they are not garbage-collected mid-way).
+    closing: set[asyncio.Task[None]] = set()
 
 
-def bind(app: App) -> None:
-    """Called once by archive_app.py with the app whose tabs we push to."""
-    _bound[:] = [app]
+def bind(app: App, *, tab_state: type[BaseState]) -> None:
+    """Called once by archive_app.py: the app whose tabs we push to, and the per-tab state."""
+    from reflex.utils import prerequisites
+
+    _Bound.app, _Bound.tab_state = app, tab_state
+    redis = prerequisites.get_redis() if prerequisites.check_redis_used() else None
+    _Bound.registry = RedisTabs(redis) if redis is not None else MemoryTabs()
+    namespace = app.event_namespace
+    if namespace is not None:
+        _guard_socket(namespace)
 
 
 def _app() -> App:
-    if not _bound:
+    if _Bound.app is None:
         raise RuntimeError("live.bind(app) was not called")
-    return _bound[0]
+    return _Bound.app
 
 
-async def _linked_tabs(app: App, workspace_id: int) -> list[str]:
-    # A read without the state lock: safe to call from inside an event handler of a linked tab.
-    token = rx.BaseStateToken(ident=link_token(workspace_id), cls=WorkspaceLive)
-    root = await app.state_manager.get_state(token)
-    shared = await root.get_state(WorkspaceLive)
-    return [t for t in list(shared._linked_from) if await tab_is_open(t)]
+def _guard_socket(namespace: Any) -> None:
+    """Refuse tab tokens the browser would never make; release a tab when its socket closes."""
+    connect: Callable[..., Awaitable[Any]] = namespace.on_connect
+    disconnect: Callable[..., Any] = namespace.on_disconnect
+
+    async def on_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> Any:
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        tokens = query.get("token", [])
+        if len(tokens) != 1 or not is_tab_token(tokens[0]):
+            log.warning("refused a socket whose tab token is not a browser tab's")
+            raise SocketRefused("unknown tab")
+        return await connect(sid, environ, auth)
+
+    def on_disconnect(sid: str, *_reason: Any) -> Any:
+        tab = namespace.sid_to_token.get(sid)
+        cleanup = disconnect(sid)
+        if tab:
+            task = asyncio.get_running_loop().create_task(_tab_closed(tab, cleanup))
+            _Bound.closing.add(task)
+            task.add_done_callback(_Bound.closing.discard)
+        return cleanup
+
+    namespace.on_connect = on_connect
+    namespace.on_disconnect = on_disconnect
+
+
+async def _tab_closed(tab: str, cleanup: Awaitable[Any] | None) -> None:
+    if cleanup is not None:
+        await cleanup  # Reflex forgets the socket first
+    if await tab_is_open(tab):
+        return  # the same tab came back (a reload): it keeps its place
+    await _Bound.registry.remove(tab)
+    await _release(tab)
+
+
+async def _release(tab: str) -> None:
+    """Drop a closed tab's state: its memory comes back and a replayed token finds nothing."""
+    from reflex.istate.manager.memory import StateManagerMemory
+    from reflex.istate.manager.redis import StateManagerRedis
+
+    app = _app()
+    manager = app.state_manager
+    root_cls = _Bound.tab_state.get_root_state() if _Bound.tab_state else None
+    if root_cls is None:
+        return
+    token = rx.BaseStateToken(ident=tab, cls=root_cls)
+    if isinstance(manager, StateManagerMemory):
+        lock = manager._states_locks.get(token.lock_key)
+        if lock is None or not lock.locked():  # a running handler keeps it until it expires
+            manager._purge_token(token)
+    elif isinstance(manager, StateManagerRedis):
+        keys = [f"{tab}_{cls.get_full_name()}" for cls in _state_classes(root_cls)]
+        await manager.redis.delete(*keys)
+
+
+def _state_classes(root: type[BaseState]) -> Iterable[type[BaseState]]:
+    yield root
+    for sub in root.get_substates():
+        yield from _state_classes(sub)
+
+
+# --- what states, routes and jobs call ------------------------------------------------------
+
+
+async def register_tab(tab: str, *, workspace_id: int, user_id: int) -> None:
+    """From a tab's on_load, after its auth check: it will hear about its workspace."""
+    if is_tab_token(tab):
+        await _Bound.registry.add(tab, workspace_id=workspace_id, user_id=user_id)
+
+
+async def unregister_tab(tab: str) -> None:
+    await _Bound.registry.remove(tab)
+
+
+async def open_tab_count() -> int:
+    return await _Bound.registry.count()
+
+
+async def workspace_tabs(workspace_id: int) -> dict[str, int]:
+    """The open tabs of a workspace (tab token → user id), as the registry knows them."""
+    return await _Bound.registry.tabs(workspace_id)
+
+
+async def load_view(workspace_id: int, *, now: datetime) -> WorkspaceView:
+    def work() -> WorkspaceView:
+        with session_scope() as session:
+            return load_workspace_view(session, workspace_id=workspace_id, now=now)
+
+    return await asyncio.to_thread(work)
+
+
+async def announce(
+    workspace_id: int, *, now: datetime, skip_tab: str | None = None
+) -> WorkspaceView:
+    """Something in the workspace changed: every open tab of it shows the new view.
+
+    Callable from a route, a job, or an event handler (pass ``skip_tab`` = the handler's own
+    tab, whose state it already holds; ``modify_state`` is not re-entrant). Returns the view so
+    the caller's own tab can show it too. Never raises because a tab is gone.
+    """
+    view = await load_view(workspace_id, now=now)
+    tabs = [t for t in await _Bound.registry.tabs(workspace_id) if t != skip_tab]
+    if tabs:
+        limit = asyncio.Semaphore(PUSH_CONCURRENCY)
+
+        async def push(tab: str) -> None:
+            async with limit:
+                await _push(tab, view)
+
+        await asyncio.gather(*(push(t) for t in tabs))
+    return view
+
+
+async def _push(tab: str, view: WorkspaceView) -> None:
+    if not await tab_is_open(tab):
+        await _Bound.registry.remove(tab)  # closed on a worker that could not tell us
+        return
+    state_cls = _Bound.tab_state
+    assert state_cls is not None
+    app = _app()
+    try:
+        async with app.modify_state(rx.BaseStateToken(ident=tab, cls=state_cls)) as root:
+            tab_state: TabView = await root.get_state(state_cls)  # type: ignore[assignment]
+            allowed = tab_state._apply_workspace_view(view)
+    except Exception:  # one broken tab must not stop the others
+        log.exception("could not update tab %s", tab)
+        return
+    if not allowed:
+        await _Bound.registry.remove(tab)
+        recheck = getattr(state_cls, "recheck_access", None)
+        if recheck is not None:
+            await send_to_tab(tab, recheck)
 
 
 async def tab_is_open(token: str) -> bool:
@@ -166,16 +300,13 @@ async def tab_is_open(token: str) -> bool:
     return manager is not None and await manager.is_token_connected(token)
 
 
-async def send_to_tabs(workspace_id: int, events: Any) -> int:
-    """Send browser events (toasts, redirects, handler calls) to every open tab of a workspace."""
+async def send_to_tab(tab: str, events: Any) -> None:
+    """Browser events (a toast, a handler call) for one open tab; nothing if it closed."""
     app = _app()
-    if app.event_namespace is None:
-        return 0
-    tabs = await _linked_tabs(app, workspace_id)
-    for tab in tabs:
-        update = StateUpdate(events=Event.from_event_type(events))
-        try:
-            await app.event_namespace.emit_update(update, tab)
-        except Exception:  # one broken socket must not stop the others
-            log.exception("could not reach tab %s", tab)
-    return len(tabs)
+    if app.event_namespace is None or not await tab_is_open(tab):
+        return
+    update = StateUpdate(events=Event.from_event_type(events))
+    try:
+        await app.event_namespace.emit_update(update, tab)
+    except Exception:
+        log.exception("could not reach tab %s", tab)

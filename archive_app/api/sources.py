@@ -31,5 +31,5 @@ async def on_tiktok_event(event: TikTokEvent, *, clock: Clock, links: Links) -> 
         )
     )
     for workspace_id in sorted({ws for ws, _ in changed}):
-        await live.publish_sources(workspace_id, now=now)
+        await live.announce(workspace_id, now=now)
     return bool(changed)

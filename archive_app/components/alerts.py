@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from archive_app.live import SourceView, WorkspaceLive
 from archive_app.states.base import AppState
+from archive_app.states.source_views import SourceView
 
 
 def _alert(alert: SourceView) -> rx.Component:
@@ -51,4 +51,4 @@ def _alert(alert: SourceView) -> rx.Component:
 
 
 def disconnection_alerts() -> rx.Component:
-    return rx.foreach(WorkspaceLive.alerts, _alert)
+    return rx.foreach(AppState.alerts, _alert)

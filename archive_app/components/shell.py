@@ -6,7 +6,6 @@ import reflex as rx
 
 from archive_app.components.alerts import disconnection_alerts
 from archive_app.components.forms import native_form
-from archive_app.live import WorkspaceLive
 from archive_app.states.base import AppState
 
 NAV = [
@@ -45,7 +44,7 @@ def sidebar() -> rx.Component:
                 AppState.workspace_name, size="2", weight="medium", data_testid="workspace-name"
             ),
             rx.text(
-                WorkspaceLive.member_count.to_string() + " members",
+                AppState.member_count.to_string() + " members",
                 size="1",
                 color_scheme="gray",
             ),

@@ -13,7 +13,8 @@ from archive_app.components.forms import (
 )
 from archive_app.components.shell import empty_state, shell
 from archive_app.components.sources_wizard import sources_wizard
-from archive_app.live import SourceView, WorkspaceLive
+from archive_app.states.base import AppState
+from archive_app.states.source_views import SourceView
 from archive_app.states.sources import SourcesState
 
 
@@ -154,10 +155,10 @@ def sources() -> rx.Component:
         notice_callout(SourcesState.flash),
         error_callout(SourcesState.page_error),
         rx.cond(
-            WorkspaceLive.sources.length() > 0,
-            rx.vstack(rx.foreach(WorkspaceLive.sources, _source_row), spacing="3", width="100%"),
+            AppState.sources.length() > 0,
+            rx.vstack(rx.foreach(AppState.sources, _source_row), spacing="3", width="100%"),
             rx.cond(
-                WorkspaceLive.sources_loaded,
+                AppState.sources_loaded,
                 empty_state(
                     "link",
                     "No sources yet",

@@ -11,20 +11,29 @@ from typing import Any
 from urllib.parse import urlencode
 
 import reflex as rx
+from sqlmodel import Session
 
 from archive_app import live
 from archive_app.api.auth import read_session_cookie
 from archive_app.api.deps import run_db
 from archive_app.clock import app_clock
+from archive_app.crypto import sha256_hex
 from archive_app.services import auth as auth_service
-from archive_app.services import workspaces as workspace_service
 from archive_app.services.auth import Viewer
 from archive_app.services.errors import NotAllowed
+from archive_app.services.workspace_view import WorkspaceView, load_workspace_view
 from archive_app.settings import get_settings
+from archive_app.states.args import id_arg, text_arg
+from archive_app.states.source_views import SourceView, source_view
 
 
 class AppState(rx.State):
-    """Shell vars shared by every signed-in page."""
+    """Shell vars shared by every signed-in page, and what this tab shows of its workspace.
+
+    The workspace part (``sources``, ``alerts``, ``member_count``) is pushed by live.announce
+    and shown only after this tab's own session passes the page-load check
+    (``_apply_workspace_view``).
+    """
 
     signed_in: bool = False
     user_id: int = 0
@@ -32,14 +41,22 @@ class AppState(rx.State):
     workspace_id: int = 0
     workspace_name: str = ""
     is_owner: bool = False
+    member_count: int = 0
+    sources: list[SourceView] = []
+    sources_loaded: bool = False
+    # Disconnected sources people must hear about: every tab shows a pop-up for each.
+    alerts: list[SourceView] = []
     # Disconnection pop-ups this tab has closed ("<source id>:<episode id>").
     dismissed_alerts: list[str] = []
 
-    async def viewer(self) -> Viewer:
+    async def _viewer(self) -> Viewer:
         """The signed-in viewer, from the cookie; raises NotAllowed when the session ended."""
         token = read_session_cookie(self.router.headers.cookie)
         now = app_clock().now()
         return await run_db(lambda s: auth_service.require_viewer(s, token=token, now=now))
+
+    def _tab(self) -> str:
+        return self.router.session.client_token
 
     def _show(self, viewer: Viewer) -> None:
         self.signed_in = True
@@ -51,56 +68,97 @@ class AppState(rx.State):
 
     def _forget(self) -> None:
         self.signed_in = False
-        self.user_id = self.workspace_id = 0
+        self.user_id = self.workspace_id = self.member_count = 0
         self.email = self.workspace_name = ""
         self.is_owner = False
+        self.sources = []
+        self.alerts = []
+        self.sources_loaded = False
+
+    def _apply_workspace_view(self, view: WorkspaceView) -> bool:
+        """Show a workspace view pushed to this tab, if this tab's session may see it.
+
+        The same check as a page load, against the view's list of valid sessions of current
+        members: a removed member's or ended session's tab is cleared and gets nothing.
+        """
+        token = read_session_cookie(self.router.headers.cookie)
+        if not token or sha256_hex(token) not in view.session_hashes:
+            self._forget()
+            return False
+        if self.workspace_id != view.workspace_id:
+            return True  # this tab looks at another workspace now: leave it alone
+        if self.member_count != view.member_count:
+            self.member_count = view.member_count
+        views = [source_view(row) for row in view.sources]
+        if self.sources != views or not self.sources_loaded:
+            self.sources = views
+            self.sources_loaded = True
+        alerts = [v for v in views if v.alert_key]
+        if self.alerts != alerts:
+            self.alerts = alerts
+        return True
+
+    async def _announce(self) -> None:
+        """After this tab changed something: every open tab of the workspace reloads its view.
+
+        Not re-entrant on this tab's own state, so this tab applies the view itself.
+        """
+        viewer = await self._viewer()
+        view = await live.announce(viewer.workspace_id, now=app_clock().now(), skip_tab=self._tab())
+        self._apply_workspace_view(view)
 
     @rx.event
     async def guard(self) -> Any:
-        """on_load of every signed-in page: send strangers to /login, link the workspace."""
-        try:
-            viewer = await self.viewer()
-        except NotAllowed:
+        """on_load of every signed-in page: send strangers to /login, register the tab."""
+        token = read_session_cookie(self.router.headers.cookie)
+        now = app_clock().now()
+
+        def work(session: Session) -> tuple[Viewer, WorkspaceView] | None:
+            viewer = auth_service.current_viewer(session, token=token, now=now)
+            if viewer is None:
+                return None
+            view = load_workspace_view(session, workspace_id=viewer.workspace_id, now=now)
+            return viewer, view
+
+        found = await run_db(work)
+        if found is None:
             self._forget()
+            await live.unregister_tab(self._tab())
             path = self.router.url.path.rstrip("/") or "/"
             query = self.router.url.query
             target = f"{path}?{query}" if query else path
             return rx.redirect("/login?" + urlencode({"next": target}))
+        viewer, view = found
         self._show(viewer)
-        shared = await self.get_state(live.WorkspaceLive)
-        linked = await shared._link_to(live.link_token(viewer.workspace_id))
-        count = await run_db(
-            lambda s: len(workspace_service.member_emails(s, workspace_id=viewer.workspace_id))
-        )
-        if linked.member_count != count:
-            linked.member_count = count
-        # Sources and their alerts, so a disconnection pop-up shows on whatever page is open.
-        linked.show_sources(
-            await live.load_source_views(
-                workspace_id=viewer.workspace_id, user_id=viewer.user_id, now=app_clock().now()
-            )
+        self._apply_workspace_view(view)
+        # Opening a tab pushes nothing to the others: it only joins the registry.
+        await live.register_tab(
+            self._tab(), workspace_id=viewer.workspace_id, user_id=viewer.user_id
         )
         return None
 
     @rx.event
     def dismiss_alert(self, key: str) -> None:
+        key = text_arg(key, limit=80)
         if key not in self.dismissed_alerts:
             self.dismissed_alerts = [*self.dismissed_alerts, key][-50:]
 
     @rx.event
     def connect_now(self, key: str) -> Any:
         """The pop-up's ``Connect Now``: the reconnect flow of that source."""
+        key = text_arg(key, limit=80)
         self.dismiss_alert(key)
-        source_id = key.split(":", 1)[0]
+        source_id = id_arg(key.split(":", 1)[0])
         return rx.redirect(f"/settings/sources?reconnect={source_id}")
 
     @rx.event
     async def recheck_access(self) -> Any:
-        """Sent by the server to open tabs after a member was removed."""
+        """Sent by the server to a tab whose session can no longer see its workspace."""
         try:
-            self._show(await self.viewer())
+            self._show(await self._viewer())
         except NotAllowed:
             self._forget()
+            await live.unregister_tab(self._tab())
             return rx.redirect("/login?notice=removed")
         return None
 

@@ -1,4 +1,4 @@
-"""Settings → Sources: the list (shared by the workspace's tabs) and the connect wizard.
+"""Settings → Sources: the list (pushed to every tab of the workspace) and the connect wizard.
 
 The wizard's QR polling is a background event: it stops when the QR login ends, when the
 wizard is closed or restarted, or when the tab goes away.
@@ -22,9 +22,19 @@ from archive_app.services.auth import normalize_email
 from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.services.qr_image import qr_data_url
 from archive_app.settings import get_settings
+from archive_app.states.args import id_arg, text_arg
 from archive_app.states.base import AppState, run_db
+from archive_app.states.source_views import SourceView
 
 POLL_SECONDS = 1.0
+MAX_TYPED = 400  # longer than any email address (320)
+
+
+def _query_id(query: dict[str, str], name: str) -> int | None:
+    try:
+        return id_arg(query.get(name, ""))
+    except ValueError:
+        return None
 
 
 class SourcesState(AppState):
@@ -51,14 +61,8 @@ class SourcesState(AppState):
     edit_input: str = ""
     edit_error: str = ""
 
-    async def _publish(self) -> None:
-        """Reload the list into the workspace's shared state: every open tab sees it."""
-        viewer = await self.viewer()
-        views = await live.load_source_views(
-            workspace_id=viewer.workspace_id, user_id=viewer.user_id, now=app_clock().now()
-        )
-        shared = await self.get_state(live.WorkspaceLive)
-        shared.show_sources(views)
+    def _row(self, source_id: int) -> SourceView | None:
+        return next((r for r in self.sources if r.source_id == source_id), None)
 
     @rx.event
     async def load(self) -> Any:
@@ -70,19 +74,15 @@ class SourcesState(AppState):
         # a wizard left open then is over.
         self._reset_wizard()
         self.edit_source_id = 0
-        try:
-            await self._publish()
-        except NotAllowed:
-            return rx.redirect("/login")
-        reconnect = query.get("reconnect", "")
-        if reconnect.isdigit():  # the Reconnect button of an alert email, or Connect Now
-            return await self._start_reconnect(int(reconnect))
-        connected = query.get("connected", "")
-        if connected.isdigit():
-            shared = await self.get_state(live.WorkspaceLive)
-            for row in shared.sources:
-                if row.source_id == int(connected):
-                    self.flash = f"Connected @{row.handle}. It is Active now."
+        if not self.signed_in:
+            return None  # the guard before this handler sent the tab to /login
+        if (reconnect := _query_id(query, "reconnect")) is not None:
+            # the Reconnect button of an alert email, or Connect Now
+            return await self._start_reconnect(reconnect)
+        if (connected := _query_id(query, "connected")) is not None and (
+            row := self._row(connected)
+        ):
+            self.flash = f"Connected @{row.handle}. It is Active now."
         return None
 
     # --- the wizard ----------------------------------------------------------------------------
@@ -119,8 +119,7 @@ class SourcesState(AppState):
         self.step = "consent"
 
     async def _start_reconnect(self, source_id: int) -> Any:
-        shared = await self.get_state(live.WorkspaceLive)
-        row = next((r for r in shared.sources if r.source_id == source_id), None)
+        row = self._row(source_id)
         if row is None:
             self.page_error = "That source is no longer in this workspace."
             return None
@@ -134,8 +133,7 @@ class SourcesState(AppState):
 
     @rx.event
     async def reconnect_v1(self, source_id: int) -> None:
-        shared = await self.get_state(live.WorkspaceLive)
-        row = next((r for r in shared.sources if r.source_id == int(source_id)), None)
+        row = self._row(id_arg(source_id))
         self._reset_wizard()
         if row is None:
             self.page_error = "That source is no longer in this workspace."
@@ -147,7 +145,7 @@ class SourcesState(AppState):
 
     @rx.event
     def set_reminder_input(self, value: str) -> None:
-        self.reminder_input = value
+        self.reminder_input = text_arg(value, limit=MAX_TYPED)
         self.reminder_error = ""
 
     def _add_chip(self, emails: list[str], raw: str) -> tuple[list[str], str]:
@@ -171,6 +169,7 @@ class SourcesState(AppState):
 
     @rx.event
     def remove_reminder_email(self, address: str) -> None:
+        address = text_arg(address, limit=MAX_TYPED)
         self.reminder_emails = [e for e in self.reminder_emails if e != address]
 
     @rx.event
@@ -185,7 +184,7 @@ class SourcesState(AppState):
         self.step = "qr"
         yield
         try:
-            viewer = await self.viewer()
+            viewer = await self._viewer()
             progress = await connect_qr.start_qr(
                 deps.run_db,
                 deps.gateway(Kind.tiktok_v1),
@@ -221,7 +220,7 @@ class SourcesState(AppState):
         self.qr_loading = True
         yield
         try:
-            viewer = await self.viewer()
+            viewer = await self._viewer()
             progress = await connect_qr.refresh_qr(
                 deps.run_db,
                 deps.gateway(Kind.tiktok_v1),
@@ -249,7 +248,7 @@ class SourcesState(AppState):
             attempt_id = self.attempt_id
             was_scanned = self.qr_phase == "scanned"
         try:
-            viewer = await self.viewer()
+            viewer = await self._viewer()
         except NotAllowed:
             return
         gateway, cipher = deps.gateway(Kind.tiktok_v1), deps.cipher()
@@ -277,12 +276,9 @@ class SourcesState(AppState):
                     return
                 if progress.phase == connect_qr.QrPhase.connected:
                     self._reset_wizard()
-                    await self._publish()
-                    shared = await self.get_state(live.WorkspaceLive)
-                    handle = next(
-                        (r.handle for r in shared.sources if r.source_id == progress.source_id),
-                        "",
-                    )
+                    await self._announce()
+                    row = self._row(progress.source_id or 0)
+                    handle = row.handle if row else ""
                     self.flash = f"Connected @{handle}. It is Active now."
                     return rx.toast.success(f"Connected @{handle}")
                 self._show_progress(progress)
@@ -294,26 +290,26 @@ class SourcesState(AppState):
 
     @rx.event
     async def disconnect(self, source_id: int) -> Any:
+        source_id = id_arg(source_id)
         try:
-            viewer = await self.viewer()
+            viewer = await self._viewer()
             handle = await connect.disconnect(
                 deps.run_db,
                 deps.gateway,
                 workspace_id=viewer.workspace_id,
                 user_id=viewer.user_id,
-                source_id=int(source_id),
+                source_id=source_id,
                 cipher=deps.cipher(),
                 now=app_clock().now(),
             )
-            await self._publish()
+            await self._announce()
         except ServiceError as exc:
             return rx.toast.error(exc.message)
         return rx.toast.success(f"Disconnected @{handle}. Its tokens were removed.")
 
     @rx.event
     async def edit_reminders(self, source_id: int) -> None:
-        shared = await self.get_state(live.WorkspaceLive)
-        row = next((r for r in shared.sources if r.source_id == int(source_id)), None)
+        row = self._row(id_arg(source_id))
         if row is None:
             return
         self.edit_source_id = row.source_id
@@ -322,7 +318,7 @@ class SourcesState(AppState):
 
     @rx.event
     def set_edit_input(self, value: str) -> None:
-        self.edit_input = value
+        self.edit_input = text_arg(value, limit=MAX_TYPED)
         self.edit_error = ""
 
     @rx.event
@@ -333,6 +329,7 @@ class SourcesState(AppState):
 
     @rx.event
     def remove_edit_email(self, address: str) -> None:
+        address = text_arg(address, limit=MAX_TYPED)
         self.edit_emails = [e for e in self.edit_emails if e != address]
 
     @rx.event
@@ -346,7 +343,7 @@ class SourcesState(AppState):
             if self.edit_error:
                 return None
         try:
-            viewer = await self.viewer()
+            viewer = await self._viewer()
             source_id, emails = self.edit_source_id, list(self.edit_emails)
             await run_db(
                 lambda s: service.update_reminders(
@@ -357,7 +354,7 @@ class SourcesState(AppState):
                     emails=emails,
                 )
             )
-            await self._publish()
+            await self._announce()
         except ServiceError as exc:
             self.edit_error = exc.message
             return None

@@ -7,11 +7,11 @@ from typing import Any
 
 import reflex as rx
 
-from archive_app import live
 from archive_app.clock import app_clock
 from archive_app.services import workspaces as service
 from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.settings import get_settings
+from archive_app.states.args import id_arg, text_arg
 from archive_app.states.base import AppState, run_db
 
 
@@ -42,11 +42,11 @@ class TeamState(AppState):
 
     @rx.event
     def set_invite_email(self, value: str) -> None:
-        self.invite_email = value
+        self.invite_email = text_arg(value, limit=400)
         self.invite_error = ""
 
     async def _reload(self) -> None:
-        viewer = await self.viewer()
+        viewer = await self._viewer()
         now = app_clock().now()
         members, invites = await run_db(
             lambda s: (
@@ -83,7 +83,7 @@ class TeamState(AppState):
     @rx.event
     async def send_invite(self) -> Any:
         try:
-            viewer = await self.viewer()
+            viewer = await self._viewer()
             address = self.invite_email
             base_url = get_settings().public_url
             now = app_clock().now()
@@ -109,15 +109,16 @@ class TeamState(AppState):
 
     @rx.event
     async def revoke_invite(self, invite_id: int) -> Any:
+        invite_id = id_arg(invite_id)
         try:
-            viewer = await self.viewer()
+            viewer = await self._viewer()
             now = app_clock().now()
             await run_db(
                 lambda s: service.revoke_invite(
                     s,
                     workspace_id=viewer.workspace_id,
                     user_id=viewer.user_id,
-                    invite_id=int(invite_id),
+                    invite_id=invite_id,
                     now=now,
                 )
             )
@@ -128,23 +129,23 @@ class TeamState(AppState):
 
     @rx.event
     async def remove_member(self, member_user_id: int) -> Any:
+        member_user_id = id_arg(member_user_id)
         try:
-            viewer = await self.viewer()
+            viewer = await self._viewer()
             removed = await run_db(
                 lambda s: service.remove_member(
                     s,
                     workspace_id=viewer.workspace_id,
                     user_id=viewer.user_id,
-                    member_user_id=int(member_user_id),
+                    member_user_id=member_user_id,
                 )
             )
         except ServiceError as exc:
             return rx.toast.error(exc.message)
         await self._reload()
-        # Their open tabs re-check access now and land on the login page.
-        await live.send_to_tabs(viewer.workspace_id, AppState.recheck_access)
-        shared = await self.get_state(live.WorkspaceLive)
-        shared.member_count = len(self.members)
+        # Every open tab reloads its view; the removed member's tabs fail their session check,
+        # are cleared and unlinked at once, and land on the login page.
+        await self._announce()
         return rx.toast.success(f"{removed} was removed from {viewer.workspace_name}.")
 
 

@@ -1,0 +1,142 @@
+"""The live layer's rules, below the socket: which tabs may hold a workspace's view."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import reflex as rx
+from sqlmodel import SQLModel
+
+from archive_app import live
+from archive_app.clock import app_clock
+from archive_app.crypto import sha256_hex
+from archive_app.db import get_engine, session_scope
+from archive_app.models.sources import Source, SourceStatus
+from archive_app.services import auth
+from archive_app.services import workspaces as ws
+from archive_app.services.workspace_view import load_workspace_view
+from archive_app.states.base import AppState
+
+
+@pytest.fixture
+def app_db() -> Iterator[None]:
+    engine = get_engine()
+    SQLModel.metadata.create_all(engine)
+    yield
+    with engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+def _demo() -> tuple[auth.Viewer, str, str, int]:
+    now = app_clock().now()
+    with session_scope() as s:
+        ws.seed_demo(s, now=now)
+    with session_scope() as s:
+        owner = auth.log_in(s, email=ws.DEMO_OWNER, password=ws.DEMO_PASSWORD, ip="t", now=now)
+        mate = auth.log_in(s, email=ws.DEMO_MEMBER, password=ws.DEMO_PASSWORD, ip="t", now=now)
+        viewer = auth.require_viewer(s, token=owner.session_token, now=now)
+        s.add(
+            Source(
+                workspace_id=viewer.workspace_id,
+                kind="tiktok_v2",
+                open_id="open-1",
+                handle="demobrand",
+                status=SourceStatus.active,
+                status_changed_at=now,
+                deadline_at=now + timedelta(days=360),
+                connected_at=now,
+                created_at=now,
+            )
+        )
+    return viewer, owner.session_token, mate.session_token, mate.user_id
+
+
+async def _tab(cookie: str) -> AppState:
+    root = rx.State()
+    root._update_router_vars(
+        {
+            "headers": {"cookie": cookie},
+            "pathname": "/settings/sources",
+            "asPath": "/settings/sources",
+            "query": {},
+            "token": str(uuid.uuid4()),
+        },
+        {},
+    )
+    return await root.get_state(AppState)
+
+
+def test_tab_tokens_are_the_shape_the_browser_makes():
+    assert live.is_tab_token(str(uuid.uuid4()))
+    # generateUUID() puts any of 8-f in the variant place: not RFC 4122, still a real tab.
+    assert live.is_tab_token("3f2a9c1e-7b4d-4e1a-c3f0-9a8b7c6d5e4f")
+    for forged in ("ws-1", "", "3F2A9C1E-7B4D-4E1A-83F0-9A8B7C6D5E4F", str(uuid.uuid1()), None):
+        assert not live.is_tab_token(forged)
+    assert not live.is_tab_token(str(uuid.uuid4()) + "\n")
+
+
+async def test_the_registry_forgets_a_closed_tab_and_a_tab_that_moved():
+    tabs = live.MemoryTabs()
+    await tabs.add("a", workspace_id=1, user_id=10)
+    await tabs.add("b", workspace_id=1, user_id=11)
+    await tabs.add("c", workspace_id=2, user_id=12)
+    assert await tabs.tabs(1) == {"a": 10, "b": 11}
+    await tabs.remove("a")
+    await tabs.add("b", workspace_id=2, user_id=11)  # the same tab now looks at workspace 2
+    assert await tabs.tabs(1) == {}
+    assert await tabs.tabs(2) == {"c": 12, "b": 11}
+    assert await tabs.count() == 2
+
+
+def test_the_view_lists_only_sessions_of_current_members(app_db):
+    viewer, owner_token, mate_token, mate_id = _demo()
+    now = app_clock().now()
+    with session_scope() as s:
+        view = load_workspace_view(s, workspace_id=viewer.workspace_id, now=now)
+    assert {sha256_hex(owner_token), sha256_hex(mate_token)} <= view.session_hashes
+    assert view.member_count == 2
+    with session_scope() as s:
+        ws.remove_member(
+            s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, member_user_id=mate_id
+        )
+    with session_scope() as s:
+        view = load_workspace_view(s, workspace_id=viewer.workspace_id, now=now)
+        later = load_workspace_view(
+            s, workspace_id=viewer.workspace_id, now=now + auth.SESSION_LIFETIME + timedelta(1)
+        )
+    assert sha256_hex(mate_token) not in view.session_hashes
+    assert view.member_count == 1
+    assert later.session_hashes == frozenset()  # ended sessions see nothing either
+
+
+async def test_a_pushed_view_shows_in_a_members_tab(app_db):
+    viewer, owner_token, _, _ = _demo()
+    tab = await _tab(f"archive_session={owner_token}")
+    await tab.guard()
+    with session_scope() as s:
+        view = load_workspace_view(s, workspace_id=viewer.workspace_id, now=app_clock().now())
+    tab.sources = []
+    assert tab._apply_workspace_view(view) is True
+    assert [v.handle for v in tab.sources] == [r.handle for r in view.sources]
+    assert tab.member_count == 2
+
+
+async def test_a_removed_members_tab_is_cleared_and_gets_nothing(app_db):
+    viewer, _, mate_token, mate_id = _demo()
+    tab = await _tab(f"archive_session={mate_token}")
+    await tab.guard()
+    assert tab.signed_in and tab.workspace_id == viewer.workspace_id
+    with session_scope() as s:
+        ws.remove_member(
+            s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, member_user_id=mate_id
+        )
+    with session_scope() as s:
+        view = load_workspace_view(s, workspace_id=viewer.workspace_id, now=app_clock().now())
+    assert view.sources, "the demo workspace has sources to leak"
+    assert tab._apply_workspace_view(view) is False
+    assert tab.sources == [] and tab.alerts == [] and tab.member_count == 0
+    assert tab.signed_in is False and tab.email == ""
