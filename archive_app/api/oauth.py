@@ -24,6 +24,18 @@ from archive_app.services.errors import ServiceError
 from archive_app.services.sources import WrongAccount
 
 SOURCES = "/settings/sources"
+# Id columns are INTEGER: 32 bits on PostgreSQL, 64 on SQLite. A bigger number in a query is
+# an error there (PostgreSQL: integer out of range; SQLite: OverflowError beyond 64 bits), so it
+# is refused here, at the edge, like any non-number. No row has a bigger id.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(raw: str) -> int | None:
+    """A database id from a URL, or None unless it is plain ASCII digits in 1..MAX_ID."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_ID)):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_ID else None
 
 
 def _refusal(message: str, status: int = 400) -> Response:
@@ -47,8 +59,10 @@ def oauth_routes(*, clock: Clock) -> list[Route]:
         if viewer is None:
             return RedirectResponse(f"/login?next={SOURCES}", status_code=303)
         raw_source = request.query_params.get("source")
+        source_id = parse_id(raw_source) if raw_source else None
+        if raw_source and source_id is None:
+            return _refusal("That source id is not valid.")
         try:
-            source_id = int(raw_source) if raw_source else None
             url = await connect.start_consent(
                 deps.run_db,
                 deps.gateway(Kind.tiktok_v2),
@@ -57,8 +71,6 @@ def oauth_routes(*, clock: Clock) -> list[Route]:
                 now=clock.now(),
                 source_id=source_id,
             )
-        except ValueError:
-            return _refusal("That source id is not valid.")
         except ServiceError as exc:
             return RedirectResponse(f"{SOURCES}?{urlencode({'error': exc.message})}", 303)
         return RedirectResponse(url, status_code=303)

@@ -3,7 +3,8 @@
 Errors are classified here, at the edge, into one exception:
 
     MailError(permanent=True)   the mail itself is refused (recipient rejected with 5xx, a
-                                message the server will never take): retrying cannot help.
+                                message the server will never take, an address with
+                                characters SMTP cannot carry): retrying cannot help.
     MailError(permanent=False)  everything else: connection refused, timeouts, 4xx, and
                                 problems with *our* configuration (bad SMTP password, From
                                 address refused). Retrying with backoff gives an operator time
@@ -85,7 +86,7 @@ class SmtpSender:
         try:
             response = mail.send(smtp=backend)
         except Exception as exc:
-            raise _classify(exc, host=f"{s.smtp_host}:{s.smtp_port}") from exc
+            raise _classify(exc, host=f"{s.smtp_host}:{s.smtp_port}", to=message.to) from exc
         finally:
             backend.close()
         if response is None or not response.success:
@@ -93,7 +94,7 @@ class SmtpSender:
             raise MailError(f"SMTP server did not accept the message ({status})", permanent=False)
 
 
-def _classify(exc: Exception, *, host: str) -> MailError:
+def _classify(exc: Exception, *, host: str, to: str) -> MailError:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         detail = "; ".join(
@@ -118,6 +119,13 @@ def _classify(exc: Exception, *, host: str) -> MailError:
         )
     if isinstance(exc, OSError):  # includes the rest of smtplib.SMTPException
         return MailError(f"cannot reach the SMTP server at {host}: {exc}", permanent=False)
+    if isinstance(exc, UnicodeError):
+        # smtplib speaks ASCII unless the server and we agree on SMTPUTF8, which we do not ask
+        # for: an address like "🚀@example.org" can never be sent this way.
+        return MailError(
+            f"the address {to!r} has characters SMTP cannot carry here (non-ASCII)",
+            permanent=True,
+        )
     if isinstance(exc, ValueError):  # e.g. emails.BadHeaderError
         return MailError(f"cannot build the message: {exc}", permanent=True)
     return MailError(f"unexpected error while sending: {exc!r}", permanent=False)

@@ -8,6 +8,12 @@ Life of a row::
        |                  '--still sending after STUCK_AFTER (crash)--> failed ("unknown")
        '--cancel_for_recipient--> cancelled
 
+Giving up is bounded and said once: a mail is tried at most ``MAX_ATTEMPTS`` times (backoff
+1, 2, 4 ... 60 minutes, about 2 hours in all), or once when the error is permanent (the server
+refused the recipient with 5xx, or the address cannot be encoded for SMTP). The row becomes
+``failed`` with the reason in ``last_error``, and one warning line says so (no traceback: an
+expected failure is not a bug). ``failed_count`` is what an admin report shows.
+
 The promise is *at most once*. A row is claimed (pending -> sending, committed) before any
 SMTP traffic, and only the drain that won the claim sends it, so two workers, a retry and a
 ``POST /dev/jobs/drain_outbox`` can never send the same row twice. ``enqueue`` is idempotent
@@ -115,40 +121,85 @@ def backoff(attempts: int) -> timedelta:
 def drain(engine: Engine, *, sender: MailSender, now: datetime, batch: int = 50) -> DrainResult:
     """Send what is due. Blocking (SMTP, sync SQL): call it from a thread, never the loop."""
     unknown = _fail_stuck(engine, now=now)
-    sent = failed = retrying = 0
+    outcomes: dict[OutboxStatus, int] = dict.fromkeys(OutboxStatus, 0)
     for row_id in _due_ids(engine, now=now, batch=batch):
         row = _claim(engine, row_id=row_id, now=now)
         if row is None:
             continue  # another drain won it, or it was cancelled meanwhile
-        message = EmailMessage(
-            to=row.to_address, subject=row.subject, text=row.text_body, html=row.html_body
-        )
+        outcomes[_attempt(engine, row, sender=sender, now=now)] += 1
+    return DrainResult(
+        sent=outcomes[OutboxStatus.sent],
+        failed=outcomes[OutboxStatus.failed] + unknown,
+        retrying=outcomes[OutboxStatus.pending],
+        unknown=unknown,
+    )
+
+
+def _attempt(
+    engine: Engine, row: OutboxEmail, *, sender: MailSender, now: datetime
+) -> OutboxStatus:
+    """One try at a claimed row; returns the status it was left in."""
+    assert row.id is not None
+    message = EmailMessage(
+        to=row.to_address, subject=row.subject, text=row.text_body, html=row.html_body
+    )
+    try:
         try:
             sender.send(message, message_id=_message_id(row))
-        except MailError as exc:
-            if exc.permanent or row.attempts >= MAX_ATTEMPTS:
-                _finish(engine, row_id, status=OutboxStatus.failed, error=str(exc))
-                failed += 1
-            else:
-                _finish(
-                    engine,
-                    row_id,
-                    status=OutboxStatus.pending,
-                    error=str(exc),
-                    next_attempt_at=now + backoff(row.attempts),
-                )
-                retrying += 1
-            log.warning("outbox mail %s to %s: %s", row_id, row.to_address, exc)
-        except Exception as exc:
-            # A bug in a sender, not an SMTP answer: we cannot know whether it went out, so
-            # do not retry (at most once); a person can see the row and its error.
-            log.exception("outbox mail %s: unexpected error", row_id)
-            _finish(engine, row_id, status=OutboxStatus.failed, error=f"unexpected: {exc!r}")
-            failed += 1
-        else:
-            _finish(engine, row_id, status=OutboxStatus.sent, sent_at=now)
-            sent += 1
-    return DrainResult(sent=sent, failed=failed + unknown, retrying=retrying, unknown=unknown)
+        except UnicodeError as exc:
+            # A sender that did not classify it: an address or header that cannot be
+            # encoded will not encode next time either.
+            raise MailError(f"cannot encode the message for SMTP: {exc}", permanent=True) from exc
+    except MailError as exc:
+        if exc.permanent or row.attempts >= MAX_ATTEMPTS:
+            _finish(engine, row.id, status=OutboxStatus.failed, error=str(exc))
+            _log_give_up(row, exc)
+            return OutboxStatus.failed
+        retry_at = now + backoff(row.attempts)
+        _finish(
+            engine, row.id, status=OutboxStatus.pending, error=str(exc), next_attempt_at=retry_at
+        )
+        # A warning, not info: a wrong SMTP password shows up here long before the first
+        # give-up, and the app's log shows warnings by default.
+        log.warning(
+            "outbox: mail %s to %s failed (attempt %d of %d), will retry at %s: %s",
+            row.id,
+            row.to_address,
+            row.attempts,
+            MAX_ATTEMPTS,
+            retry_at.isoformat(timespec="seconds"),
+            exc,
+        )
+        return OutboxStatus.pending
+    except Exception as exc:
+        # A bug in a sender, not an SMTP answer: we cannot know whether it went out, so
+        # do not retry (at most once); a person can see the row and its error. The
+        # traceback is wanted here: this one is a bug to fix.
+        log.exception("outbox: gave up on mail %s after an unexpected error", row.id)
+        _finish(engine, row.id, status=OutboxStatus.failed, error=f"unexpected: {exc!r}")
+        return OutboxStatus.failed
+    _finish(engine, row.id, status=OutboxStatus.sent, sent_at=now)
+    return OutboxStatus.sent
+
+
+def failed_count(session: Session, *, workspace_id: int | None = None) -> int:
+    """How many mails the outbox gave up on (all, or one workspace's), for an admin report."""
+    query = select(func.count()).select_from(OutboxEmail)
+    query = query.where(col(OutboxEmail.status) == OutboxStatus.failed.value)
+    if workspace_id is not None:
+        query = query.where(col(OutboxEmail.workspace_id) == workspace_id)
+    return int(session.exec(query).one())
+
+
+def _log_give_up(row: OutboxEmail, exc: MailError) -> None:
+    why = "permanent error" if exc.permanent else f"{row.attempts} attempts"
+    log.warning(
+        "outbox: gave up on mail %s to %s (%s), marked failed: %s",
+        row.id,
+        row.to_address,
+        why,
+        exc,
+    )
 
 
 def _fail_stuck(engine: Engine, *, now: datetime) -> int:

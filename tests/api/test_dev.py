@@ -129,3 +129,23 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path):
         )
     with pytest.raises(ValueError, match="not '\\*'"):
         production_settings(tmp_path, cors_allowed_origins=["*"])
+
+
+@pytest.mark.parametrize(
+    "mail_id",
+    [
+        "99999999999999999999999",
+        "9" * 5000,
+        "0",
+        "-1",
+        "١",
+        "1e3",
+        "9223372036854775808",
+        "2147483648",
+    ],
+)
+async def test_a_mail_id_beyond_64_bits_or_not_a_number_is_404_not_500(engine, settings, mail_id):
+    async with _client(settings, engine=engine) as client:
+        response = await client.get(f"/dev/mail/{mail_id}")
+    assert response.status_code == 404
+    assert "No such mail" in response.text

@@ -151,3 +151,117 @@ async def test_failed_handler_lets_the_redelivery_try_again(
     second = await client.post("/webhooks/tiktok", content=raw, headers=headers(settings, raw))
     assert second.status_code == 200 and second.json()["status"] == "ok"
     assert len(received) == 1
+
+
+# Hardening (issue 11, item 6): strangers get a 4xx with a fixed sentence, never a 500.
+
+
+def _no_event_remembered(engine: Engine) -> bool:
+    with Session(engine) as session:
+        return session.exec(select(WebhookEvent)).all() == []
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "t=1" + "0" * 400 + ",s=" + "0" * 64,
+        f"t={int(NOW.timestamp())},s=" + "é" * 64,
+        "t=" + "9" * 5000 + ",s=00",
+    ],
+    ids=["400-digit t", "non-ASCII s", "5000-digit t"],
+)
+async def test_absurd_signature_headers_get_401_not_500(
+    client: httpx.AsyncClient, settings: Settings, received: Received, header: str
+) -> None:
+    # httpx would refuse to send "é" in a header as str; bytes go through as latin-1.
+    response = await client.post(
+        "/webhooks/tiktok",
+        content=removal(settings),
+        headers={"Tiktok-Signature": header.encode("utf-8")},
+    )
+    assert response.status_code == 401
+    assert response.json() == {"error": "malformed Tiktok-Signature header"}
+    assert received == []
+
+
+SIGNED_NON_EVENTS = {
+    "huge create_time": b'{"event": "authorization.removed", "create_time": 1' + b"0" * 30 + b"}",
+    "1e400 create_time": b'{"event": "authorization.removed", "create_time": 1e400}',
+    "100k nested lists": b"[" * 100_000 + b"]" * 100_000,
+    "a list": b'[{"event": "authorization.removed"}]',
+    "not JSON": b"event=authorization.removed",
+    "NUL in the open id": b'{"event": "authorization.removed", "user_openid": "a\\u0000b"}',
+}
+
+
+@pytest.mark.parametrize("raw", SIGNED_NON_EVENTS.values(), ids=SIGNED_NON_EVENTS.keys())
+async def test_a_signed_body_that_is_not_an_event_gets_400_with_a_fixed_sentence(
+    client: httpx.AsyncClient, settings: Settings, received: Received, engine: Engine, raw: bytes
+) -> None:
+    response = await client.post("/webhooks/tiktok", content=raw, headers=headers(settings, raw))
+    assert response.status_code == 400
+    assert response.json() == {"error": "webhook body is not a TikTok event"}
+    assert received == [] and _no_event_remembered(engine)
+
+
+class CountingBody:
+    """A request body handed out in 64 KB chunks, counting how much the app pulled."""
+
+    def __init__(self, total: int, chunk: int = 64 * 1024) -> None:
+        self.total, self.chunk, self.pulled = total, chunk, 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while self.pulled < self.total:
+            size = min(self.chunk, self.total - self.pulled)
+            self.pulled += size
+            yield b" " * size
+
+
+async def test_a_body_declared_over_1_mb_gets_413_before_a_byte_is_read(
+    client: httpx.AsyncClient, settings: Settings, received: Received
+) -> None:
+    body = CountingBody(2 * 1024 * 1024)
+    response = await client.post(
+        "/webhooks/tiktok",
+        content=body,
+        headers={"Content-Length": str(body.total), **headers(settings, b"")},
+    )
+    assert response.status_code == 413
+    assert response.json() == {"error": "webhook body is larger than 1 MB"}
+    assert body.pulled == 0
+    assert received == []
+
+
+async def test_a_chunked_body_without_length_is_cut_off_at_1_mb(
+    client: httpx.AsyncClient, settings: Settings, received: Received
+) -> None:
+    body = CountingBody(50 * 1024 * 1024)
+    response = await client.post("/webhooks/tiktok", content=body, headers=headers(settings, b""))
+    assert response.status_code == 413
+    assert response.json() == {"error": "webhook body is larger than 1 MB"}
+    assert body.pulled <= 1024 * 1024 + 2 * body.chunk
+    assert received == []
+
+
+async def test_a_body_of_exactly_1_mb_is_still_read(
+    client: httpx.AsyncClient, settings: Settings, received: Received
+) -> None:
+    raw = removal(settings)
+    padded = raw + b" " * (1024 * 1024 - len(raw))  # JSON allows trailing whitespace
+    response = await client.post(
+        "/webhooks/tiktok", content=padded, headers=headers(settings, padded)
+    )
+    assert response.status_code == 200 and len(received) == 1
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "1e9", "١٠"])
+async def test_a_content_length_that_is_not_a_number_gets_400(
+    client: httpx.AsyncClient, settings: Settings, length: str
+) -> None:
+    response = await client.post(
+        "/webhooks/tiktok",
+        content=CountingBody(10),
+        headers={"Content-Length": length.encode(), **headers(settings, b"")},
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "Content-Length is not a number"}

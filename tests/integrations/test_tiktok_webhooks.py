@@ -14,7 +14,12 @@ from archive_app.integrations.tiktok import (
     Kind,
     WebhookVerifier,
 )
-from archive_app.integrations.tiktok.webhooks import SIGNATURE_HEADER, signature
+from archive_app.integrations.tiktok.webhooks import (
+    NOT_AN_EVENT,
+    SIGNATURE_HEADER,
+    MalformedEvent,
+    signature,
+)
 from archive_app.settings import Mode, Settings
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -125,3 +130,73 @@ def test_redelivery_has_the_same_event_id_even_if_reserialised(settings: Setting
     third = verifier.verify(signed(settings, other), other, now=NOW)
     assert first.event_id == second.event_id != third.event_id
     assert SIGNATURE_HEADER == "Tiktok-Signature"
+
+
+# Hardening (issue 11, item 6): nothing a stranger sends may raise anything but our two errors.
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "t=1" + "0" * 400 + ",s=" + "0" * 64,  # overflowed a float in the 5-minute check
+        f"t={int(NOW.timestamp())},s=" + "é" * 64,  # broke hmac.compare_digest (TypeError)
+        f"t={int(NOW.timestamp())},s=" + "0" * 5000,
+        "t=" + "9" * 5000 + ",s=00",  # beyond int()'s digit limit
+        f"t=-{int(NOW.timestamp())},s=" + "0" * 64,
+        "t=١٧٦٣٩٠٠٠٠٠,s=" + "0" * 64,  # Unicode digits int() would accept
+    ],
+)
+def test_absurd_signature_headers_are_refused_as_malformed_not_crashes(
+    settings: Settings, header: str
+) -> None:
+    with pytest.raises(InvalidSignature, match="malformed"):
+        WebhookVerifier.from_settings(settings).verify(header, body(settings), now=NOW)
+
+
+def _payload(settings: Settings, **overrides: object) -> dict[str, object]:
+    payload: dict[str, object] = json.loads(body(settings))
+    payload.update(overrides)
+    return payload
+
+
+SIGNED_NON_EVENTS = {
+    "huge create_time": lambda s: json.dumps(_payload(s, create_time=10**30)).encode(),
+    "1e400 create_time": lambda s: body(s).replace(str(int(NOW.timestamp())).encode(), b"1e400"),
+    "negative create_time": lambda s: json.dumps(_payload(s, create_time=-1)).encode(),
+    "text create_time": lambda s: json.dumps(_payload(s, create_time="soon")).encode(),
+    "NaN create_time": lambda s: body(s).replace(str(int(NOW.timestamp())).encode(), b"NaN"),
+    "100k nested lists": lambda s: b"[" * 100_000 + b"]" * 100_000,
+    "nested content": lambda s: json.dumps(_payload(s, content="[" * 100_000)).encode(),
+    "deep but parseable": lambda s: json.dumps(
+        _payload(s, content=json.loads("[" * 200 + "]" * 200))
+    ).encode(),
+    "a list": lambda s: b"[1, 2, 3]",
+    "a number": lambda s: b"1e400",
+    "not UTF-8": lambda s: b'{"event": "\xff"}',
+    "not JSON": lambda s: b"client_key=abc",
+    "NUL in open id": lambda s: json.dumps(_payload(s, user_openid="oid\x00")).encode(),
+    "open id is a dict": lambda s: json.dumps(_payload(s, user_openid={"a": 1})).encode(),
+    "10k-char event name": lambda s: json.dumps(_payload(s, event="x" * 10_000)).encode(),
+}
+
+
+@pytest.mark.parametrize("make", SIGNED_NON_EVENTS.values(), ids=SIGNED_NON_EVENTS.keys())
+def test_a_signed_body_that_is_not_an_event_is_refused_with_a_fixed_sentence(
+    settings: Settings, make
+) -> None:
+    raw = make(settings)
+    with pytest.raises(MalformedEvent) as caught:
+        WebhookVerifier.from_settings(settings).verify(signed(settings, raw), raw, now=NOW)
+    assert caught.value.message == NOT_AN_EVENT  # never the parser's own words
+    assert not isinstance(caught.value, InvalidSignature)
+
+
+@pytest.mark.parametrize("reason", ["1e400", "99999999999999999999999", '"x"', "[1]", "true"])
+def test_an_odd_removal_reason_still_ends_the_grant_with_an_unknown_reason(
+    settings: Settings, reason: str
+) -> None:
+    raw = json.dumps(_payload(settings, content='{"reason": ' + reason + "}")).encode()
+    event = WebhookVerifier.from_settings(settings).verify(signed(settings, raw), raw, now=NOW)
+    assert isinstance(event, AuthorizationRemoved)
+    assert event.reason_code == 0
+    assert len(event.reason) < 100  # fits the source's status_reason column (300)

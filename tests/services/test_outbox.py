@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
@@ -224,3 +226,87 @@ def test_a_bug_in_the_sender_fails_the_mail_without_retrying(engine: Engine, now
     assert outbox.drain(engine, sender=Broken(), now=now).failed == 1
     row = _row(engine, row_id)
     assert row.status == OutboxStatus.failed and "boom" in (row.last_error or "")
+
+
+# Giving up (issue 11, item 8): bounded, said once in the log, no traceback, counted.
+
+
+def _give_ups(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if "gave up" in r.getMessage()]
+
+
+def test_a_mail_that_always_fails_is_given_up_after_max_attempts_with_one_warning(
+    engine: Engine, now: datetime, caplog: pytest.LogCaptureFixture
+):
+    row_id = _enqueue(engine, now)
+    sender = RecordingSender(errors=[MailError("451 try later", permanent=False)] * 100)
+    caplog.set_level(logging.INFO, logger="archive_app.services.outbox")
+    at = now
+    for _ in range(3 * outbox.MAX_ATTEMPTS):
+        outbox.drain(engine, sender=sender, now=at)
+        at += outbox.MAX_BACKOFF
+    row = _row(engine, row_id)
+    assert row.status == OutboxStatus.failed and row.attempts == outbox.MAX_ATTEMPTS
+    assert sender.attempts == outbox.MAX_ATTEMPTS
+    [give_up] = _give_ups(caplog)
+    assert give_up.levelno == logging.WARNING and give_up.exc_info is None
+    message = give_up.getMessage()
+    assert f"mail {row_id} to owner@brand.example" in message
+    assert f"{outbox.MAX_ATTEMPTS} attempts" in message and "451 try later" in message
+    assert all(r.exc_info is None for r in caplog.records)
+
+
+def test_a_permanent_error_is_given_up_at_once_with_one_warning(
+    engine: Engine, now: datetime, caplog: pytest.LogCaptureFixture
+):
+    row_id = _enqueue(engine, now)
+    sender = RecordingSender(
+        errors=[MailError("recipient refused: 550 no such user", permanent=True)]
+    )
+    outbox.drain(engine, sender=sender, now=now)
+    outbox.drain(engine, sender=sender, now=now + timedelta(days=1))
+    assert _row(engine, row_id).status == OutboxStatus.failed
+    [give_up] = _give_ups(caplog)
+    assert "permanent error" in give_up.getMessage() and give_up.exc_info is None
+
+
+def test_an_encoding_error_from_a_sender_fails_the_mail_at_once_without_a_traceback(
+    engine: Engine, now: datetime, caplog: pytest.LogCaptureFixture
+):
+    """A sender that lets smtplib's UnicodeEncodeError through (an address like 🚀@example.org):
+    retrying cannot help, and it is not a bug in our code, so no traceback."""
+    row_id = _enqueue(engine, now, to="🚀@example.org")
+
+    class AsciiOnly:
+        attempts = 0
+
+        def send(self, message: EmailMessage, *, message_id: str) -> None:
+            self.attempts += 1
+            f"rcpt TO:<{message.to}>".encode("ascii")
+
+    sender = AsciiOnly()
+    first = outbox.drain(engine, sender=sender, now=now)
+    later = outbox.drain(engine, sender=sender, now=now + timedelta(days=1))
+    assert (first.failed, later, sender.attempts) == (1, outbox.DrainResult(), 1)
+    row = _row(engine, row_id)
+    assert row.status == OutboxStatus.failed and row.attempts == 1
+    assert (row.last_error or "").startswith("cannot encode the message for SMTP")
+    [give_up] = _give_ups(caplog)
+    assert give_up.levelno == logging.WARNING
+    assert all(r.exc_info is None for r in caplog.records)
+
+
+def test_failed_count_reports_the_mails_given_up_on(engine: Engine, now: datetime):
+    _enqueue(engine, now, key="a", to="a@brand.example")
+    with Session(engine) as session:  # one of no workspace
+        outbox.enqueue(session, message=_msg("d@x.example"), dedupe_key="d", now=now)
+        session.commit()
+    _enqueue(engine, now, key="b", to="b@brand.example")
+    _enqueue(engine, now, key="c", to="c@brand.example")
+    refused, later = MailError("550 no", permanent=True), MailError("450 later", permanent=False)
+    sender = RecordingSender(errors=[refused, refused, later])
+    outbox.drain(engine, sender=sender, now=now)  # a, d fail; b retries; c is sent
+    with Session(engine) as session:
+        assert outbox.failed_count(session) == 2
+        assert outbox.failed_count(session, workspace_id=1) == 1
+        assert outbox.failed_count(session, workspace_id=2) == 0

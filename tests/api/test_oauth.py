@@ -1,0 +1,97 @@
+"""GET /oauth/tiktok/v2/start: the source id in the URL is checked at the edge, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+
+from archive_app.api import deps
+from archive_app.api.auth import SESSION_COOKIE
+from archive_app.api.oauth import MAX_ID, oauth_routes, parse_id
+from archive_app.clock import FixedClock
+from archive_app.db import get_engine, session_scope
+from archive_app.services import auth
+from archive_app.settings import get_settings
+
+ORIGIN = "http://archive.test"
+
+
+@pytest.fixture
+def app_engine(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The routes open the app's own engine (``deps.run_db``): point it at the test database,
+    SQLite or PostgreSQL, whichever ``engine`` is."""
+    monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ARCHIVE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    deps.gateway.cache_clear()
+    yield engine
+    get_engine().dispose()
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    deps.gateway.cache_clear()
+
+
+@pytest.fixture
+async def client(app_engine: Engine, now: datetime) -> AsyncIterator[httpx.AsyncClient]:
+    with session_scope(app_engine) as s:
+        owner = auth.sign_up(
+            s, email="owner@brand.com", password="owner-pass", workspace_name="Brand", now=now
+        )
+    app = Starlette(routes=oauth_routes(clock=FixedClock(now)))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url=ORIGIN,
+        cookies={SESSION_COOKIE: owner.session_token},
+    ) as c:
+        yield c
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "99999999999999999999999",  # beyond 64 bits: SQLite raised OverflowError (a 500)
+        str(MAX_ID + 1),  # beyond 32 bits: PostgreSQL's "integer out of range" (a 500)
+        "9" * 5000,
+        "-5",
+        "0",
+        "abc",
+        "١٢",  # Unicode digits, which int() would take
+        " 7",
+    ],
+)
+async def test_a_source_id_beyond_64_bits_or_garbage_gets_a_clear_refusal_not_a_500(
+    client: httpx.AsyncClient, source: str
+) -> None:
+    response = await client.get("/oauth/tiktok/v2/start", params={"source": source})
+    assert response.status_code == 400
+    assert "That source id is not valid." in response.text
+    assert "Traceback" not in response.text
+
+
+async def test_a_well_formed_unknown_source_id_goes_back_to_sources_with_the_reason(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/oauth/tiktok/v2/start", params={"source": str(MAX_ID)})
+    assert response.status_code == 303
+    location = urlsplit(response.headers["location"])
+    assert location.path == "/settings/sources"
+    assert parse_qs(location.query)["error"] == ["That source is not in this workspace."]
+
+
+async def test_no_source_id_starts_a_new_connection(client: httpx.AsyncClient) -> None:
+    response = await client.get("/oauth/tiktok/v2/start")
+    assert response.status_code == 303
+    assert "state=" in response.headers["location"]
+
+
+def test_parse_id_takes_plain_digits_in_the_64_bit_range_only() -> None:
+    assert parse_id("1") == 1 and parse_id(str(MAX_ID)) == MAX_ID
+    assert [parse_id(x) for x in ("0", str(MAX_ID + 1), "+1", "1_000", "٣", "")] == [None] * 6
