@@ -6,6 +6,27 @@ import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken
 
+FERNET_KEY_HELP = (
+    'generate one with: python -c "from cryptography.fernet import Fernet; '
+    'print(Fernet.generate_key().decode())"'
+)
+
+
+def fernet_key_problem(key: str | bytes) -> str | None:
+    """Why ``key`` cannot be a Fernet key (never quoting it), or None when it can.
+
+    Checked when settings are read, so a mistyped key stops the app at startup instead of
+    failing the first OAuth callback with a 500.
+    """
+    try:
+        Fernet(key)
+    except (ValueError, TypeError):
+        return (
+            "is not a valid Fernet key (it must be 32 bytes in URL-safe base64: 44 characters "
+            f"ending in '='); {FERNET_KEY_HELP}"
+        )
+    return None
+
 
 class TokenCipher:
     def __init__(self, key: bytes) -> None:

@@ -16,6 +16,8 @@ from typing import Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from archive_app.crypto import fernet_key_problem
+
 
 class Mode(StrEnum):
     demo = "demo"
@@ -24,13 +26,19 @@ class Mode(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ARCHIVE_", env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refused setting must not echo secrets into the startup log.
+    model_config = SettingsConfigDict(
+        env_prefix="ARCHIVE_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     mode: Mode = Mode.demo
     data_dir: Path = Path("./data")
     port: int = 3000
     # The address people use to reach the app; links in emails and OAuth redirects start here.
     public_url: str = ""
+    # Production needs an https public URL (session cookies are then sent with ``Secure``).
+    # Only on a trusted LAN with no TLS, set this to run production over plain http.
+    allow_insecure_http: bool = False
     database_url: str = ""
     redis_url: str = ""
     # Fernet key for TikTok tokens at rest. Generated into the data dir outside production.
@@ -84,6 +92,9 @@ class Settings(BaseSettings):
         if not self.public_url:
             self.public_url = f"http://localhost:{self.port}"
         self.public_url = self.public_url.rstrip("/")
+        key = self.encryption_key.get_secret_value()
+        if key and (problem := fernet_key_problem(key)):
+            raise ValueError(f"ARCHIVE_ENCRYPTION_KEY {problem}")
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir.resolve() / 'archive.db'}"
         if self.seed_demo is None:
@@ -135,6 +146,12 @@ class Settings(BaseSettings):
             missing.append("ARCHIVE_CORS_ALLOWED_ORIGINS (not '*')")
         if missing:
             raise ValueError("production mode needs: " + ", ".join(missing))
+        if not self.secure_cookies and not self.allow_insecure_http:
+            raise ValueError(
+                f"ARCHIVE_PUBLIC_URL must start with https:// in production (it is "
+                f"{self.public_url!r}): over plain http the session cookie cannot be Secure. "
+                "On a trusted LAN without TLS, set ARCHIVE_ALLOW_INSECURE_HTTP=true."
+            )
         self.tiktok_login_base_url = self.tiktok_login_base_url or "https://open.tiktokapis.com"
         self.tiktok_business_base_url = (
             self.tiktok_business_base_url or "https://business-api.tiktok.com/open_api/v1.3"
@@ -146,6 +163,11 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.mode == Mode.production
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure`` whenever people reach the app over https."""
+        return self.public_url.lower().startswith("https://")
 
     @property
     def dev_routes_enabled(self) -> bool:
@@ -164,7 +186,10 @@ class Settings(BaseSettings):
             self.data_dir.mkdir(parents=True, exist_ok=True)
             path.write_bytes(Fernet.generate_key())
             path.chmod(0o600)
-        return path.read_bytes().strip()
+        generated = path.read_bytes().strip()
+        if problem := fernet_key_problem(generated):
+            raise ValueError(f"{path} {problem}")
+        return generated
 
 
 @lru_cache

@@ -1,8 +1,14 @@
 """Log in, sign up, accept an invitation, log out: real form posts and full page loads.
 
 The session cookie is HttpOnly and SameSite=Lax, so page scripts never see it; States read it
-from the websocket's headers (DESIGN.md section 5). A POST whose Origin is not ours is refused
-(login CSRF). Errors go back to the form as a query parameter, with nothing changed.
+from the websocket's headers (DESIGN.md section 5). It is ``Secure`` whenever the public URL is
+https (production requires https unless ``ARCHIVE_ALLOW_INSECURE_HTTP`` is set). A POST whose
+Origin is not ours is refused (login CSRF). Errors go back to the form as a query parameter,
+with nothing changed.
+
+Sign-up answers "check your email" whatever the address (``services.auth.request_sign_up``); the
+emailed link (``GET /auth/signup/confirm/<token>``) creates the account, and only in the browser
+that filled in the form, which keeps a random token in the ``archive_signup`` cookie.
 """
 
 from __future__ import annotations
@@ -27,10 +33,16 @@ from archive_app.services.errors import InvalidInput, ServiceError
 from archive_app.settings import Settings
 
 SESSION_COOKIE = "archive_session"
+SIGNUP_COOKIE = "archive_signup"
+SIGNUP_COOKIE_PATH = "/auth/signup"
 T = TypeVar("T")
 
 
 def read_session_cookie(cookie_header: str | None) -> str | None:
+    return _read_cookie(cookie_header, SESSION_COOKIE)
+
+
+def _read_cookie(cookie_header: str | None, name: str) -> str | None:
     from http.cookies import SimpleCookie
 
     jar: SimpleCookie = SimpleCookie()
@@ -38,7 +50,7 @@ def read_session_cookie(cookie_header: str | None) -> str | None:
         jar.load(cookie_header or "")
     except Exception:
         return None
-    morsel = jar.get(SESSION_COOKIE)
+    morsel = jar.get(name)
     return morsel.value if morsel else None
 
 
@@ -50,7 +62,7 @@ def _safe_next(value: str | None) -> str:
 
 
 def auth_routes(*, settings: Settings, engine: Callable[[], Engine], clock: Clock) -> list[Route]:
-    secure = settings.public_url.startswith("https://")
+    secure = settings.secure_cookies
     allowed_origins = {o.rstrip("/") for o in settings.cors_allowed_origins} | {settings.public_url}
 
     async def in_db(work: Callable[..., T]) -> T:
@@ -112,17 +124,47 @@ def auth_routes(*, settings: Settings, engine: Callable[[], Engine], clock: Cloc
         now = clock.now()
         try:
             result = await in_db(
-                lambda s: auth_service.sign_up(
+                lambda s: auth_service.request_sign_up(
                     s,
                     email=email,
                     password=str(form.get("password", "")),
                     workspace_name=workspace,
+                    base_url=settings.public_url,
                     now=now,
                 )
             )
         except ServiceError as exc:
             return back("/signup", exc.message, email=email.strip(), workspace=workspace.strip())
-        return signed_in(result.session_token, "/feed")
+        # The same answer whether or not the address has an account: the mail says which.
+        response = RedirectResponse("/signup?sent=1", status_code=303)
+        response.set_cookie(
+            SIGNUP_COOKIE,
+            result.browser_token,
+            max_age=int(auth_service.SIGNUP_LINK_LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            path=SIGNUP_COOKIE_PATH,
+        )
+        return response
+
+    async def confirm_signup(request: Request) -> Response:
+        token = request.path_params["token"]
+        browser_token = _read_cookie(request.headers.get("cookie"), SIGNUP_COOKIE)
+        now = clock.now()
+        try:
+            result = await in_db(
+                lambda s: auth_service.confirm_sign_up(
+                    s, token=token, browser_token=browser_token, now=now
+                )
+            )
+        except ServiceError as exc:
+            return back("/signup", exc.message)
+        response = signed_in(result.session_token, "/feed")
+        response.delete_cookie(
+            SIGNUP_COOKIE, path=SIGNUP_COOKIE_PATH, secure=secure, httponly=True, samesite="lax"
+        )
+        return response
 
     async def accept_invite(request: Request) -> Response:
         if not origin_ok(request):
@@ -147,12 +189,15 @@ def auth_routes(*, settings: Settings, engine: Callable[[], Engine], clock: Cloc
         if token:
             await in_db(lambda s: auth_service.log_out(s, token=token))
         response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+        response.delete_cookie(
+            SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax"
+        )
         return response
 
     return [
         Route("/auth/login", login, methods=["POST"]),
         Route("/auth/signup", signup, methods=["POST"]),
+        Route("/auth/signup/confirm/{token}", confirm_signup, methods=["GET"]),
         Route("/auth/invite/{token}", accept_invite, methods=["POST"]),
         Route("/auth/logout", logout, methods=["POST"]),
     ]

@@ -25,16 +25,29 @@ class EmailMessage:
 
 
 def invite_message(
-    *, workspace_name: str, inviter_email: str, accept_url: str, to: str
+    *,
+    workspace_name: str,
+    inviter_email: str,
+    accept_url: str,
+    to: str,
+    has_account: bool = False,
 ) -> EmailMessage:
+    """Only the mailbox's owner reads this, so it may say which password the link asks for;
+    what the inviting owner sees on the Team page is the same either way."""
     name = _one_line(workspace_name)
     inviter = _one_line(inviter_email)
     intro = f"{inviter} invited you to join {name} on Archive."
+    password_hint = (
+        "You already have an Archive account with this address: accept with your Archive password."
+        if has_account
+        else "You will choose a password when you accept."
+    )
     text = "\n\n".join(
         [
             intro,
             "Archive helps your team find every TikTok video that mentions your brand and "
             "request the rights to use it.",
+            password_hint,
             f"Accept the invitation: {accept_url}",
             "If you did not expect this invitation, you can ignore this email.",
         ]
@@ -45,6 +58,7 @@ def invite_message(
             "Archive helps your team find every TikTok video that mentions your brand and "
             "request the rights to use it."
         )
+        + _p(_e(password_hint))
         + _button("Accept invitation", accept_url)
         + _small("If you did not expect this invitation, you can ignore this email.")
     )
@@ -53,6 +67,71 @@ def invite_message(
         subject=f"You're invited to {name} on Archive",
         text=text + "\n",
         html=_layout(f"You're invited to {name}", body),
+    )
+
+
+SIGNUP_SUBJECT = "Finish creating your Archive account"
+
+
+def signup_confirm_message(
+    *, to: str, workspace_name: str, confirm_url: str, lifetime_hours: int
+) -> EmailMessage:
+    """The link that creates the account and workspace typed on the sign-up form."""
+    name = _one_line(workspace_name)
+    text = "\n\n".join(
+        [
+            f"Someone (we hope you) asked to create the Archive workspace {name} with this "
+            "address.",
+            f"Create it: {confirm_url}",
+            f"Open the link in the same browser you signed up in, within {lifetime_hours} "
+            "hours. It works once.",
+            "If this wasn't you, ignore this email: nothing is created without this link.",
+        ]
+    )
+    body = (
+        _p(
+            "Someone (we hope you) asked to create the Archive workspace "
+            f"<strong>{_e(name)}</strong> with this address."
+        )
+        + _button("Create my workspace", confirm_url)
+        + _p(
+            f"Open the link in the same browser you signed up in, within {lifetime_hours} "
+            "hours. It works once."
+        )
+        + _small("If this wasn't you, ignore this email: nothing is created without this link.")
+    )
+    return EmailMessage(
+        to=_one_line(to),
+        subject=SIGNUP_SUBJECT,
+        text=text + "\n",
+        html=_layout(SIGNUP_SUBJECT, body),
+    )
+
+
+def signup_account_exists_message(*, to: str, login_url: str) -> EmailMessage:
+    """Sent instead of a sign-up link when the address already has an account: the sign-up
+    page said "check your email" either way, and only the owner of the mailbox learns this."""
+    text = "\n\n".join(
+        [
+            "Someone tried to create an Archive account with this address, but you already "
+            "have one.",
+            f"Log in: {login_url}",
+            "If this wasn't you, you can ignore this email: nothing was changed.",
+        ]
+    )
+    body = (
+        _p(
+            "Someone tried to create an Archive account with this address, but you already "
+            "have one."
+        )
+        + _button("Log in", login_url)
+        + _small("If this wasn't you, you can ignore this email: nothing was changed.")
+    )
+    return EmailMessage(
+        to=_one_line(to),
+        subject=SIGNUP_SUBJECT,
+        text=text + "\n",
+        html=_layout(SIGNUP_SUBJECT, body),
     )
 
 

@@ -58,3 +58,25 @@ class Invite(SQLModel, table=True):
     expires_at: datetime = at_field()
     accepted_at: datetime | None = at_field(nullable=True)
     revoked_at: datetime | None = at_field(nullable=True)
+
+
+class SignupRequest(SQLModel, table=True):
+    """A sign-up waiting for its email link: nothing exists until the address is confirmed.
+
+    Sign-up answers "check your email" whether or not the address has an account, so the
+    page never tells a stranger who uses Archive. The link works once, before ``expires_at``,
+    and only in the browser that asked (``browser_hash`` is the SHA-256 of a cookie set then),
+    so a stranger who signs up with someone else's address cannot get their password confirmed.
+    """
+
+    __tablename__ = "signup_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, index=True)
+    workspace_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=255)
+    token_hash: str = Field(max_length=64, unique=True)
+    browser_hash: str = Field(max_length=64)
+    created_at: datetime = at_field()
+    expires_at: datetime = at_field()
+    confirmed_at: datetime | None = at_field(nullable=True)

@@ -71,8 +71,43 @@ def login() -> rx.Component:
     )
 
 
-def signup() -> rx.Component:
-    return card_page(
+def _signup_sent() -> rx.Component:
+    """After the sign-up form: the same words whether or not the address has an account."""
+    return rx.vstack(
+        rx.heading("Check your email", size="6"),
+        rx.text(
+            "We sent the next step to the address you entered. Open the link in it, in this "
+            "browser, within 24 hours to finish creating your workspace."
+        ),
+        rx.text(
+            "If that address already has an Archive account, the email says so and links to "
+            "the login page instead. Nothing arrived after a few minutes? Check your spam "
+            "folder, or ",
+            rx.link("sign up again", href="/signup"),
+            ".",
+            size="2",
+        ),
+        rx.cond(
+            PublicState.demo_mode,
+            rx.callout(
+                rx.text(
+                    "Demo mode: the email is in the built-in mailbox at ",
+                    rx.link("/dev/mail", href="/dev/mail", is_external=True),
+                    ".",
+                ),
+                icon="sparkles",
+                color_scheme="iris",
+            ),
+        ),
+        rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
+        spacing="3",
+        width="100%",
+        data_testid="signup-sent",
+    )
+
+
+def _signup_form() -> rx.Component:
+    return rx.vstack(
         rx.heading("Create your workspace", size="6"),
         error_callout(PublicState.error),
         native_form(
@@ -108,5 +143,17 @@ def signup() -> rx.Component:
             action="/auth/signup",
             method="post",
         ),
+        rx.text(
+            "We'll email you a link to confirm the address before anything is created.",
+            size="2",
+        ),
         rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
+        spacing="3",
+        width="100%",
     )
+
+
+def signup() -> rx.Component:
+    # ``?sent=1`` is where the sign-up form lands, for a new address and a known one alike.
+    sent = PublicState.router.url.query_parameters.contains("sent")
+    return card_page(rx.cond(sent, _signup_sent(), _signup_form()))

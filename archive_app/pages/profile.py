@@ -1,4 +1,4 @@
-"""Settings → Profile: email (where notifications go) and password."""
+"""Settings → Profile: email (where notifications go), password, and other sessions."""
 
 from __future__ import annotations
 
@@ -69,6 +69,24 @@ def profile() -> rx.Component:
                     spacing="3",
                 ),
                 on_submit=ProfileState.save_password,
+            ),
+            margin_bottom="20px",
+        ),
+        rx.card(
+            rx.vstack(
+                rx.heading("Sessions", size="3"),
+                rx.text(
+                    "Signed in on a computer you no longer use, or lost a phone? End every "
+                    "session but this one. Changing your password does this too.",
+                    size="2",
+                ),
+                notice_callout(ProfileState.sessions_saved),
+                rx.button(
+                    "Log out other sessions",
+                    on_click=ProfileState.log_out_other_sessions,
+                    variant="outline",
+                ),
+                spacing="3",
             ),
         ),
         title="Profile",

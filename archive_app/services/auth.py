@@ -1,9 +1,19 @@
 """Sign-up, log-in, sessions and passwords (DESIGN.md section 5).
 
 Passwords are argon2id hashes. A session is a random token kept in an HttpOnly cookie; only its
-SHA-256 is stored, so a leaked database does not let anyone sign in. Failed logins are counted
-per account and per address: after ``MAX_FAILURES`` in ``FAILURE_WINDOW`` we refuse further tries
-with a message saying when to come back.
+SHA-256 is stored, so a leaked database does not let anyone sign in. Changing the password ends
+every other session of that person.
+
+Throttling (why it is shaped like this): failures are counted per (email, IP address) pair, so
+a stranger typing wrong passwords for your email from elsewhere never locks you out, and one
+colleague's typos never lock the office. After ``FREE_FAILURES`` failures of one pair, each
+further try waits twice as long as the last (1, 2, 4 … minutes, at most ``MAX_DELAY``). An IP
+address with ``IP_MAX_FAILURES`` failures over all emails in ``IP_WINDOW`` is refused
+altogether for the rest of that window. A pair's count starts again after a success from it.
+
+Sign-up never says whether an address has an account: the form always answers "check your
+email"; the mail either holds the link that creates the account or tells the owner they already
+have one (``request_sign_up`` / ``confirm_sign_up``).
 """
 
 from __future__ import annotations
@@ -15,20 +25,30 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, or_
+from sqlalchemy import and_, delete, func, or_
 from sqlmodel import Session, col, select
 
 from archive_app.clock import utc
 from archive_app.crypto import sha256_hex
+from archive_app.mail.messages import signup_account_exists_message, signup_confirm_message
 from archive_app.models.auth import AuthSession, LoginAttempt
-from archive_app.models.workspaces import Membership, Role, User, Workspace
-from archive_app.services.errors import InvalidInput, NotAllowed, RateLimited
+from archive_app.models.workspaces import Membership, Role, SignupRequest, User, Workspace
+from archive_app.services import outbox
+from archive_app.services.errors import InvalidInput, NotAllowed, NotFound, RateLimited
 from archive_app.settings import new_token
 
 SESSION_LIFETIME = timedelta(days=30)
-MAX_FAILURES = 10
-FAILURE_WINDOW = timedelta(minutes=10)
 MIN_PASSWORD_LENGTH = 8
+# Throttling (see the module docstring)
+FREE_FAILURES = 5
+FIRST_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(hours=1)
+PAIR_MEMORY = timedelta(days=1)  # a pair's failures older than this are forgotten
+IP_MAX_FAILURES = 100
+IP_WINDOW = timedelta(minutes=10)
+# Sign-up links
+SIGNUP_LINK_LIFETIME = timedelta(hours=24)
+SIGNUP_MAILS_PER_HOUR = 3  # per address, so the form cannot be used to flood a mailbox
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -56,10 +76,21 @@ class SignedIn:
 
 
 def normalize_email(raw: str) -> str:
-    """Trim, validate and lower-case an address, or say what is wrong with it."""
+    """Trim, validate and lower-case an address, or say what is wrong with it.
+
+    Every address typed into Archive (sign-up, invitations, profile, reminder chips) comes
+    through here. Mail goes out without SMTPUTF8, so addresses outside ASCII are refused here,
+    where the person can fix them, instead of failing in the outbox later.
+    """
     candidate = (raw or "").strip()
     if not candidate:
         raise InvalidInput("Enter an email address.", field="email")
+    if not candidate.isascii():
+        raise InvalidInput(
+            f"“{candidate[:320]}” has characters Archive can't send mail to: use an address "
+            "written in plain ASCII letters, digits and punctuation.",
+            field="email",
+        )
     try:
         info = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -91,28 +122,49 @@ def find_user(session: Session, *, email: str) -> User | None:
 
 
 def create_user(session: Session, *, email: str, password: str, now: datetime) -> User:
-    address = normalize_email(email)
-    if find_user(session, email=address):
+    """For callers that already know the address is free (invitations, the demo seed)."""
+    return _add_user(
+        session, email=normalize_email(email), password_hash=hash_password(password), now=now
+    )
+
+
+def _add_user(session: Session, *, email: str, password_hash: str, now: datetime) -> User:
+    if find_user(session, email=email):
         raise InvalidInput(
             "An account with this email already exists. Log in instead.", field="email"
         )
-    user = User(email=address, password_hash=hash_password(password), created_at=now)
+    user = User(email=email, password_hash=password_hash, created_at=now)
     session.add(user)
     session.flush()
     return user
 
 
-def sign_up(
-    session: Session, *, email: str, password: str, workspace_name: str, now: datetime
-) -> SignedIn:
-    """Create a person, their workspace (they own it) and a browser session."""
-    name = (workspace_name or "").strip()
+def _workspace_name(raw: str) -> str:
+    name = (raw or "").strip()
     if not name:
         raise InvalidInput("Name your workspace (your brand's name works well).", field="workspace")
     if len(name) > 120:
         raise InvalidInput("Keep the workspace name under 120 characters.", field="workspace")
+    return name
+
+
+def sign_up(
+    session: Session, *, email: str, password: str, workspace_name: str, now: datetime
+) -> SignedIn:
+    """Create a person, their workspace (they own it) and a browser session, at once.
+
+    For confirmed sign-ups, seeds and tests: the public form goes through ``request_sign_up``,
+    which never says whether the address is taken.
+    """
+    name = _workspace_name(workspace_name)
     user = create_user(session, email=email, password=password, now=now)
-    workspace = Workspace(name=name, created_at=now)
+    return _open_workspace(session, user=user, workspace_name=name, now=now)
+
+
+def _open_workspace(
+    session: Session, *, user: User, workspace_name: str, now: datetime
+) -> SignedIn:
+    workspace = Workspace(name=workspace_name, created_at=now)
     session.add(workspace)
     session.flush()
     assert user.id is not None and workspace.id is not None
@@ -120,6 +172,96 @@ def sign_up(
         Membership(workspace_id=workspace.id, user_id=user.id, role=Role.owner, created_at=now)
     )
     return start_session(session, user_id=user.id, workspace_id=workspace.id, now=now)
+
+
+@dataclass(frozen=True)
+class SignupRequested:
+    """What the sign-up form learns: the same whether or not the address has an account."""
+
+    email: str
+    # Kept by the browser in a cookie; the emailed link works only next to it.
+    browser_token: str
+
+
+def request_sign_up(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    workspace_name: str,
+    base_url: str,
+    now: datetime,
+) -> SignupRequested:
+    """Check the form, then mail the next step: a link that creates the account, or, when the
+    address already has one, a note to its owner. The answer and the work done (one argon2
+    hash) are the same in both cases, so the form tells a stranger nothing."""
+    name = _workspace_name(workspace_name)
+    address = normalize_email(email)
+    password_hash = hash_password(password)
+    browser_token = new_token()
+    recent = session.exec(
+        select(func.count()).where(
+            SignupRequest.email == address, SignupRequest.created_at > now - timedelta(hours=1)
+        )
+    ).one()
+    if find_user(session, email=address) is not None:
+        # One note an hour is plenty; the dedupe key makes the rest no-ops.
+        outbox.enqueue(
+            session,
+            message=signup_account_exists_message(to=address, login_url=f"{base_url}/login"),
+            dedupe_key=f"signup-known:{address}:{now:%Y%m%d%H}",
+            now=now,
+        )
+    elif recent < SIGNUP_MAILS_PER_HOUR:
+        token = new_token()
+        row = SignupRequest(
+            email=address,
+            workspace_name=name,
+            password_hash=password_hash,
+            token_hash=sha256_hex(token),
+            browser_hash=sha256_hex(browser_token),
+            created_at=now,
+            expires_at=now + SIGNUP_LINK_LIFETIME,
+        )
+        session.add(row)
+        session.flush()
+        outbox.enqueue(
+            session,
+            message=signup_confirm_message(
+                to=address,
+                workspace_name=name,
+                confirm_url=f"{base_url}/auth/signup/confirm/{token}",
+                lifetime_hours=int(SIGNUP_LINK_LIFETIME.total_seconds() // 3600),
+            ),
+            dedupe_key=f"signup:{row.id}",
+            now=now,
+        )
+    return SignupRequested(email=address, browser_token=browser_token)
+
+
+def confirm_sign_up(
+    session: Session, *, token: str, browser_token: str | None, now: datetime
+) -> SignedIn:
+    """The emailed link: create the account and workspace asked for, and sign in."""
+    row = session.exec(
+        select(SignupRequest).where(SignupRequest.token_hash == sha256_hex(token or ""))
+    ).first()
+    if row is None or row.confirmed_at is not None or utc(row.expires_at) <= now:
+        raise NotFound(
+            "This sign-up link is no longer valid. Sign up again, or log in if you already "
+            "finished."
+        )
+    if not browser_token or sha256_hex(browser_token) != row.browser_hash:
+        raise NotAllowed(
+            "Open the link in the browser where you filled in the sign-up form, or sign up "
+            "again from this one."
+        )
+    if find_user(session, email=row.email) is not None:  # e.g. joined through an invitation
+        raise NotFound("This address already has an Archive account. Log in instead.")
+    row.confirmed_at = now
+    session.add(row)
+    user = _add_user(session, email=row.email, password_hash=row.password_hash, now=now)
+    return _open_workspace(session, user=user, workspace_name=row.workspace_name, now=now)
 
 
 def start_session(
@@ -147,22 +289,40 @@ def _first_workspace_id(session: Session, user_id: int) -> int | None:
     ).first()
 
 
+def _wait_message(until: datetime, now: datetime) -> RateLimited:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    unit = "minute" if minutes == 1 else "minutes"
+    return RateLimited(
+        f"Too many failed attempts. Try again in {minutes} {unit}.",
+        retry_after_minutes=minutes,
+    )
+
+
+def pair_delay(failures: int) -> timedelta:
+    """How long one (email, IP address) pair waits after its latest failure."""
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    return min(FIRST_DELAY * 2 ** min(failures - FREE_FAILURES, 20), MAX_DELAY)
+
+
 def _check_rate_limit(session: Session, *, email: str, ip: str, now: datetime) -> None:
-    since = now - FAILURE_WINDOW
-    for column, value in ((LoginAttempt.email, email), (LoginAttempt.ip, ip)):
-        count, oldest = session.exec(
-            select(func.count(), func.min(LoginAttempt.attempted_at)).where(
-                column == value, LoginAttempt.attempted_at > since
-            )
-        ).one()
-        if count >= MAX_FAILURES and oldest is not None:
-            wait = utc(oldest) + FAILURE_WINDOW - now
-            minutes = max(1, math.ceil(wait.total_seconds() / 60))
-            unit = "minute" if minutes == 1 else "minutes"
-            raise RateLimited(
-                f"Too many failed attempts. Try again in {minutes} {unit}.",
-                retry_after_minutes=minutes,
-            )
+    """Refuse before checking the password; never for failures from another IP address."""
+    failures, last = session.exec(
+        select(func.count(), func.max(LoginAttempt.attempted_at)).where(
+            LoginAttempt.email == email,
+            LoginAttempt.ip == ip,
+            LoginAttempt.attempted_at > now - PAIR_MEMORY,
+        )
+    ).one()
+    if last is not None and utc(last) + pair_delay(failures) > now:
+        raise _wait_message(utc(last) + pair_delay(failures), now)
+    from_ip, oldest = session.exec(
+        select(func.count(), func.min(LoginAttempt.attempted_at)).where(
+            LoginAttempt.ip == ip, LoginAttempt.attempted_at > now - IP_WINDOW
+        )
+    ).one()
+    if from_ip >= IP_MAX_FAILURES and oldest is not None:
+        raise _wait_message(utc(oldest) + IP_WINDOW, now)
 
 
 def log_in(session: Session, *, email: str, password: str, ip: str, now: datetime) -> SignedIn:
@@ -176,20 +336,22 @@ def log_in(session: Session, *, email: str, password: str, ip: str, now: datetim
         address = normalize_email(email)
     except InvalidInput:
         address = (email or "").strip().lower()[:320]
+    ip = ip[:64]
     _check_rate_limit(session, email=address, ip=ip, now=now)
     user = find_user(session, email=address)
     if user is None or not verify_password(user.password_hash, password or ""):
-        session.add(LoginAttempt(email=address, ip=ip[:64], attempted_at=now))
+        session.add(LoginAttempt(email=address, ip=ip, attempted_at=now))
         session.flush()
         raise InvalidInput("That email and password don't match an account.", field="password")
     assert user.id is not None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
+    # Only this pair's slate is wiped: a success here says nothing about other addresses.
     session.execute(
         delete(LoginAttempt).where(
             or_(
-                col(LoginAttempt.email) == address,
-                col(LoginAttempt.attempted_at) < now - FAILURE_WINDOW,
+                and_(col(LoginAttempt.email) == address, col(LoginAttempt.ip) == ip),
+                col(LoginAttempt.attempted_at) < now - PAIR_MEMORY,
             )
         )
     )
@@ -254,8 +416,16 @@ def change_email(session: Session, *, user_id: int, new_email: str, password: st
 
 
 def change_password(
-    session: Session, *, user_id: int, current_password: str, new_password: str
-) -> None:
+    session: Session,
+    *,
+    user_id: int,
+    current_password: str,
+    new_password: str,
+    keep_token: str | None,
+) -> int:
+    """Set a new password and end every other session of this person (whoever might have the
+    old password is signed out everywhere); the session that made the change, ``keep_token``,
+    stays. Returns how many sessions were ended."""
     user = session.get(User, user_id)
     if user is None:
         raise NotAllowed("Your session has ended. Log in again.")
@@ -263,3 +433,20 @@ def change_password(
         raise InvalidInput("Your current password is not right.", field="current_password")
     user.password_hash = hash_password(new_password)
     session.add(user)
+    return _end_sessions_except(session, user_id=user_id, keep_token=keep_token)
+
+
+def log_out_other_sessions(session: Session, *, token: str | None, now: datetime) -> int:
+    """End every session of the signed-in person except this one (``token``)."""
+    viewer = require_viewer(session, token=token, now=now)
+    return _end_sessions_except(session, user_id=viewer.user_id, keep_token=token)
+
+
+def _end_sessions_except(session: Session, *, user_id: int, keep_token: str | None) -> int:
+    keep = sha256_hex(keep_token) if keep_token else ""
+    result = session.execute(
+        delete(AuthSession).where(
+            col(AuthSession.user_id) == user_id, col(AuthSession.token_hash) != keep
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

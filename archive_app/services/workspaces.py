@@ -20,6 +20,7 @@ from archive_app.models.workspaces import Invite, Membership, Role, User, Worksp
 from archive_app.services import outbox
 from archive_app.services.auth import (
     SignedIn,
+    check_password,
     create_user,
     find_user,
     normalize_email,
@@ -145,7 +146,11 @@ def invite(
     base_url: str,
     now: datetime,
 ) -> InviteSent:
-    """Invite an address: returns the link to show, and queues the same link by email."""
+    """Invite an address: returns the link to show, and queues the same link by email.
+
+    What the owner sees is the same whether or not the address already has an Archive account
+    (only the invitation email, read by the mailbox's owner, says which password to use).
+    """
     owner = require_owner(session, workspace_id=workspace_id, user_id=user_id)
     address = normalize_email(email)
     existing = find_user(session, email=address)
@@ -180,6 +185,7 @@ def invite(
             inviter_email=inviter.email,
             accept_url=accept_url,
             to=address,
+            has_account=existing is not None,
         ),
         dedupe_key=f"invite:{row.id}",
         now=now,
@@ -211,13 +217,20 @@ def describe_invite(session: Session, *, token: str, now: datetime) -> InviteDet
 
 
 def accept_invite(session: Session, *, token: str, password: str, now: datetime) -> SignedIn:
-    """Join the workspace: new people choose a password, existing accounts confirm theirs."""
+    """Join the workspace: new people choose a password, existing accounts confirm theirs.
+
+    A too-short password gets the same answer in both cases (every account's password is long
+    enough), so that answer does not say whether the address has an account.
+    """
     row = _open_invite(session, token=token, now=now)
+    check_password(password)
     user = find_user(session, email=row.email)
     if user is None:
         user = create_user(session, email=row.email, password=password, now=now)
     elif not verify_password(user.password_hash, password or ""):
-        raise InvalidInput("That password doesn't match your account.", field="password")
+        raise InvalidInput(
+            "That password doesn't match the Archive account of this address.", field="password"
+        )
     assert user.id is not None
     if (
         session.exec(

@@ -1,4 +1,4 @@
-"""Settings → Profile: the address notifications go to, and the password."""
+"""Settings → Profile: the address notifications go to, the password, and other sessions."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from typing import Any
 
 import reflex as rx
 
+from archive_app.api.auth import read_session_cookie
+from archive_app.clock import app_clock
 from archive_app.services import auth as service
-from archive_app.services.errors import ServiceError
+from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.states.base import AppState, run_db
 
 
@@ -20,6 +22,7 @@ class ProfileState(AppState):
     new_password: str = ""
     password_error: str = ""
     password_saved: str = ""
+    sessions_saved: str = ""
 
     @rx.event
     def set_new_email(self, value: str) -> None:
@@ -41,7 +44,7 @@ class ProfileState(AppState):
     async def save_email(self) -> Any:
         self.email_error = self.email_saved = ""
         try:
-            viewer = await self.viewer()
+            viewer = await self._viewer()
             new_email, password = self.new_email, self.email_password
             saved = await run_db(
                 lambda s: service.change_email(
@@ -60,16 +63,49 @@ class ProfileState(AppState):
     async def save_password(self) -> Any:
         self.password_error = self.password_saved = ""
         try:
-            viewer = await self.viewer()
+            viewer = await self._viewer()
             current, new = self.current_password, self.new_password
-            await run_db(
+            # The session that changes the password stays; every other one ends.
+            token = read_session_cookie(self.router.headers.cookie)
+            ended = await run_db(
                 lambda s: service.change_password(
-                    s, user_id=viewer.user_id, current_password=current, new_password=new
+                    s,
+                    user_id=viewer.user_id,
+                    current_password=current,
+                    new_password=new,
+                    keep_token=token,
                 )
             )
         except ServiceError as exc:
             self.password_error = exc.message
             return None
         self.current_password = self.new_password = ""
-        self.password_saved = "Password changed."
+        self.password_saved = "Password changed." + (
+            f" {_sessions(ended)} signed in elsewhere {_were(ended)} logged out." if ended else ""
+        )
         return None
+
+    @rx.event
+    async def log_out_other_sessions(self) -> Any:
+        """End every session of this person but this browser's (re-checked from the cookie)."""
+        self.sessions_saved = ""
+        try:
+            await self._viewer()
+            token, now = read_session_cookie(self.router.headers.cookie), app_clock().now()
+            ended = await run_db(lambda s: service.log_out_other_sessions(s, token=token, now=now))
+        except NotAllowed:
+            return rx.redirect("/login")
+        self.sessions_saved = (
+            f"Logged out {_sessions(ended)}. This browser stays signed in."
+            if ended
+            else "No other sessions were signed in. This browser stays signed in."
+        )
+        return None
+
+
+def _sessions(n: int) -> str:
+    return "1 other session" if n == 1 else f"{n} other sessions"
+
+
+def _were(n: int) -> str:
+    return "was" if n == 1 else "were"

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from sqlmodel import select
 from starlette.applications import Starlette
 
-from archive_app.api.auth import SESSION_COOKIE, auth_routes
+from archive_app.api.auth import SESSION_COOKIE, SIGNUP_COOKIE, auth_routes
 from archive_app.clock import FixedClock
 from archive_app.db import session_scope
+from archive_app.models.notifications import OutboxEmail
 from archive_app.services import auth
 from archive_app.settings import Mode, Settings
+from tests.production_settings import production_settings
 
 ORIGIN = "http://archive.test"
 
@@ -75,14 +79,104 @@ async def test_a_form_posted_from_another_site_is_refused(client):
     assert response.status_code == 403 and "set-cookie" not in response.headers
 
 
-async def test_duplicate_sign_up_keeps_what_was_typed_and_says_why(client):
+async def test_sign_up_answers_the_same_for_a_new_and_a_known_address(client):
+    answers = []
+    for email in ("OWNER@brand.com", "new@brand.com"):
+        response = await client.post(
+            "/auth/signup",
+            data={"email": email, "password": "another-pass", "workspace": "Second"},
+            headers={"origin": ORIGIN},
+        )
+        cookie = response.headers["set-cookie"]
+        answers.append(
+            (
+                response.status_code,
+                response.headers["location"],
+                cookie.split("=", 1)[0],
+                sorted(part.strip() for part in cookie.split(";")[1:]),
+            )
+        )
+        assert SESSION_COOKIE not in cookie  # nobody is signed in by the form itself
+    assert answers[0] == answers[1]
+    assert answers[0][:3] == (303, "/signup?sent=1", SIGNUP_COOKIE)
+    assert "HttpOnly" in answers[0][3] and "Path=/auth/signup" in answers[0][3]
+
+
+async def test_a_bad_sign_up_form_keeps_what_was_typed_and_says_why(client):
     response = await client.post(
         "/auth/signup",
-        data={"email": "OWNER@brand.com", "password": "another-pass", "workspace": "Second"},
+        data={"email": "new@brand.com", "password": "short", "workspace": "Second"},
     )
-    assert "already exists" in _error(response)
+    assert "at least 8 characters" in _error(response)
     query = parse_qs(urlsplit(response.headers["location"]).query)
-    assert query["email"] == ["OWNER@brand.com"] and query["workspace"] == ["Second"]
+    assert query["email"] == ["new@brand.com"] and query["workspace"] == ["Second"]
+
+
+def _signup_link(engine) -> str:
+    with session_scope(engine) as s:
+        mail = s.exec(select(OutboxEmail).where(OutboxEmail.to_address == "new@brand.com")).one()
+    return urlsplit(re.search(r"https?://\S+/auth/signup/confirm/\S+", mail.text_body)[0]).path
+
+
+async def test_the_emailed_link_signs_in_only_the_browser_that_signed_up(client, engine):
+    await client.post(
+        "/auth/signup",
+        data={"email": "new@brand.com", "password": "new-pass-1", "workspace": "New Brand"},
+    )
+    link = _signup_link(engine)
+    browser_token = client.cookies.get(SIGNUP_COOKIE)
+    client.cookies.clear()  # another browser: the link does nothing there
+    elsewhere = await client.get(link)
+    assert elsewhere.status_code == 303 and "set-cookie" not in elsewhere.headers
+    assert "browser where you filled in" in _error(elsewhere)
+    client.cookies.set(SIGNUP_COOKIE, browser_token, path="/auth/signup")
+    response = await client.get(link)
+    assert response.status_code == 303 and response.headers["location"] == "/feed"
+    assert response.cookies.get(SESSION_COOKIE)
+
+
+@pytest.mark.parametrize(
+    ("public_url", "secure"), [("https://archive.brand.example", True), (ORIGIN, False)]
+)
+async def test_the_session_cookie_is_secure_exactly_when_the_public_url_is_https(
+    engine, now, tmp_path, public_url, secure
+):
+    settings = Settings(_env_file=None, mode=Mode.test, data_dir=tmp_path, public_url=public_url)
+    assert settings.secure_cookies is secure
+    app = Starlette(
+        routes=auth_routes(settings=settings, engine=lambda: engine, clock=FixedClock(now))
+    )
+    with session_scope(engine) as s:
+        auth.sign_up(s, email="owner@brand.com", password="owner-pass", workspace_name="B", now=now)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=public_url) as c:
+        login = await c.post(
+            "/auth/login", data={"email": "owner@brand.com", "password": "owner-pass"}
+        )
+        signup = await c.post(
+            "/auth/signup", data={"email": "n@brand.com", "password": "n-pass-12", "workspace": "N"}
+        )
+        c.cookies.set(SESSION_COOKIE, login.cookies[SESSION_COOKIE])
+        logout = await c.post("/auth/logout")
+    for response in (login, signup, logout):
+        attributes = [a.strip().lower() for a in response.headers["set-cookie"].split(";")]
+        assert ("secure" in attributes) is secure, response.headers["set-cookie"]
+
+
+async def test_production_cookies_are_secure(engine, now, tmp_path):
+    settings = production_settings(tmp_path)
+    app = Starlette(
+        routes=auth_routes(settings=settings, engine=lambda: engine, clock=FixedClock(now))
+    )
+    with session_scope(engine) as s:
+        auth.sign_up(s, email="owner@brand.com", password="owner-pass", workspace_name="B", now=now)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=settings.public_url) as c:
+        login = await c.post(
+            "/auth/login", data={"email": "owner@brand.com", "password": "owner-pass"}
+        )
+    assert login.status_code == 303
+    assert "secure" in [a.strip().lower() for a in login.headers["set-cookie"].split(";")]
 
 
 async def test_logout_ends_the_session_server_side_and_clears_the_cookie(client, engine, now):

@@ -117,6 +117,62 @@ def test_an_existing_account_joins_with_its_own_password(session, now):
     assert joined.user_id == other.user_id and joined.workspace_id == owner.workspace_id
 
 
+def _invite(session, now, owner, email):
+    return ws.invite(
+        session,
+        workspace_id=owner.workspace_id,
+        user_id=owner.user_id,
+        email=email,
+        base_url=BASE,
+        now=now,
+    )
+
+
+def test_inviting_answers_the_same_whether_or_not_the_address_has_an_account(session, now):
+    owner = _owner(session, now)
+    _owner(session, now, email="known@b.com", name="Brand B")
+    known = _invite(session, now, owner, "known@b.com")
+    fresh = _invite(session, now, owner, "fresh@b.com")
+    # What the owner is shown has the same shape and wording for both.
+    assert type(known) is type(fresh)
+    assert (known.email, fresh.email) == ("known@b.com", "fresh@b.com")
+    assert known.accept_url.rsplit("/", 1)[0] == fresh.accept_url.rsplit("/", 1)[0]
+    pending = ws.list_pending_invites(
+        session, workspace_id=owner.workspace_id, user_id=owner.user_id, now=now
+    )
+    assert sorted(p.email for p in pending) == ["fresh@b.com", "known@b.com"]
+    # Only the invited mailbox is told which password the link will ask for.
+    mails = {m.to_address: m for m in session.exec(select(OutboxEmail)).all()}
+    assert mails["known@b.com"].subject == mails["fresh@b.com"].subject
+    assert "already have an Archive account" in mails["known@b.com"].text_body
+    assert "choose a password" in mails["fresh@b.com"].text_body
+
+
+def test_a_too_short_password_on_an_invite_gets_the_same_answer_either_way(session, now):
+    owner = _owner(session, now)
+    _owner(session, now, email="known@b.com", name="Brand B")
+    answers = []
+    for address in ("known@b.com", "fresh@b.com"):
+        token = _invite(session, now, owner, address).accept_url.rsplit("/", 1)[-1]
+        with pytest.raises(InvalidInput) as refused:
+            ws.accept_invite(session, token=token, password="short", now=now)
+        answers.append(refused.value.message)
+    assert answers[0] == answers[1] == "Use a password of at least 8 characters."
+
+
+def test_an_invite_to_an_address_archive_cannot_mail_is_refused_before_any_mail(session, now):
+    owner = _owner(session, now)
+    with pytest.raises(InvalidInput, match="plain ASCII"):
+        _invite(session, now, owner, "🚀@example.org")
+    assert session.exec(select(OutboxEmail)).all() == []
+    assert (
+        ws.list_pending_invites(
+            session, workspace_id=owner.workspace_id, user_id=owner.user_id, now=now
+        )
+        == []
+    )
+
+
 def test_inviting_a_current_member_or_a_bad_address_is_refused(session, now):
     owner = _owner(session, now)
     _invite_and_join(session, now, owner)
