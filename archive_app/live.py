@@ -195,20 +195,38 @@ async def _tab_closed(tab: str, cleanup: Awaitable[Any] | None) -> None:
 
 
 async def _release(tab: str) -> None:
-    """Drop a closed tab's state: its memory comes back and a replayed token finds nothing."""
+    """Drop a closed tab's state: its memory comes back and a replayed token finds nothing.
+
+    Reflex keeps a tab's state after its socket closes (for reconnects) until it expires; a
+    reconnecting tab rehydrates in full and runs its page's on_load again, so nothing is lost.
+    """
+    from reflex.istate.manager.disk import StateManagerDisk
     from reflex.istate.manager.memory import StateManagerMemory
     from reflex.istate.manager.redis import StateManagerRedis
 
-    app = _app()
-    manager = app.state_manager
-    root_cls = _Bound.tab_state.get_root_state() if _Bound.tab_state else None
-    if root_cls is None:
+    if _Bound.tab_state is None:
         return
+    manager = _app().state_manager
+    root_cls = _Bound.tab_state.get_root_state()
     token = rx.BaseStateToken(ident=tab, cls=root_cls)
-    if isinstance(manager, StateManagerMemory):
+    if isinstance(manager, StateManagerMemory | StateManagerDisk):
         lock = manager._states_locks.get(token.lock_key)
-        if lock is None or not lock.locked():  # a running handler keeps it until it expires
-            manager._purge_token(token)
+        if lock is not None and lock.locked():
+            return  # a handler is still running: the state expires on Reflex's schedule
+        manager._purge_token(token)
+    if isinstance(manager, StateManagerDisk):
+        for queued in [t for t in manager._write_queue if t.ident == tab]:
+            manager._write_queue.pop(queued, None)
+        paths = [
+            manager.token_path(rx.BaseStateToken(ident=tab, cls=cls))
+            for cls in _state_classes(root_cls)
+        ]
+
+        def unlink() -> None:
+            for path in paths:
+                path.unlink(missing_ok=True)
+
+        await asyncio.to_thread(unlink)
     elif isinstance(manager, StateManagerRedis):
         keys = [f"{tab}_{cls.get_full_name()}" for cls in _state_classes(root_cls)]
         await manager.redis.delete(*keys)

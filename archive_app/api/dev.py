@@ -23,16 +23,16 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from archive_app.db import get_engine
+from archive_app.models.base import parse_id
 from archive_app.models.notifications import SinkMessage
 from archive_app.settings import Settings
 
 RunJob = Callable[[str], Awaitable[dict[str, Any]]]
 LIST_LIMIT = 200
+
+
 # Id columns are INTEGER (32 bits on PostgreSQL); a bigger number in a query raises there,
 # and beyond 64 bits on SQLite too. No row has a bigger id.
-MAX_ID = 2**31 - 1
-
-
 def dev_routes(
     settings: Settings,
     *,
@@ -70,7 +70,7 @@ def dev_routes(
         return JSONResponse({"messages": [_as_json(row) for row in _recent(_engine())]})
 
     def mail_detail(request: Request) -> Response:
-        mail_id = _parse_id(request.path_params["mail_id"])
+        mail_id = parse_id(request.path_params["mail_id"])
         row = None
         if mail_id is not None:
             with Session(_engine()) as session:
@@ -111,14 +111,6 @@ def dev_routes(
         Route("/dev/mail/{mail_id}", mail_detail, methods=["GET"]),
         Route("/dev/jobs/{name}", run_job_route, methods=["POST"]),
     ]
-
-
-def _parse_id(raw: str) -> int | None:
-    """Plain ASCII digits in 1..MAX_ID, else None (answered as "No such mail")."""
-    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_ID)):
-        return None
-    value = int(raw)
-    return value if 1 <= value <= MAX_ID else None
 
 
 def _recent(engine: Engine) -> list[SinkMessage]:

@@ -18,26 +18,18 @@ from archive_app.api import deps
 from archive_app.api.auth import read_session_cookie
 from archive_app.clock import Clock
 from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.models.base import parse_id
 from archive_app.services import auth as auth_service
 from archive_app.services import connect
 from archive_app.services.errors import ServiceError
 from archive_app.services.sources import WrongAccount
 
 SOURCES = "/settings/sources"
+
+
 # Id columns are INTEGER: 32 bits on PostgreSQL, 64 on SQLite. A bigger number in a query is
 # an error there (PostgreSQL: integer out of range; SQLite: OverflowError beyond 64 bits), so it
 # is refused here, at the edge, like any non-number. No row has a bigger id.
-MAX_ID = 2**31 - 1
-
-
-def parse_id(raw: str) -> int | None:
-    """A database id from a URL, or None unless it is plain ASCII digits in 1..MAX_ID."""
-    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_ID)):
-        return None
-    value = int(raw)
-    return value if 1 <= value <= MAX_ID else None
-
-
 def _refusal(message: str, status: int = 400) -> Response:
     body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Connection not completed · Archive</title>

@@ -33,3 +33,18 @@ def at_field(*, nullable: bool = False, index: bool = False, **kw: Any) -> Any:
     """A column for an instant (names end in ``_at``)."""
     default = kw.pop("default", None if nullable else ...)
     return Field(default=default, sa_type=UTCDateTime, nullable=nullable, index=index, **kw)
+
+
+# Our id columns are INTEGER (32-bit on PostgreSQL): a larger number in a query is an error there.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(raw: object) -> int | None:
+    """A database id from outside (a URL, an event): an int, or plain ASCII digits, in 1..MAX_ID."""
+    if isinstance(raw, str):
+        if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_ID)):
+            return None
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        return None
+    return raw if 1 <= raw <= MAX_ID else None

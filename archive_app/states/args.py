@@ -15,9 +15,10 @@ import reflex as rx
 from reflex.app import default_backend_exception_handler
 from reflex_base.event import EventSpec
 
+from archive_app.models.base import parse_id
+
 log = logging.getLogger(__name__)
 
-MAX_ID = 2**63 - 1  # the database's integer range
 _APP_DIR = Path(__file__).resolve().parents[1]
 NOT_UNDERSTOOD = "Archive did not understand that request. Reload the page and try again."
 
@@ -28,11 +29,10 @@ class BadEventArgs(ValueError):
 
 def id_arg(value: Any) -> int:
     """A database id from an event: a positive integer in range, as a number or digits."""
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+    parsed = parse_id(value)
+    if parsed is None:
         raise BadEventArgs(f"expected an id, got {type(value).__name__}")
-    return value
+    return parsed
 
 
 def text_arg(value: Any, *, limit: int) -> str:

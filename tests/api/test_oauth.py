@@ -14,9 +14,10 @@ from starlette.applications import Starlette
 
 from archive_app.api import deps
 from archive_app.api.auth import SESSION_COOKIE
-from archive_app.api.oauth import MAX_ID, oauth_routes, parse_id
+from archive_app.api.oauth import oauth_routes
 from archive_app.clock import FixedClock
 from archive_app.db import get_engine, session_scope
+from archive_app.models.base import MAX_ID, parse_id
 from archive_app.services import auth
 from archive_app.settings import get_settings
 
@@ -92,6 +93,6 @@ async def test_no_source_id_starts_a_new_connection(client: httpx.AsyncClient) -
     assert "state=" in response.headers["location"]
 
 
-def test_parse_id_takes_plain_digits_in_the_64_bit_range_only() -> None:
+def test_parse_id_takes_plain_digits_in_the_database_id_range_only() -> None:
     assert parse_id("1") == 1 and parse_id(str(MAX_ID)) == MAX_ID
     assert [parse_id(x) for x in ("0", str(MAX_ID + 1), "+1", "1_000", "٣", "")] == [None] * 6

@@ -6,6 +6,7 @@ Playwright driving Debian's Chromium.
 from __future__ import annotations
 
 import email
+import fcntl
 import os
 import shutil
 import signal
@@ -24,6 +25,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parents[2]
+BOOT_LOCK = "/tmp/archive-web.lock"
 BOOT_TIMEOUT = float(os.environ.get("ARCHIVE_TEST_BOOT_TIMEOUT", "300"))
 
 
@@ -125,6 +127,9 @@ def app_server(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     )
     log_path = data_dir / "app.log"
     log = log_path.open("w")
+    # Starting compiles into .web/: one start at a time on this machine (benchmarks start too).
+    boot_lock = open(BOOT_LOCK, "w")  # noqa: SIM115
+    fcntl.flock(boot_lock, fcntl.LOCK_EX)
     proc = subprocess.Popen(
         [
             str(bin_dir / "reflex"),
@@ -143,7 +148,10 @@ def app_server(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         start_new_session=True,
     )
     try:
-        _wait_until_ready(url, proc, log_path)
+        try:
+            _wait_until_ready(url, proc, log_path)
+        finally:
+            boot_lock.close()
         yield RunningApp(url=url, data_dir=data_dir, log_path=log_path)
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -29,6 +29,7 @@ from starlette.applications import Starlette
 from archive_app.clock import ShiftedClock
 from archive_app.integrations.tiktok import Kind, QrCode, TikTokGateway, gateway_for
 from archive_app.settings import Mode, Settings
+from tests.production_settings import FERNET_KEY
 
 PAYLOADS = Path(__file__).parent / "payloads"
 MENTION_CAPTIONS = [f"Mention {n}" for n in range(1, 6)]
@@ -70,7 +71,7 @@ def live_settings(data_dir: Path, **overrides: object) -> Settings:
         "mode": Mode.production,
         "public_url": "https://archive.example.com",
         "data_dir": data_dir,
-        "encryption_key": SecretStr("x" * 44),
+        "encryption_key": SecretStr(FERNET_KEY),
         "tiktok_v1_client_key": "awlivev1key",
         "tiktok_v1_client_secret": SecretStr("live-v1-secret"),
         "tiktok_v2_client_key": "awlivev2key",

@@ -6,7 +6,8 @@ import logging
 
 import pytest
 
-from archive_app.states.args import MAX_ID, BadEventArgs, id_arg, on_handler_error, text_arg
+from archive_app.models.base import MAX_ID
+from archive_app.states.args import BadEventArgs, id_arg, on_handler_error, text_arg
 from archive_app.states.source_views import source_view
 from archive_app.states.sources import SourcesState
 from archive_app.states.team import TeamState
