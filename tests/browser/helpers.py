@@ -28,13 +28,25 @@ def at(path: str) -> re.Pattern[str]:
     return re.compile(re.escape(path) + r"/?(\?.*)?$")
 
 
-def sign_up(page, email: str, workspace: str, password: str = "brand-pass-1") -> None:
-    """A workspace of the test's own, so tests sharing one app server never see each other."""
+SIGNUP_LINK = re.compile(r"https?://\S+/auth/signup/confirm/[^\s\"<>]+")
+
+
+def sign_up(page, inbox, email: str, workspace: str, password: str = "brand-pass-1") -> None:
+    """A workspace of the test's own, so tests sharing one app server never see each other.
+
+    As a person does it: the form, "Check your email", then the emailed link, opened in the
+    same browser (the link works only there).
+    """
     page.goto("/signup")
     page.get_by_label("Work email").fill(email)
     page.get_by_label("Password (at least 8 characters)").fill(password)
     page.get_by_label("Workspace name").fill(workspace)
     page.get_by_role("button", name="Create account").click()
+    page.get_by_test_id("signup-sent").wait_for()
+    mail = inbox.wait_for(to=email, subject_contains="Finish creating")
+    link = SIGNUP_LINK.search(body_text(mail))
+    assert link, body_text(mail)
+    page.goto(link.group(0))
     page.wait_for_url(at("/feed"))
 
 

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import at, body_text, log_in
+from tests.browser.helpers import at, body_text, log_in, sign_up
 
 DEMO_OWNER, DEMO_MEMBER, DEMO_PASSWORD = "demo@example.com", "teammate@example.com", "demo1234"
 
@@ -47,15 +47,23 @@ def test_wrong_password_says_so_and_stays_on_login(new_page):
     expect(page.get_by_label("Email")).to_have_value(DEMO_OWNER)
 
 
-def test_sign_up_creates_a_workspace(new_page):
+def test_sign_up_creates_a_workspace_through_the_emailed_link(new_page, inbox):
+    page = new_page()
+    sign_up(page, inbox, "founder@newbrand.com", "New Brand", password="founder-pass")
+    expect(page.get_by_test_id("workspace-name")).to_have_text("New Brand")
+
+
+def test_sign_up_with_a_known_address_looks_the_same_and_mails_the_owner(new_page, inbox):
     page = new_page()
     page.goto("/signup")
-    page.get_by_label("Work email").fill("founder@newbrand.com")
-    page.get_by_label("Password (at least 8 characters)").fill("founder-pass")
-    page.get_by_label("Workspace name").fill("New Brand")
+    page.get_by_label("Work email").fill(DEMO_OWNER)
+    page.get_by_label("Password (at least 8 characters)").fill("someone-else")
+    page.get_by_label("Workspace name").fill("Taken Brand")
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(at("/feed"))
-    expect(page.get_by_test_id("workspace-name")).to_have_text("New Brand")
+    expect(page.get_by_test_id("signup-sent")).to_be_visible()
+    assert "already" not in page.get_by_test_id("signup-sent").inner_text().lower()
+    mail = inbox.wait_for(to=DEMO_OWNER, subject_contains="Finish creating")
+    assert "/login" in body_text(mail) and "/auth/signup/confirm/" not in body_text(mail)
 
 
 def test_invited_teammate_joins_and_a_removed_member_is_sent_to_login(new_page, inbox):

@@ -32,10 +32,10 @@ def _connect_v2(page, username: str) -> None:
     page.wait_for_url(re.compile(r"/settings/sources/?\?connected="))
 
 
-def test_v1_wizard_reminders_then_qr_scan_connects_without_reload(new_page, sim):
+def test_v1_wizard_reminders_then_qr_scan_connects_without_reload(new_page, sim, inbox):
     sim.account("qrbrand")
     page = new_page()
-    sign_up(page, "owner@qrbrand.com", "QR Brand")
+    sign_up(page, inbox, "owner@qrbrand.com", "QR Brand")
     _open_sources(page)
     expect(page.get_by_test_id("empty-state")).to_contain_text("No sources yet")
     page.get_by_role("button", name="Add Source").first.click()
@@ -74,10 +74,10 @@ def test_v1_wizard_reminders_then_qr_scan_connects_without_reload(new_page, sim)
     expect(row).to_contain_text("by owner@qrbrand.com")
 
 
-def test_an_expired_qr_code_is_replaced_and_still_connects(new_page, sim):
+def test_an_expired_qr_code_is_replaced_and_still_connects(new_page, sim, inbox):
     sim.account("slowbrand")
     page = new_page()
-    sign_up(page, "owner@slowbrand.com", "Slow Brand")
+    sign_up(page, inbox, "owner@slowbrand.com", "Slow Brand")
     _open_sources(page)
     page.get_by_role("button", name="Add Source").first.click()
     page.get_by_role("button", name=re.compile("TikTok Account v.1")).click()
@@ -98,10 +98,10 @@ def test_an_expired_qr_code_is_replaced_and_still_connects(new_page, sim):
     expect(page.get_by_test_id("source-status")).to_have_text("Active")
 
 
-def test_v2_consent_connects_with_360_days(new_page, sim):
+def test_v2_consent_connects_with_360_days(new_page, sim, inbox):
     sim.account("consentbrand")
     page = new_page()
-    sign_up(page, "owner@consentbrand.com", "Consent Brand")
+    sign_up(page, inbox, "owner@consentbrand.com", "Consent Brand")
     _open_sources(page)
     _connect_v2(page, "consentbrand")
     row = page.get_by_test_id("source-row")
@@ -112,9 +112,9 @@ def test_v2_consent_connects_with_360_days(new_page, sim):
     expect(page.get_by_role("status").first).to_contain_text("Connected @consentbrand")
 
 
-def test_cancel_on_tiktoks_page_comes_back_with_nothing_saved(new_page, sim):
+def test_cancel_on_tiktoks_page_comes_back_with_nothing_saved(new_page, sim, inbox):
     page = new_page()
-    sign_up(page, "owner@cancelbrand.com", "Cancel Brand")
+    sign_up(page, inbox, "owner@cancelbrand.com", "Cancel Brand")
     _open_sources(page)
     page.get_by_role("button", name="Add Source").first.click()
     page.get_by_role("button", name=re.compile("TikTok Account v.2")).click()
@@ -126,11 +126,13 @@ def test_cancel_on_tiktoks_page_comes_back_with_nothing_saved(new_page, sim):
     expect(page.get_by_test_id("source-row")).to_have_count(0)
 
 
-def test_revoked_in_tiktok_turns_red_live_and_reconnect_refuses_another_account(new_page, sim):
+def test_revoked_in_tiktok_turns_red_live_and_reconnect_refuses_another_account(
+    new_page, sim, inbox
+):
     sim.account("ownbrand")
     sim.account("strangerbrand")
     page = new_page()
-    sign_up(page, "owner@ownbrand.com", "Own Brand")
+    sign_up(page, inbox, "owner@ownbrand.com", "Own Brand")
     _open_sources(page)
     _connect_v2(page, "ownbrand")
     expect(page.get_by_test_id("source-status")).to_have_text("Active")
@@ -158,10 +160,10 @@ def test_revoked_in_tiktok_turns_red_live_and_reconnect_refuses_another_account(
     expect(page.get_by_test_id("source-status")).to_have_text("Active")
 
 
-def test_disconnect_asks_first_then_removes_the_grant(new_page, sim):
+def test_disconnect_asks_first_then_removes_the_grant(new_page, sim, inbox):
     sim.account("byebrand")
     page = new_page()
-    sign_up(page, "owner@byebrand.com", "Bye Brand")
+    sign_up(page, inbox, "owner@byebrand.com", "Bye Brand")
     _open_sources(page)
     _connect_v2(page, "byebrand")
     page.get_by_role("button", name="Disconnect @byebrand").click()
@@ -179,7 +181,7 @@ SUBJECT = "[ACTION REQUIRED]: TikTok Reconnection Needed"
 def test_a_disconnection_pops_up_in_open_tabs_and_emails_every_member(new_page, sim, inbox):
     sim.account("alertbrand")
     settings_tab = new_page()
-    sign_up(settings_tab, "owner@alertbrand.com", "Alert Brand")
+    sign_up(settings_tab, inbox, "owner@alertbrand.com", "Alert Brand")
     _open_sources(settings_tab)
     _connect_v2(settings_tab, "alertbrand")
     feed_tab = new_page()  # the same person, busy elsewhere in the app
