@@ -53,7 +53,7 @@ async def _on_webhook(event: TikTokEvent) -> None:
 def _routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         *auth_routes(settings=settings, engine=get_engine, clock=app_clock()),
-        *oauth_routes(clock=app_clock()),
+        *oauth_routes(clock=app_clock(), secure=settings.secure_cookies),
         *webhook_routes(settings=settings, engine_factory=get_engine, on_event=_on_webhook),
     ]
     if settings.dev_routes_enabled:

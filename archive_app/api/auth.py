@@ -17,7 +17,6 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
-from urllib.parse import urlencode
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -25,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from archive_app.api.flash import redirect_with_flash
 from archive_app.clock import Clock
 from archive_app.db import session_scope
 from archive_app.services import auth as auth_service
@@ -93,8 +93,7 @@ def auth_routes(*, settings: Settings, engine: Callable[[], Engine], clock: Cloc
         return response
 
     def back(path: str, error: str, **keep: str) -> Response:
-        query = urlencode({"error": error, **{k: v for k, v in keep.items() if v}})
-        return RedirectResponse(f"{path}?{query}", status_code=303)
+        return redirect_with_flash(path, error, secure=secure, **keep)
 
     def refused() -> Response:
         return PlainTextResponse("This form was sent from another site.", status_code=403)

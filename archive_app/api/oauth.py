@@ -8,7 +8,6 @@ happened and changes nothing.
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -16,6 +15,7 @@ from starlette.routing import Route
 
 from archive_app.api import deps
 from archive_app.api.auth import read_session_cookie
+from archive_app.api.flash import redirect_with_flash
 from archive_app.clock import Clock
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.base import parse_id
@@ -40,7 +40,9 @@ color:#1c2024}}a{{color:#3e63dd}}</style></head><body>
     return HTMLResponse(body, status_code=status)
 
 
-def oauth_routes(*, clock: Clock) -> list[Route]:
+def oauth_routes(*, clock: Clock, secure: bool = False) -> list[Route]:
+    """``secure``: the flash cookie's Secure flag (the public URL is https)."""
+
     async def viewer_of(request: Request) -> auth_service.Viewer | None:
         token = read_session_cookie(request.headers.get("cookie"))
         now = clock.now()
@@ -64,7 +66,7 @@ def oauth_routes(*, clock: Clock) -> list[Route]:
                 source_id=source_id,
             )
         except ServiceError as exc:
-            return RedirectResponse(f"{SOURCES}?{urlencode({'error': exc.message})}", 303)
+            return redirect_with_flash(SOURCES, exc.message, secure=secure)
         return RedirectResponse(url, status_code=303)
 
     async def callback(request: Request) -> Response:
@@ -91,7 +93,7 @@ def oauth_routes(*, clock: Clock) -> list[Route]:
             )
         except ServiceError as exc:
             if exc.message == "Connection cancelled" or isinstance(exc, WrongAccount):
-                return RedirectResponse(f"{SOURCES}?{urlencode({'error': exc.message})}", 303)
+                return redirect_with_flash(SOURCES, exc.message, secure=secure)
             return _refusal(exc.message)
         return RedirectResponse(f"{SOURCES}?connected={source_id}", status_code=303)
 

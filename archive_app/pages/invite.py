@@ -23,23 +23,23 @@ def invite() -> rx.Component:
                 error_callout(InviteState.error),
                 native_form(
                     rx.vstack(
-                        rx.cond(
-                            InviteState.has_account,
-                            field(
-                                "Your Archive password",
-                                "password",
-                                type="password",
-                                required=True,
-                                auto_complete="current-password",
-                            ),
-                            field(
-                                "Choose a password (at least 8 characters)",
-                                "password",
-                                type="password",
-                                required=True,
-                                min_length=8,
-                                auto_complete="new-password",
-                            ),
+                        # One field for everyone: the page must not tell whoever holds the link
+                        # (the inviting owner too) whether this address already has an account.
+                        field(
+                            "Password",
+                            "password",
+                            type="password",
+                            required=True,
+                            min_length=8,
+                            auto_complete="current-password",
+                            aria_describedby="password-hint",
+                        ),
+                        rx.text(
+                            "If this address already has an Archive account, enter its "
+                            "password. Otherwise choose one of at least 8 characters.",
+                            id="password-hint",
+                            size="2",
+                            color_scheme="gray",
                         ),
                         rx.button("Accept invitation", type="submit", size="3", width="100%"),
                         spacing="3",

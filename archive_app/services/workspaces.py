@@ -63,7 +63,6 @@ class InviteSent:
 class InviteDetails:
     workspace_name: str
     email: str
-    has_account: bool
 
 
 def require_member(session: Session, *, workspace_id: int, user_id: int) -> Membership:
@@ -212,7 +211,6 @@ def describe_invite(session: Session, *, token: str, now: datetime) -> InviteDet
     return InviteDetails(
         workspace_name=workspace.name,
         email=row.email,
-        has_account=find_user(session, email=row.email) is not None,
     )
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from archive_app import live
 from archive_app.api.auth import read_session_cookie
 from archive_app.api.deps import run_db
+from archive_app.api.flash import read_flash
 from archive_app.clock import app_clock
 from archive_app.crypto import sha256_hex
 from archive_app.services import auth as auth_service
@@ -172,14 +173,23 @@ class PublicState(rx.State):
     workspace: str = ""
     next_path: str = ""
     demo_mode: bool = False
+    # The last flash message this tab showed (shown once; see api/flash.py).
+    _seen_flash: str = ""
 
     @rx.event
     async def load(self) -> Any:
         query = self.router.url.query_parameters
-        self.error = query.get("error", "")[:300]
-        self.email = query.get("email", "")[:320]
-        self.workspace = query.get("workspace", "")[:120]
-        self.next_path = query.get("next", "")[:300]
+        # Never text from the URL: only a flash our own route set in this browser.
+        flash = read_flash(
+            self.router.headers.cookie, page=self.router.url.path, seen=self._seen_flash
+        )
+        self.error = self.email = self.workspace = ""
+        if flash is not None:
+            self._seen_flash = flash.flash_id
+            self.error = flash.error
+            self.email = flash.fields.get("email", "")
+            self.workspace = flash.fields.get("workspace", "")
+        self.next_path = query.get("next", "")[:300]  # a hidden field; /auth/login checks it
         self.notice = (
             "You no longer have access to that workspace."
             if query.get("notice") == "removed"

@@ -1,9 +1,10 @@
-"""The invitation page: who invited you where, and whether you need a new password."""
+"""The invitation page: who invited you where (never whether the address has an account)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from archive_app.api.flash import read_flash
 from archive_app.clock import app_clock
 from archive_app.services import workspaces as service
 from archive_app.services.errors import ServiceError
@@ -14,14 +15,19 @@ class InviteState(rx.State):
     invite_token: str = ""
     workspace_name: str = ""
     invite_email: str = ""
-    has_account: bool = False
     invalid: str = ""
     error: str = ""
+    _seen_flash: str = ""
 
     @rx.event
     async def load(self) -> None:
         self.invite_token = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
-        self.error = self.router.url.query_parameters.get("error", "")[:300]
+        flash = read_flash(
+            self.router.headers.cookie, page=self.router.url.path, seen=self._seen_flash
+        )
+        self.error = flash.error if flash else ""
+        if flash:
+            self._seen_flash = flash.flash_id
         token, now = self.invite_token, app_clock().now()
         try:
             details = await run_db(lambda s: service.describe_invite(s, token=token, now=now))
@@ -31,4 +37,3 @@ class InviteState(rx.State):
         self.invalid = ""
         self.workspace_name = details.workspace_name
         self.invite_email = details.email
-        self.has_account = details.has_account

@@ -14,6 +14,7 @@ import reflex as rx
 
 from archive_app import live
 from archive_app.api import deps
+from archive_app.api.flash import read_flash
 from archive_app.clock import app_clock
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.services import connect, connect_qr
@@ -60,6 +61,7 @@ class SourcesState(AppState):
     edit_emails: list[str] = []
     edit_input: str = ""
     edit_error: str = ""
+    _seen_flash: str = ""
 
     def _row(self, source_id: int) -> SourceView | None:
         return next((r for r in self.sources if r.source_id == source_id), None)
@@ -67,7 +69,12 @@ class SourcesState(AppState):
     @rx.event
     async def load(self) -> Any:
         query = self.router.url.query_parameters
-        self.page_error = query.get("error", "")[:300]
+        flash = read_flash(
+            self.router.headers.cookie, page=self.router.url.path, seen=self._seen_flash
+        )
+        self.page_error = flash.error if flash else ""
+        if flash:
+            self._seen_flash = flash.flash_id
         self.flash = ""
         self.simulated = get_settings().dev_routes_enabled
         # Tab state outlives a page load (e.g. the trip to TikTok's consent page and back);

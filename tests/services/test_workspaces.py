@@ -110,7 +110,7 @@ def test_an_existing_account_joins_with_its_own_password(session, now):
         now=now,
     )
     token = sent.accept_url.rsplit("/", 1)[-1]
-    assert ws.describe_invite(session, token=token, now=now).has_account
+    assert ws.describe_invite(session, token=token, now=now).email == "someone@b.com"
     with pytest.raises(InvalidInput, match="doesn't match"):
         ws.accept_invite(session, token=token, password="wrong-pass", now=now)
     joined = ws.accept_invite(session, token=token, password="owner-pass", now=now)

@@ -8,12 +8,15 @@ import pytest
 import reflex as rx
 from sqlmodel import SQLModel
 
+from archive_app.api.flash import FLASH_COOKIE, redirect_with_flash
 from archive_app.clock import app_clock
 from archive_app.db import get_engine, session_scope
 from archive_app.services import auth
 from archive_app.services import workspaces as ws
 from archive_app.states.base import AppState, PublicState
+from archive_app.states.invite import InviteState
 from archive_app.states.profile import ProfileState
+from archive_app.states.sources import SourcesState
 from archive_app.states.team import TeamState
 
 
@@ -132,8 +135,43 @@ async def test_profile_password_change_needs_the_current_password(app_db):
     assert profile.password_saved == "Password changed." and profile.password_error == ""
 
 
-async def test_login_page_shows_the_error_and_demo_hint_only_in_demo(app_db):
-    page = await _tab(PublicState, path="/login", query="error=Bad&email=a@b.com")
+async def test_the_login_page_never_shows_text_from_the_url(app_db):
+    page = await _tab(PublicState, path="/login", query="error=Call+555-0100+now&email=a@b.com")
     await page.load()
-    assert page.error == "Bad" and page.email == "a@b.com"
+    assert page.error == "" and page.email == ""
     assert page.demo_mode is False  # the test process runs in test mode
+
+
+async def test_a_message_our_route_set_shows_once_on_its_own_page(app_db):
+    response = redirect_with_flash("/login", "Wrong password.", secure=False, email="a@b.com")
+    cookie = f"{FLASH_COOKIE}={response.headers['set-cookie'].split(';')[0].split('=', 1)[1]}"
+    elsewhere = await _tab(PublicState, cookie=cookie, path="/signup")
+    await elsewhere.load()
+    assert elsewhere.error == ""  # the flash was for /login
+    page = await _tab(PublicState, cookie=cookie, path="/login")
+    await page.load()
+    assert page.error == "Wrong password." and page.email == "a@b.com"
+    await page.load()  # the same socket (same cookie header) on a later visit: once only
+    assert page.error == "" and page.email == ""
+
+
+@pytest.mark.parametrize(
+    ("cls", "path"),
+    [
+        (PublicState, "/login"),
+        (PublicState, "/signup"),
+        (InviteState, "/invite/some-token"),
+        (SourcesState, "/settings/sources"),
+    ],
+)
+async def test_no_page_shows_an_error_sentence_from_its_url(app_db, cls, path):
+    owner_token, _, _ = _people()
+    tab = await _tab(
+        cls,
+        cookie=f"archive_session={owner_token}",
+        path=path,
+        query="error=Your+account+is+locked.+Call+555-0100&message=Pay+now",
+    )
+    await tab.load()
+    shown = " ".join(str(v) for v in tab.dict(include_computed=False)[tab.get_full_name()].values())
+    assert "555-0100" not in shown and "Pay now" not in shown

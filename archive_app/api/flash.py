@@ -1,0 +1,85 @@
+"""One-time messages after a form post or an OAuth round trip ("flash"), never from the URL.
+
+A page that showed ``?error=<text>`` let anyone link to our login page with a sentence of their
+choosing. Instead, the route that refuses a form redirects with a short-lived HttpOnly cookie
+holding the message (and the fields to fill in again); only our own response to that browser's
+own request can set it, so a link cannot. The page reads it from the socket's cookie header
+and remembers the flash's id, so it is shown once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
+
+from starlette.responses import RedirectResponse
+
+FLASH_COOKIE = "archive_flash"
+FLASH_SECONDS = 60
+MAX_TEXT = 500
+
+
+@dataclass(frozen=True)
+class Flash:
+    flash_id: str
+    path: str
+    error: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def for_page(self, path: str) -> bool:
+        return self.path.rstrip("/") == path.rstrip("/")
+
+
+def redirect_with_flash(path: str, error: str, *, secure: bool, **fields: str) -> RedirectResponse:
+    """A 303 to ``path`` that shows ``error`` there once (``fields`` refill the form)."""
+    payload = {
+        "id": secrets.token_hex(8),
+        "path": path,
+        "error": error[:MAX_TEXT],
+        "fields": {k: v[:MAX_TEXT] for k, v in fields.items() if v},
+    }
+    # Unpadded base64url: a cookie value without "=" is never quoted.
+    value = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    response = RedirectResponse(path, status_code=303)
+    response.set_cookie(
+        FLASH_COOKIE,
+        value,
+        max_age=FLASH_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+    return response
+
+
+def read_flash(cookie_header: str | None, *, page: str, seen: str = "") -> Flash | None:
+    """The flash for ``page`` in a Cookie header, unless it is absent, expired, for another
+    page, or the one this tab showed already (its id is ``seen``)."""
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(cookie_header or "")
+    except CookieError:
+        return None
+    morsel = jar.get(FLASH_COOKIE)
+    if morsel is None:
+        return None
+    try:
+        raw = morsel.value
+        data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        fields = data.get("fields", {})
+        flash = Flash(
+            flash_id=str(data["id"])[:32],
+            path=str(data.get("path", ""))[:MAX_TEXT],
+            error=str(data.get("error", ""))[:MAX_TEXT],
+            fields={str(k): str(v)[:MAX_TEXT] for k, v in fields.items()},
+        )
+    except (ValueError, TypeError, KeyError, AttributeError, binascii.Error):
+        return None
+    if not flash.for_page(page) or flash.flash_id == seen:
+        return None
+    return flash
