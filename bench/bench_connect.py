@@ -23,7 +23,7 @@ from archive_app.crypto import TokenCipher
 from archive_app.db import make_engine
 from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.services import auth, connect_qr
+from archive_app.services import connect_qr, signup
 from archive_app.services.qr_image import qr_data_url
 from archive_app.settings import Mode, Settings
 from archive_app.simulator import create_simulator_app
@@ -76,7 +76,7 @@ async def main(rounds: int = 30) -> None:
     engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
     SQLModel.metadata.create_all(engine)
     with Session(engine) as s:
-        owner = auth.sign_up(
+        owner = signup.sign_up(
             s,
             email="bench@brand.com",
             password="bench-pass",

@@ -6,7 +6,7 @@ https (production requires https unless ``ARCHIVE_ALLOW_INSECURE_HTTP`` is set).
 Origin is not ours is refused (login CSRF). Errors go back to the form as a query parameter,
 with nothing changed.
 
-Sign-up answers "check your email" whatever the address (``services.auth.request_sign_up``); the
+Sign-up answers "check your email" whatever the address (``services.signup.request_sign_up``); the
 emailed link (``GET /auth/signup/confirm/<token>``) creates the account, and only in the browser
 that filled in the form, which keeps a random token in the ``archive_signup`` cookie.
 """
@@ -28,6 +28,7 @@ from archive_app.api.flash import redirect_with_flash
 from archive_app.clock import Clock
 from archive_app.db import session_scope
 from archive_app.services import auth as auth_service
+from archive_app.services import signup as signup_service
 from archive_app.services import workspaces as workspace_service
 from archive_app.services.errors import InvalidInput, ServiceError
 from archive_app.settings import Settings
@@ -123,7 +124,7 @@ def auth_routes(*, settings: Settings, engine: Callable[[], Engine], clock: Cloc
         now = clock.now()
         try:
             result = await in_db(
-                lambda s: auth_service.request_sign_up(
+                lambda s: signup_service.request_sign_up(
                     s,
                     email=email,
                     password=str(form.get("password", "")),
@@ -139,7 +140,7 @@ def auth_routes(*, settings: Settings, engine: Callable[[], Engine], clock: Cloc
         response.set_cookie(
             SIGNUP_COOKIE,
             result.browser_token,
-            max_age=int(auth_service.SIGNUP_LINK_LIFETIME.total_seconds()),
+            max_age=int(signup_service.SIGNUP_LINK_LIFETIME.total_seconds()),
             httponly=True,
             samesite="lax",
             secure=secure,
@@ -153,7 +154,7 @@ def auth_routes(*, settings: Settings, engine: Callable[[], Engine], clock: Cloc
         now = clock.now()
         try:
             result = await in_db(
-                lambda s: auth_service.confirm_sign_up(
+                lambda s: signup_service.confirm_sign_up(
                     s, token=token, browser_token=browser_token, now=now
                 )
             )

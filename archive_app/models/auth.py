@@ -25,7 +25,13 @@ class AuthSession(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """Failed logins, counted per account and per address over a sliding window."""
+    """One failed log-in: the rows the throttle in ``services.auth`` counts.
+
+    Counted per (email, IP address) pair, so failures from elsewhere never lock the owner of an
+    email out: after 5 free failures of a pair, each further try waits twice as long as the last.
+    Separately, an IP address with 100 failures over all emails in 10 minutes is refused for the
+    rest of that window.
+    """
 
     __tablename__ = "login_attempts"
 

@@ -16,6 +16,7 @@ from archive_app.clock import FixedClock
 from archive_app.db import session_scope
 from archive_app.models.notifications import OutboxEmail
 from archive_app.services import auth
+from archive_app.services.signup import sign_up
 from archive_app.settings import Mode, Settings
 from tests.production_settings import production_settings
 
@@ -29,9 +30,7 @@ async def client(engine, now, tmp_path):
         routes=auth_routes(settings=settings, engine=lambda: engine, clock=FixedClock(now))
     )
     with session_scope(engine) as s:
-        auth.sign_up(
-            s, email="owner@brand.com", password="owner-pass", workspace_name="Brand", now=now
-        )
+        sign_up(s, email="owner@brand.com", password="owner-pass", workspace_name="Brand", now=now)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as c:
         yield c
@@ -158,7 +157,7 @@ async def test_the_session_cookie_is_secure_exactly_when_the_public_url_is_https
         routes=auth_routes(settings=settings, engine=lambda: engine, clock=FixedClock(now))
     )
     with session_scope(engine) as s:
-        auth.sign_up(s, email="owner@brand.com", password="owner-pass", workspace_name="B", now=now)
+        sign_up(s, email="owner@brand.com", password="owner-pass", workspace_name="B", now=now)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=public_url) as c:
         login = await c.post(
@@ -180,7 +179,7 @@ async def test_production_cookies_are_secure(engine, now, tmp_path):
         routes=auth_routes(settings=settings, engine=lambda: engine, clock=FixedClock(now))
     )
     with session_scope(engine) as s:
-        auth.sign_up(s, email="owner@brand.com", password="owner-pass", workspace_name="B", now=now)
+        sign_up(s, email="owner@brand.com", password="owner-pass", workspace_name="B", now=now)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=settings.public_url) as c:
         login = await c.post(

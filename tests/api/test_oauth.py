@@ -18,7 +18,7 @@ from archive_app.api.oauth import oauth_routes
 from archive_app.clock import FixedClock
 from archive_app.db import get_engine, session_scope
 from archive_app.models.base import MAX_ID, parse_id
-from archive_app.services import auth
+from archive_app.services import signup
 from archive_app.settings import get_settings
 
 ORIGIN = "http://archive.test"
@@ -43,7 +43,7 @@ def app_engine(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 @pytest.fixture
 async def client(app_engine: Engine, now: datetime) -> AsyncIterator[httpx.AsyncClient]:
     with session_scope(app_engine) as s:
-        owner = auth.sign_up(
+        owner = signup.sign_up(
             s, email="owner@brand.com", password="owner-pass", workspace_name="Brand", now=now
         )
     app = Starlette(routes=oauth_routes(clock=FixedClock(now)))

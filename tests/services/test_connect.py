@@ -27,7 +27,7 @@ from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.notifications import OutboxEmail
 from archive_app.models.sources import ConnectAttempt, Source, SourceEvent
-from archive_app.services import auth, connect, connect_qr
+from archive_app.services import connect, connect_qr, signup
 from archive_app.services import sources as source_service
 from archive_app.services import workspaces as ws
 from archive_app.services.errors import InvalidInput, NotFound
@@ -48,7 +48,7 @@ class World:
         self.control = httpx.AsyncClient(base_url=f"{settings.public_url}/_sim", timeout=10)
         self.gateways = {k: gateway_for(k, settings) for k in Kind}
         with Session(engine) as s:
-            owner = auth.sign_up(
+            owner = signup.sign_up(
                 s,
                 email="owner@brand.com",
                 password="owner-pass",
@@ -262,7 +262,7 @@ async def test_a_replayed_callback_is_refused(world):
 
 async def test_a_callback_for_someone_else_is_refused_and_saves_nothing(world):
     with Session(world.engine) as s:
-        stranger = auth.sign_up(
+        stranger = signup.sign_up(
             s,
             email="x@other.com",
             password="other-pass",
@@ -342,7 +342,7 @@ async def test_a_revoked_grant_disconnects_every_source_on_that_account(world):
 async def test_sources_and_reminders_stay_inside_their_workspace(world):
     source_id = await world.finish(await world.consent("brandco"))
     with Session(world.engine) as s:
-        other = auth.sign_up(
+        other = signup.sign_up(
             s,
             email="x@other.com",
             password="other-pass",

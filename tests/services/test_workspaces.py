@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from archive_app.mail.messages import EmailMessage
 from archive_app.models.auth import AuthSession
 from archive_app.models.notifications import OutboxEmail
-from archive_app.services import auth, outbox
+from archive_app.services import auth, outbox, signup
 from archive_app.services import workspaces as ws
 from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
 
@@ -18,7 +18,9 @@ BASE = "http://archive.test"
 
 
 def _owner(session: Session, now, email="owner@a.com", name="Brand A"):
-    result = auth.sign_up(session, email=email, password="owner-pass", workspace_name=name, now=now)
+    result = signup.sign_up(
+        session, email=email, password="owner-pass", workspace_name=name, now=now
+    )
     session.commit()
     return result
 
