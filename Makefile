@@ -16,7 +16,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export ARCHIVE_PORT := $(PORT)
 
-.PHONY: run test setup migrate lint typecheck unit browser bench clean
+.PHONY: run test setup migrate lint typecheck unit browser bench bench-push clean
 
 $(STAMPS)/venv: pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -62,6 +62,10 @@ test: setup $(STAMPS)/chromium lint typecheck
 
 bench: migrate
 	$(BIN)/python -m bench
+
+# Live-layer push cost (issue 11): minutes, not part of `make bench`. ARGS="--tabs 10 100".
+bench-push: setup
+	$(BIN)/python -m bench.push $(ARGS)
 
 clean:
 	rm -rf $(STAMPS) .web data
