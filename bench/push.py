@@ -540,6 +540,8 @@ def server_env(
             "GRANIAN_WORKERS": str(args.workers),
             "REFLEX_TELEMETRY_ENABLED": "false",
             "REFLEX_USE_SYSTEM_BUN": "1",
+            # Reflex's console wraps at 80 columns when not on a terminal: one line per message.
+            "COLUMNS": "1000",
             "PYTHONPATH": str(args.app_dir),
             "PATH": os.pathsep.join(
                 [
