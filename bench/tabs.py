@@ -291,8 +291,8 @@ class Tab:
         client = socketio.AsyncClient(
             reconnection=False,
             handle_sigint=False,
-            # Given here rather than as ``headers=``: python-socketio moves a Cookie header into
-            # aiohttp's jar, which does not send it to an IP address such as 127.0.0.1.
+            # Given here rather than as ``headers=`` (python-socketio would move the Cookie
+            # header into aiohttp's cookie jar), so the upgrade request carries it verbatim.
             # Chromium offers permessage-deflate and Reflex's version as subprotocol.
             websocket_extra_options={
                 "headers": headers,
