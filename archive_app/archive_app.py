@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import reflex as rx
+from sqlalchemy.exc import IntegrityError
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
@@ -67,8 +68,11 @@ def _routes() -> list[BaseRoute]:
 @asynccontextmanager
 async def _ready(_app: Any = None) -> AsyncIterator[None]:
     if settings.seed_demo:
-        with session_scope() as session:
-            workspace_service.seed_demo(session, now=app_clock().now())
+        try:
+            with session_scope() as session:
+                workspace_service.seed_demo(session, now=app_clock().now())
+        except IntegrityError:
+            pass  # every worker runs this: another one seeded the demo at the same moment
     banner = f"Archive is ready at {settings.public_url}"
     if settings.seed_demo:
         banner += (

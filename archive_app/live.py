@@ -5,13 +5,17 @@ The rule (DESIGN.md section 4, README "Security"):
 - There is no shared state. Reflex keeps a shared state under its link token in the same store
   as tab tokens, and every public method of a shared state is an event any linked tab may call,
   so one would hand a workspace's data to whoever names its token. Instead, each worker keeps a
-  **registry of open tabs per workspace** (in memory; a Redis hash when ``redis_url`` is set, so
-  every worker sees every tab), filled by a tab's ``on_load`` after its auth check and emptied
-  when the socket closes.
+  **registry of its open tabs per workspace** (in memory), filled by a tab's ``on_load`` after
+  its auth check (a tab's events run on the worker that holds its socket) and emptied when the
+  socket closes.
 - When something changes, :func:`announce` loads the workspace's view once and hands it to
   each open tab's own state with ``app.modify_state``. The tab shows it only after checking its
   own session cookie against the view's valid sessions (the page-load check); a tab that fails
   is cleared, unlinked and sent to re-check its access. Opening a tab pushes nothing to others.
+- With ``redis_url`` (several workers or replicas) the announcement is also published on one
+  Redis channel; every other worker with open tabs of that workspace loads the view and pushes
+  to its own tabs. Each worker updates only sockets it holds, so no update crosses workers and
+  the work is spread over them (measured in bench/push.py).
 - A socket whose tab token is not the UUID the browser generates is refused at connect, and a
   closed tab's state is released, so a replayed token finds nothing.
 """
@@ -19,12 +23,15 @@ The rule (DESIGN.md section 4, README "Security"):
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import re
 import urllib.parse
-from collections.abc import Awaitable, Callable, Iterable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
 import reflex as rx
 from reflex.state import BaseState, StateUpdate
@@ -89,56 +96,21 @@ class MemoryTabs:
         return len(self._workspace_of)
 
 
-class RedisTabs:
-    """Every worker's open tabs: ``archive:tabs:<workspace>`` maps tab → user id.
-
-    ``archive:tab:<tab>`` names the tab's workspace and expires, so a worker that died without
-    closing its sockets leaves entries that :func:`announce` drops when it finds them closed.
-    """
-
-    TTL_SECONDS = 24 * 3600
-
-    def __init__(self, redis: Redis) -> None:
-        self._redis = redis
-
-    async def add(self, tab: str, *, workspace_id: int, user_id: int) -> None:
-        await self.remove(tab)
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(f"archive:tabs:{workspace_id}", tab, str(user_id))
-        pipe.set(f"archive:tab:{tab}", str(workspace_id), ex=self.TTL_SECONDS)
-        await pipe.execute()
-
-    async def remove(self, tab: str) -> None:
-        workspace_id = await self._redis.getdel(f"archive:tab:{tab}")
-        if workspace_id is not None:
-            await cast("Awaitable[int]", self._redis.hdel(f"archive:tabs:{int(workspace_id)}", tab))
-
-    async def tabs(self, workspace_id: int) -> dict[str, int]:
-        raw = await cast(
-            "Awaitable[dict[bytes, bytes]]", self._redis.hgetall(f"archive:tabs:{workspace_id}")
-        )
-        return {_text(k): int(v) for k, v in raw.items()}
-
-    async def count(self) -> int:
-        total = 0
-        async for _key in self._redis.scan_iter(match="archive:tab:*", count=1000):
-            total += 1
-        return total
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 # --- binding to the app ---------------------------------------------------------------------
+
+
+CHANNEL = "archive:live:announce"
 
 
 class _Bound:
     app: App | None = None
     tab_state: type[BaseState] | None = None
-    registry: MemoryTabs | RedisTabs = MemoryTabs()
-    # Disconnect clean-ups in flight (kept so they are not garbage-collected mid-way).
-    closing: set[asyncio.Task[None]] = set()
+    registry = MemoryTabs()
+    # Set in each worker's lifespan (workers are forked after the app is imported).
+    redis: Redis | None = None
+    worker_id = ""
+    # Background work in flight (kept so it is not garbage-collected mid-way).
+    tasks: set[asyncio.Task[None]] = set()
 
 
 def bind(app: App, *, tab_state: type[BaseState]) -> None:
@@ -146,11 +118,66 @@ def bind(app: App, *, tab_state: type[BaseState]) -> None:
     from reflex.utils import prerequisites
 
     _Bound.app, _Bound.tab_state = app, tab_state
-    redis = prerequisites.get_redis() if prerequisites.check_redis_used() else None
-    _Bound.registry = RedisTabs(redis) if redis is not None else MemoryTabs()
     namespace = app.event_namespace
     if namespace is not None:
         _guard_socket(namespace)
+    if prerequisites.check_redis_used():
+        app.register_lifespan_task(_listen_to_other_workers)
+
+
+def _spawn(work: Coroutine[Any, Any, None]) -> None:
+    task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
+    _Bound.tasks.add(task)
+    task.add_done_callback(_Bound.tasks.discard)
+
+
+@contextlib.asynccontextmanager
+async def _listen_to_other_workers(_app: Any = None) -> AsyncIterator[None]:
+    """Every worker hears every other worker's announcements (one Redis channel)."""
+    from reflex.utils import prerequisites
+
+    _Bound.redis = prerequisites.get_redis()
+    _Bound.worker_id = uuid.uuid4().hex
+    listener = asyncio.get_running_loop().create_task(_listen())
+    try:
+        yield
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+        _Bound.redis = None
+
+
+async def _listen() -> None:
+    redis = _Bound.redis
+    assert redis is not None
+    while True:
+        try:
+            async with redis.pubsub() as pubsub:
+                await pubsub.subscribe(CHANNEL)
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        _spawn(_on_announcement(message.get("data")))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # Redis restarted or the connection dropped: listen again
+            log.warning("lost the live channel on Redis; listening again in 1 s")
+            await asyncio.sleep(1)
+
+
+async def _on_announcement(data: Any) -> None:
+    try:
+        message = json.loads(data)
+        workspace_id = int(message["workspace_id"])
+        now = datetime.fromisoformat(message["now"])
+        sender = str(message["worker"])
+    except (ValueError, TypeError, KeyError):
+        log.warning("ignored a malformed message on %s", CHANNEL)
+        return
+    if sender == _Bound.worker_id or not await _Bound.registry.tabs(workspace_id):
+        return  # ours, or no tab of that workspace here: no database work at all
+    view = await load_view(workspace_id, now=now)
+    await _push_local(view)
 
 
 def _app() -> App:
@@ -176,9 +203,7 @@ def _guard_socket(namespace: Any) -> None:
         tab = namespace.sid_to_token.get(sid)
         cleanup = disconnect(sid)
         if tab:
-            task = asyncio.get_running_loop().create_task(_tab_closed(tab, cleanup))
-            _Bound.closing.add(task)
-            task.add_done_callback(_Bound.closing.discard)
+            _spawn(_tab_closed(tab, cleanup))
         return cleanup
 
     namespace.on_connect = on_connect
@@ -222,11 +247,14 @@ async def _release(tab: str) -> None:
             for cls in _state_classes(root_cls)
         ]
 
-        def unlink() -> None:
+        def empty() -> None:
+            # Emptied, not deleted: Reflex's own expiry lists and stats these files meanwhile.
+            # An empty file loads as no state at all.
             for path in paths:
-                path.unlink(missing_ok=True)
+                if path.exists():
+                    path.write_bytes(b"")
 
-        await asyncio.to_thread(unlink)
+        await asyncio.to_thread(empty)
     elif isinstance(manager, StateManagerRedis):
         keys = [f"{tab}_{cls.get_full_name()}" for cls in _state_classes(root_cls)]
         await manager.redis.delete(*keys)
@@ -278,21 +306,33 @@ async def announce(
     the caller's own tab can show it too. Never raises because a tab is gone.
     """
     view = await load_view(workspace_id, now=now)
-    tabs = [t for t in await _Bound.registry.tabs(workspace_id) if t != skip_tab]
-    if tabs:
-        limit = asyncio.Semaphore(PUSH_CONCURRENCY)
-
-        async def push(tab: str) -> None:
-            async with limit:
-                await _push(tab, view)
-
-        await asyncio.gather(*(push(t) for t in tabs))
+    if _Bound.redis is not None:
+        message = {"workspace_id": workspace_id, "now": now.isoformat(), "worker": _Bound.worker_id}
+        try:
+            await _Bound.redis.publish(CHANNEL, json.dumps(message))
+        except Exception:  # the other workers' tabs catch up at their next page load
+            log.exception("could not tell the other workers about workspace %s", workspace_id)
+    await _push_local(view, skip_tab=skip_tab)
     return view
+
+
+async def _push_local(view: WorkspaceView, *, skip_tab: str | None = None) -> None:
+    """Push a view to this worker's open tabs of its workspace."""
+    tabs = [t for t in await _Bound.registry.tabs(view.workspace_id) if t != skip_tab]
+    if not tabs:
+        return
+    limit = asyncio.Semaphore(PUSH_CONCURRENCY)
+
+    async def push(tab: str) -> None:
+        async with limit:
+            await _push(tab, view)
+
+    await asyncio.gather(*(push(t) for t in tabs))
 
 
 async def _push(tab: str, view: WorkspaceView) -> None:
     if not await tab_is_open(tab):
-        await _Bound.registry.remove(tab)  # closed on a worker that could not tell us
+        await _Bound.registry.remove(tab)  # closed while we were not looking
         return
     state_cls = _Bound.tab_state
     assert state_cls is not None

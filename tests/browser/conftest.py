@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
@@ -87,14 +88,22 @@ class RunningApp:
     url: str
     data_dir: Path
     log_path: Path
+    pid: int = 0
 
 
-@pytest.fixture(scope="session")
-def app_server(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+@contextmanager
+def launch_app(
+    data_dir: Path, *, smtp_port: int, env: dict[str, str] | None = None, backend_only: bool = False
+) -> Iterator[RunningApp]:
+    """The app as ``make run`` starts it (``reflex run --env prod``) on a free port.
+
+    ``env`` adds or overrides variables (e.g. PostgreSQL, Redis, two workers); without it the
+    scale-out variables are taken out. ``backend_only`` serves the socket and our routes
+    without building the frontend (for socket-level tests).
+    """
     port = free_port()
-    data_dir = tmp_path_factory.mktemp("app-data")
     url = f"http://127.0.0.1:{port}"
-    env = {
+    full_env = {
         **os.environ,
         "ARCHIVE_MODE": "test",
         "ARCHIVE_SEED_DEMO": "true",
@@ -102,11 +111,12 @@ def app_server(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "ARCHIVE_PORT": str(port),
         "ARCHIVE_PUBLIC_URL": url,
         "ARCHIVE_SMTP_HOST": "127.0.0.1",
-        "ARCHIVE_SMTP_PORT": str(inbox.port),  # type: ignore[attr-defined]
+        "ARCHIVE_SMTP_PORT": str(smtp_port),
         "ARCHIVE_MAIL_SINK": "false",
         "ARCHIVE_SCHEDULER_ENABLED": "true",
         "REFLEX_USE_SYSTEM_BUN": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
+        "COLUMNS": "1000",  # one log line per message
         "PATH": os.pathsep.join(
             [
                 str(ROOT / ".tools/node_modules/.bin"),
@@ -116,12 +126,20 @@ def app_server(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         ),
     }
     for name in ("ARCHIVE_DATABASE_URL", "ARCHIVE_REDIS_URL", "PYTEST_CURRENT_TEST"):
-        env.pop(name, None)
+        full_env.pop(name, None)
+    full_env.update(env or {})
+    command = ["run", "--env", "prod", "--backend-port", str(port)]
+    if backend_only:
+        # rxconfig sets frontend_port; the CLI refuses it with --backend-only unless it is 0.
+        full_env["REFLEX_FRONTEND_PORT"] = "0"
+        command.append("--backend-only")
+    else:
+        command += ["--frontend-port", str(port)]
     bin_dir = Path(sys.executable).parent
     subprocess.run(
         [str(bin_dir / "alembic"), "upgrade", "head"],
         cwd=ROOT,
-        env=env,
+        env=full_env,
         check=True,
         capture_output=True,
     )
@@ -131,28 +149,19 @@ def app_server(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     boot_lock = open(BOOT_LOCK, "w")  # noqa: SIM115
     fcntl.flock(boot_lock, fcntl.LOCK_EX)
     proc = subprocess.Popen(
-        [
-            str(bin_dir / "reflex"),
-            "run",
-            "--env",
-            "prod",
-            "--frontend-port",
-            str(port),
-            "--backend-port",
-            str(port),
-        ],
+        [str(bin_dir / "reflex"), *command],
         cwd=ROOT,
-        env=env,
+        env=full_env,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
         try:
-            _wait_until_ready(url, proc, log_path)
+            _wait_until_ready(url, proc, log_path, page="/ping" if backend_only else "/login")
         finally:
             boot_lock.close()
-        yield RunningApp(url=url, data_dir=data_dir, log_path=log_path)
+        yield RunningApp(url=url, data_dir=data_dir, log_path=log_path, pid=proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -162,14 +171,20 @@ def app_server(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         log.close()
 
 
-def _wait_until_ready(url: str, proc: subprocess.Popen, log_path: Path) -> None:
+@pytest.fixture(scope="session")
+def app_server(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    with launch_app(tmp_path_factory.mktemp("app-data"), smtp_port=inbox.port) as app:  # type: ignore[attr-defined]
+        yield app
+
+
+def _wait_until_ready(url: str, proc: subprocess.Popen, log_path: Path, *, page: str) -> None:
     deadline = time.monotonic() + BOOT_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"app exited early:\n{log_path.read_text()[-4000:]}")
         try:
-            page = httpx.get(f"{url}/login", timeout=2, follow_redirects=True)
-            if page.status_code == 200 and httpx.get(f"{url}/ping", timeout=2).status_code == 200:
+            answer = httpx.get(f"{url}{page}", timeout=2, follow_redirects=True)
+            if answer.status_code == 200 and httpx.get(f"{url}/ping", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

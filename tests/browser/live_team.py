@@ -1,0 +1,118 @@
+"""A workspace for socket-level tests, written straight into a running app's database, and
+TikTok's signed revocation of its source (shared by test_live_socket and test_live_scale)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlmodel import Session
+
+from archive_app.crypto import TokenCipher
+from archive_app.db import make_engine
+from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.integrations.tiktok.protocol import Profile, TokenSet
+from archive_app.integrations.tiktok.webhooks import signature
+from archive_app.models.workspaces import Membership, Role
+from archive_app.services import auth, sources
+from archive_app.services.signup import sign_up
+from archive_app.settings import Settings
+
+
+@dataclass
+class Team:
+    url: str
+    workspace_id: int
+    handle: str
+    owner_cookie: str
+    member_cookie: str
+    member_id: int
+    open_id: str
+    settings: Settings
+
+
+def make_team(url: str, settings: Settings, *, name: str) -> Team:
+    """A workspace ``name`` with an owner, a member and one connected v.2 source @<name>."""
+    now = datetime.now(UTC)
+    open_id = f"{name}-{uuid.uuid4().hex}"
+    engine = make_engine(settings.database_url)
+    with Session(engine, expire_on_commit=False) as s:
+        owner = sign_up(
+            s,
+            email=f"owner@{name}.com",
+            password="socket-pass",
+            workspace_name=name.title(),
+            now=now,
+        )
+        assert owner.workspace_id is not None
+        member = auth.add_user(
+            s, email=f"member@{name}.com", password_hash=auth.hash_password("socket-pass"), now=now
+        )
+        assert member.id is not None
+        s.add(
+            Membership(
+                workspace_id=owner.workspace_id, user_id=member.id, role=Role.member, created_at=now
+            )
+        )
+        member_session = auth.start_session(
+            s, user_id=member.id, workspace_id=owner.workspace_id, now=now
+        )
+        sources.save_connection(
+            s,
+            workspace_id=owner.workspace_id,
+            user_id=owner.user_id,
+            kind=Kind.tiktok_v2,
+            tokens=TokenSet(
+                access_token=f"act.{name}",
+                refresh_token=f"rft.{name}",
+                access_expires_at=now + timedelta(days=1),
+                refresh_expires_at=now + timedelta(days=365),
+                open_id=open_id,
+                scopes=("user.info.basic",),
+            ),
+            profile=Profile(open_id, name, name.title(), ""),
+            cipher=TokenCipher(settings.fernet_key()),
+            now=now,
+        )
+        s.commit()
+    engine.dispose()
+    return Team(
+        url=url,
+        workspace_id=owner.workspace_id,
+        handle=name,
+        owner_cookie=f"archive_session={owner.session_token}",
+        member_cookie=f"archive_session={member_session.session_token}",
+        member_id=member.id,
+        open_id=open_id,
+        settings=settings,
+    )
+
+
+async def send_revocation(team: Team) -> None:
+    """TikTok's signed ``authorization.removed`` for the team's source (TIKTOK.md)."""
+    ts = int(time.time())
+    body = json.dumps(
+        {
+            "client_key": team.settings.tiktok_v2_client_key,
+            "event": "authorization.removed",
+            "create_time": ts,
+            "user_openid": team.open_id,
+            "content": json.dumps({"reason": 1}),
+        }
+    ).encode()
+    header = signature(team.settings.tiktok_v2_client_secret.get_secret_value(), body, ts)
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(
+            f"{team.url}/webhooks/tiktok",
+            content=body,
+            headers={"Content-Type": "application/json", "Tiktok-Signature": header},
+        )
+    assert response.status_code == 200, response.text
+
+
+def mentions(text: str):
+    return lambda frame: text in frame.json()
