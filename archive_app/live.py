@@ -353,7 +353,9 @@ async def _push(tab: str, view: WorkspaceView) -> None:
 
 async def tab_is_open(token: str) -> bool:
     """Whether this tab still has a live websocket (background loops stop when it closes)."""
-    app = _app()
+    if _Bound.app is None:
+        return False  # no server (a State under test): no socket is open
+    app = _Bound.app
     manager = app.event_namespace._token_manager if app.event_namespace else None
     return manager is not None and await manager.is_token_connected(token)
 

@@ -65,6 +65,17 @@ class InviteDetails:
     email: str
 
 
+def is_member(session: Session, *, workspace_id: int, user_id: int) -> bool:
+    return (
+        session.exec(
+            select(Membership.id).where(
+                Membership.workspace_id == workspace_id, Membership.user_id == user_id
+            )
+        ).first()
+        is not None
+    )
+
+
 def require_member(session: Session, *, workspace_id: int, user_id: int) -> Membership:
     membership = session.exec(
         select(Membership).where(

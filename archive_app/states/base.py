@@ -20,6 +20,7 @@ from archive_app.api.flash import read_flash
 from archive_app.clock import app_clock
 from archive_app.crypto import sha256_hex
 from archive_app.services import auth as auth_service
+from archive_app.services import workspaces as workspace_service
 from archive_app.services.auth import Viewer
 from archive_app.services.errors import NotAllowed
 from archive_app.services.workspace_view import WorkspaceView, load_workspace_view
@@ -158,10 +159,22 @@ class AppState(rx.State):
         try:
             self._show(await self._viewer())
         except NotAllowed:
+            user_id, workspace_id = self.user_id, self.workspace_id
             self._forget()
             await live.unregister_tab(self._tab())
-            return rx.redirect("/login?notice=removed")
+            # Words for why: this person left the workspace, or only this session ended.
+            member = await run_db(
+                lambda s: workspace_service.is_member(s, workspace_id=workspace_id, user_id=user_id)
+            )
+            return rx.redirect(f"/login?notice={'signed_out' if member else 'removed'}")
         return None
+
+
+# The only notices a URL can ask for (by code; the text is ours).
+NOTICES = {
+    "removed": "You no longer have access to that workspace.",
+    "signed_out": "You were logged out (your password changed or you logged out elsewhere).",
+}
 
 
 class PublicState(rx.State):
@@ -190,11 +203,7 @@ class PublicState(rx.State):
             self.email = flash.fields.get("email", "")
             self.workspace = flash.fields.get("workspace", "")
         self.next_path = query.get("next", "")[:300]  # a hidden field; /auth/login checks it
-        self.notice = (
-            "You no longer have access to that workspace."
-            if query.get("notice") == "removed"
-            else ""
-        )
+        self.notice = NOTICES.get(query.get("notice", ""), "")
         self.demo_mode = bool(get_settings().seed_demo)  # on in demo mode only, by default
         token = read_session_cookie(self.router.headers.cookie)
         if token and not self.notice:

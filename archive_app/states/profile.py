@@ -80,6 +80,8 @@ class ProfileState(AppState):
             self.password_error = exc.message
             return None
         self.current_password = self.new_password = ""
+        if ended:
+            await self._announce()  # the other sessions' open tabs go to the login page now
         self.password_saved = "Password changed." + (
             f" {_sessions(ended)} signed in elsewhere {_were(ended)} logged out." if ended else ""
         )
@@ -95,6 +97,8 @@ class ProfileState(AppState):
             ended = await run_db(lambda s: service.log_out_other_sessions(s, token=token, now=now))
         except NotAllowed:
             return rx.redirect("/login")
+        if ended:
+            await self._announce()  # their open tabs go to the login page now
         self.sessions_saved = (
             f"Logged out {_sessions(ended)}. This browser stays signed in."
             if ended

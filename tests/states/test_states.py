@@ -175,3 +175,23 @@ async def test_no_page_shows_an_error_sentence_from_its_url(app_db, cls, path):
     await tab.load()
     shown = " ".join(str(v) for v in tab.dict(include_computed=False)[tab.get_full_name()].values())
     assert "555-0100" not in shown and "Pay now" not in shown
+
+
+async def test_logging_out_other_sessions_sends_their_open_tabs_to_login(app_db):
+    owner_token, _, _ = _people()
+    with session_scope() as s:
+        other = auth.log_in(
+            s, email=ws.DEMO_OWNER, password=ws.DEMO_PASSWORD, ip="u", now=app_clock().now()
+        )
+    elsewhere = await _tab(AppState, cookie=f"archive_session={other.session_token}")
+    await elsewhere.guard()
+    assert elsewhere.signed_in
+    profile = await _tab(ProfileState, cookie=f"archive_session={owner_token}")
+    await profile.log_out_other_sessions()
+    assert "Logged out 1 other session" in profile.sessions_saved
+    event = await elsewhere.recheck_access()
+    assert "/login?notice=signed_out" in _redirect_path(event)
+    assert elsewhere.signed_in is False
+    login = await _tab(PublicState, path="/login", query="notice=signed_out")
+    await login.load()
+    assert "logged out" in login.notice
