@@ -99,7 +99,7 @@ class MemoryTabs:
 # --- binding to the app ---------------------------------------------------------------------
 
 
-CHANNEL = "archive:live:announce"
+CHANNEL = "archive:live:announce"  # + the Redis database: pub/sub channels span databases
 
 
 class _Bound:
@@ -109,6 +109,7 @@ class _Bound:
     # Set in each worker's lifespan (workers are forked after the app is imported).
     redis: Redis | None = None
     worker_id = ""
+    channel = CHANNEL
     # Background work in flight (kept so it is not garbage-collected mid-way).
     tasks: set[asyncio.Task[None]] = set()
 
@@ -138,6 +139,8 @@ async def _listen_to_other_workers(_app: Any = None) -> AsyncIterator[None]:
 
     _Bound.redis = prerequisites.get_redis()
     _Bound.worker_id = uuid.uuid4().hex
+    db = _Bound.redis.connection_pool.connection_kwargs.get("db", 0) if _Bound.redis else 0
+    _Bound.channel = f"{CHANNEL}:{db}"
     listener = asyncio.get_running_loop().create_task(_listen())
     try:
         yield
@@ -154,7 +157,7 @@ async def _listen() -> None:
     while True:
         try:
             async with redis.pubsub() as pubsub:
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(_Bound.channel)
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
                         _spawn(_on_announcement(message.get("data")))
@@ -172,7 +175,7 @@ async def _on_announcement(data: Any) -> None:
         now = datetime.fromisoformat(message["now"])
         sender = str(message["worker"])
     except (ValueError, TypeError, KeyError):
-        log.warning("ignored a malformed message on %s", CHANNEL)
+        log.warning("ignored a malformed message on %s", _Bound.channel)
         return
     if sender == _Bound.worker_id or not await _Bound.registry.tabs(workspace_id):
         return  # ours, or no tab of that workspace here: no database work at all
@@ -309,7 +312,7 @@ async def announce(
     if _Bound.redis is not None:
         message = {"workspace_id": workspace_id, "now": now.isoformat(), "worker": _Bound.worker_id}
         try:
-            await _Bound.redis.publish(CHANNEL, json.dumps(message))
+            await _Bound.redis.publish(_Bound.channel, json.dumps(message))
         except Exception:  # the other workers' tabs catch up at their next page load
             log.exception("could not tell the other workers about workspace %s", workspace_id)
     await _push_local(view, skip_tab=skip_tab)

@@ -102,8 +102,9 @@ def test_two_workers_listen_on_the_live_channel(scaled_app, redis_database):
     from archive_app.live import CHANNEL
 
     client = redis.Redis.from_url(redis_database)
+    channel = f"{CHANNEL}:{urlsplit(redis_database).path.strip('/')}"
     try:
-        assert dict(client.pubsub_numsub(CHANNEL)) == {CHANNEL.encode(): 2}
+        assert dict(client.pubsub_numsub(channel)) == {channel.encode(): 2}
     finally:
         client.close()
 
