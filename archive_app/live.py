@@ -129,7 +129,13 @@ def bind(app: App, *, tab_state: type[BaseState]) -> None:
 def _spawn(work: Coroutine[Any, Any, None]) -> None:
     task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
     _Bound.tasks.add(task)
-    task.add_done_callback(_Bound.tasks.discard)
+    task.add_done_callback(_finished)
+
+
+def _finished(task: asyncio.Task[None]) -> None:
+    _Bound.tasks.discard(task)
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("live update failed: %r", error, exc_info=error)
 
 
 @contextlib.asynccontextmanager
