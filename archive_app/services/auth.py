@@ -14,7 +14,9 @@ altogether for the rest of that window. A pair's count starts again after a succ
 
 from __future__ import annotations
 
+import functools
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -206,7 +208,10 @@ def log_in(session: Session, *, email: str, password: str, ip: str, now: datetim
     ip = ip[:64]
     _check_rate_limit(session, email=address, ip=ip, now=now)
     user = find_user(session, email=address)
-    if user is None or not verify_password(user.password_hash, password or ""):
+    # An unknown address costs one argon2 check too, so the answer's timing does not say
+    # whether an account exists.
+    known_hash = user.password_hash if user is not None else _unknown_user_hash()
+    if not verify_password(known_hash, password or "") or user is None:
         session.add(LoginAttempt(email=address, ip=ip, attempted_at=now))
         session.flush()
         raise InvalidInput("That email and password don't match an account.", field="password")
@@ -225,6 +230,11 @@ def log_in(session: Session, *, email: str, password: str, ip: str, now: datetim
     return start_session(
         session, user_id=user.id, workspace_id=_first_workspace_id(session, user.id), now=now
     )
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def log_out(session: Session, *, token: str) -> None:
