@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from archive_app import live
 from archive_app.api import deps
 from archive_app.api.auth import read_session_cookie
 from archive_app.api.flash import redirect_with_flash
@@ -95,6 +96,8 @@ def oauth_routes(*, clock: Clock, secure: bool = False) -> list[Route]:
             if exc.message == "Connection cancelled" or isinstance(exc, WrongAccount):
                 return redirect_with_flash(SOURCES, exc.message, secure=secure)
             return _refusal(exc.message)
+        # Every open tab of the workspace shows the connected source now, not at its next load.
+        await live.announce(viewer.workspace_id, now=clock.now())
         return RedirectResponse(f"{SOURCES}?connected={source_id}", status_code=303)
 
     return [

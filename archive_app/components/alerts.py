@@ -10,7 +10,7 @@ from archive_app.states.source_views import SourceView
 
 def _alert(alert: SourceView) -> rx.Component:
     return rx.cond(
-        AppState.dismissed_alerts.contains(alert.alert_key),
+        AppState.dismissed_alerts.contains("," + alert.alert_key + ","),
         rx.fragment(),
         rx.alert_dialog.root(
             rx.alert_dialog.content(

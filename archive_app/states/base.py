@@ -48,8 +48,9 @@ class AppState(rx.State):
     sources_loaded: bool = False
     # Disconnected sources people must hear about: every tab shows a pop-up for each.
     alerts: list[SourceView] = []
-    # Disconnection pop-ups this tab has closed ("<source id>:<episode id>").
-    dismissed_alerts: list[str] = []
+    # Disconnection pop-ups this tab has closed: ",<source id>:<episode id>,..." kept in the
+    # tab's sessionStorage, so a closed pop-up stays closed across page loads of that tab.
+    dismissed_alerts: str = rx.SessionStorage("", name="archive_dismissed_alerts")
 
     async def _viewer(self) -> Viewer:
         """The signed-in viewer, from the cookie; raises NotAllowed when the session ended."""
@@ -142,8 +143,9 @@ class AppState(rx.State):
     @rx.event
     def dismiss_alert(self, key: str) -> None:
         key = text_arg(key, limit=80)
-        if key not in self.dismissed_alerts:
-            self.dismissed_alerts = [*self.dismissed_alerts, key][-50:]
+        keys = [k for k in self.dismissed_alerts.split(",") if k]
+        if key and key not in keys:
+            self.dismissed_alerts = "," + ",".join([*keys, key][-50:]) + ","
 
     @rx.event
     def connect_now(self, key: str) -> Any:
