@@ -8,10 +8,11 @@ The rule (DESIGN.md section 4, README "Security"):
   **registry of its open tabs per workspace** (in memory), filled by a tab's ``on_load`` after
   its auth check (a tab's events run on the worker that holds its socket) and emptied when the
   socket closes.
-- When something changes, :func:`announce` loads the workspace's view once and hands it to
-  each open tab's own state with ``app.modify_state``. The tab shows it only after checking its
-  own session cookie against the view's valid sessions (the page-load check); a tab that fails
-  is cleared, unlinked and sent to re-check its access. Opening a tab pushes nothing to others.
+- When something changes, :func:`announce` loads the workspace's view once, builds the update
+  that shows it once, and sends it to each open tab whose session (recorded when the tab
+  passed its page-load check) is among the view's valid sessions of current members. A tab
+  that fails is cleared through its own state (``app.modify_state``), unlinked and sent to
+  re-check its access. Opening a tab pushes nothing to others.
 - With ``redis_url`` (several workers or replicas) the announcement is also published on one
   Redis channel; every other worker with open tabs of that workspace loads the view and pushes
   to its own tabs. Each worker updates only sockets it holds, so no update crosses workers and
@@ -50,8 +51,6 @@ log = logging.getLogger(__name__)
 # Reflex's browser client makes tab tokens with generateUUID(): 8-4-4-4-12 lowercase hex with
 # the version digit 4, and the variant digit anywhere in 8-f (so often not RFC 4122).
 _TAB_TOKEN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}")
-# How many tabs one announcement updates at once (each is a state load, change and save).
-PUSH_CONCURRENCY = 32
 
 
 def is_tab_token(token: object) -> bool:
@@ -65,20 +64,25 @@ class TabView(Protocol):
         """Show ``view`` if this tab's session may see it; else clear the tab and say False."""
         ...
 
+    @classmethod
+    async def _view_delta(cls, view: WorkspaceView) -> dict[str, Any]:
+        """The update (Reflex delta) that shows ``view`` in a tab."""
+        ...
+
 
 # --- the registry of open tabs --------------------------------------------------------------
 
 
 class MemoryTabs:
-    """One worker's open tabs (the whole app when there is no Redis: one worker)."""
+    """This worker's open tabs: workspace → tab token → the SHA-256 of the tab's session."""
 
     def __init__(self) -> None:
-        self._by_workspace: dict[int, dict[str, int]] = {}
+        self._by_workspace: dict[int, dict[str, str]] = {}
         self._workspace_of: dict[str, int] = {}
 
-    async def add(self, tab: str, *, workspace_id: int, user_id: int) -> None:
+    async def add(self, tab: str, *, workspace_id: int, session_hash: str) -> None:
         await self.remove(tab)
-        self._by_workspace.setdefault(workspace_id, {})[tab] = user_id
+        self._by_workspace.setdefault(workspace_id, {})[tab] = session_hash
         self._workspace_of[tab] = workspace_id
 
     async def remove(self, tab: str) -> None:
@@ -89,7 +93,7 @@ class MemoryTabs:
             if not tabs:
                 self._by_workspace.pop(workspace_id, None)
 
-    async def tabs(self, workspace_id: int) -> dict[str, int]:
+    async def tabs(self, workspace_id: int) -> dict[str, str]:
         return dict(self._by_workspace.get(workspace_id, {}))
 
     async def count(self) -> int:
@@ -278,10 +282,10 @@ def _state_classes(root: type[BaseState]) -> Iterable[type[BaseState]]:
 # --- what states, routes and jobs call ------------------------------------------------------
 
 
-async def register_tab(tab: str, *, workspace_id: int, user_id: int) -> None:
+async def register_tab(tab: str, *, workspace_id: int, session_hash: str) -> None:
     """From a tab's on_load, after its auth check: it will hear about its workspace."""
     if is_tab_token(tab):
-        await _Bound.registry.add(tab, workspace_id=workspace_id, user_id=user_id)
+        await _Bound.registry.add(tab, workspace_id=workspace_id, session_hash=session_hash)
 
 
 async def unregister_tab(tab: str) -> None:
@@ -292,8 +296,8 @@ async def open_tab_count() -> int:
     return await _Bound.registry.count()
 
 
-async def workspace_tabs(workspace_id: int) -> dict[str, int]:
-    """The open tabs of a workspace (tab token → user id), as the registry knows them."""
+async def workspace_tabs(workspace_id: int) -> dict[str, str]:
+    """This worker's open tabs of a workspace (tab token → session hash)."""
     return await _Bound.registry.tabs(workspace_id)
 
 
@@ -326,38 +330,55 @@ async def announce(
 
 
 async def _push_local(view: WorkspaceView, *, skip_tab: str | None = None) -> None:
-    """Push a view to this worker's open tabs of its workspace."""
-    tabs = [t for t in await _Bound.registry.tabs(view.workspace_id) if t != skip_tab]
+    """Push a view to this worker's open tabs of its workspace.
+
+    A tab whose session may see the view gets one prepared update (the same for every tab:
+    no state is loaded per tab); a tab whose session may not is cleared and sent away.
+    """
+    tabs = await _Bound.registry.tabs(view.workspace_id)
+    tabs.pop(skip_tab or "", None)
     if not tabs:
-        return
-    limit = asyncio.Semaphore(PUSH_CONCURRENCY)
-
-    async def push(tab: str) -> None:
-        async with limit:
-            await _push(tab, view)
-
-    await asyncio.gather(*(push(t) for t in tabs))
-
-
-async def _push(tab: str, view: WorkspaceView) -> None:
-    if not await tab_is_open(tab):
-        await _Bound.registry.remove(tab)  # closed while we were not looking
         return
     state_cls = _Bound.tab_state
     assert state_cls is not None
+    allowed = [t for t, session in tabs.items() if session in view.session_hashes]
+    refused = [t for t in tabs if t not in allowed]
+    if allowed:
+        tab_view: TabView = state_cls  # type: ignore[assignment]
+        update = StateUpdate(delta=await tab_view._view_delta(view))
+        await asyncio.gather(*(_send(tab, update) for tab in allowed))
+    for tab in refused:
+        await _send_away(tab, view)
+
+
+async def _send(tab: str, update: StateUpdate) -> None:
     app = _app()
-    try:
-        async with app.modify_state(rx.BaseStateToken(ident=tab, cls=state_cls)) as root:
-            tab_state: TabView = await root.get_state(state_cls)  # type: ignore[assignment]
-            allowed = tab_state._apply_workspace_view(view)
-    except Exception:  # one broken tab must not stop the others
-        log.exception("could not update tab %s", tab)
+    if app.event_namespace is None or not await tab_is_open(tab):
+        await _Bound.registry.remove(tab)  # closed while we were not looking
         return
-    if not allowed:
-        await _Bound.registry.remove(tab)
-        recheck = getattr(state_cls, "recheck_access", None)
-        if recheck is not None:
-            await send_to_tab(tab, recheck)
+    try:
+        await app.event_namespace.emit_update(update, tab)
+    except Exception:  # one broken socket must not stop the others
+        log.exception("could not reach tab %s", tab)
+
+
+async def _send_away(tab: str, view: WorkspaceView) -> None:
+    """A tab whose session lost the workspace: clear its state, unlink it, send it to log in."""
+    await _Bound.registry.remove(tab)
+    if not await tab_is_open(tab):
+        return
+    state_cls = _Bound.tab_state
+    assert state_cls is not None
+    try:
+        async with _app().modify_state(rx.BaseStateToken(ident=tab, cls=state_cls)) as root:
+            tab_state: TabView = await root.get_state(state_cls)  # type: ignore[assignment]
+            tab_state._apply_workspace_view(view)  # fails its check: clears the tab
+    except Exception:
+        log.exception("could not clear tab %s", tab)
+        return
+    recheck = getattr(state_cls, "recheck_access", None)
+    if recheck is not None:
+        await send_to_tab(tab, recheck)
 
 
 async def tab_is_open(token: str) -> bool:

@@ -78,18 +78,24 @@ class AppState(rx.State):
         self.alerts = []
         self.sources_loaded = False
 
+    def _session_hash(self) -> str:
+        token = read_session_cookie(self.router.headers.cookie)
+        return sha256_hex(token) if token else ""
+
     def _apply_workspace_view(self, view: WorkspaceView) -> bool:
-        """Show a workspace view pushed to this tab, if this tab's session may see it.
+        """Show a workspace view in this tab, if this tab's session may see it.
 
         The same check as a page load, against the view's list of valid sessions of current
         members: a removed member's or ended session's tab is cleared and gets nothing.
         """
-        token = read_session_cookie(self.router.headers.cookie)
-        if not token or sha256_hex(token) not in view.session_hashes:
+        if self._session_hash() not in view.session_hashes:
             self._forget()
             return False
-        if self.workspace_id != view.workspace_id:
-            return True  # this tab looks at another workspace now: leave it alone
+        if self.workspace_id == view.workspace_id:
+            self._show_view(view)
+        return True
+
+    def _show_view(self, view: WorkspaceView) -> None:
         if self.member_count != view.member_count:
             self.member_count = view.member_count
         views = [source_view(row) for row in view.sources]
@@ -99,7 +105,20 @@ class AppState(rx.State):
         alerts = [v for v in views if v.alert_key]
         if self.alerts != alerts:
             self.alerts = alerts
-        return True
+
+    @classmethod
+    async def _view_delta(cls, view: WorkspaceView) -> dict[str, Any]:
+        """The update that shows ``view`` in any tab, computed once for all of them.
+
+        live.announce sends it to each open tab that passed its session check, without loading
+        and saving every tab's state: ``sources``, ``alerts`` and ``member_count`` are display
+        vars. No handler decides anything from them; handlers read what they need from the
+        database (see SourcesState._row), and each page load sets them again.
+        """
+        root = cls.get_root_state()(_reflex_internal_init=True)
+        state = await root.get_state(cls)
+        state._show_view(view)  # type: ignore[attr-defined]
+        return await root._get_resolved_delta()
 
     async def _announce(self) -> None:
         """After this tab changed something: every open tab of the workspace reloads its view.
@@ -136,7 +155,7 @@ class AppState(rx.State):
         self._apply_workspace_view(view)
         # Opening a tab pushes nothing to the others: it only joins the registry.
         await live.register_tab(
-            self._tab(), workspace_id=viewer.workspace_id, user_id=viewer.user_id
+            self._tab(), workspace_id=viewer.workspace_id, session_hash=self._session_hash()
         )
         return None
 

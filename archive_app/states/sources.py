@@ -25,7 +25,7 @@ from archive_app.services.qr_image import qr_data_url
 from archive_app.settings import get_settings
 from archive_app.states.args import id_arg, text_arg
 from archive_app.states.base import AppState, run_db
-from archive_app.states.source_views import SourceView
+from archive_app.states.source_views import SourceView, source_view
 
 POLL_SECONDS = 1.0
 MAX_TYPED = 400  # longer than any email address (320)
@@ -63,8 +63,19 @@ class SourcesState(AppState):
     edit_error: str = ""
     _seen_flash: str = ""
 
-    def _row(self, source_id: int) -> SourceView | None:
-        return next((r for r in self.sources if r.source_id == source_id), None)
+    async def _row(self, source_id: int) -> SourceView | None:
+        """A source of the viewer's workspace, read now (pushed display vars are not state)."""
+        try:
+            viewer = await self._viewer()
+            now = app_clock().now()
+            rows = await run_db(
+                lambda s: service.list_sources(
+                    s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, now=now
+                )
+            )
+        except ServiceError:
+            return None
+        return next((source_view(r) for r in rows if r.source_id == source_id), None)
 
     @rx.event
     async def load(self) -> Any:
@@ -87,7 +98,7 @@ class SourcesState(AppState):
             # the Reconnect button of an alert email, or Connect Now
             return await self._start_reconnect(reconnect)
         if (connected := _query_id(query, "connected")) is not None and (
-            row := self._row(connected)
+            row := await self._row(connected)
         ):
             self.flash = f"Connected @{row.handle}. It is Active now."
         return None
@@ -126,7 +137,7 @@ class SourcesState(AppState):
         self.step = "consent"
 
     async def _start_reconnect(self, source_id: int) -> Any:
-        row = self._row(source_id)
+        row = await self._row(source_id)
         if row is None:
             self.page_error = "That source is no longer in this workspace."
             return None
@@ -140,7 +151,7 @@ class SourcesState(AppState):
 
     @rx.event
     async def reconnect_v1(self, source_id: int) -> None:
-        row = self._row(id_arg(source_id))
+        row = await self._row(id_arg(source_id))
         self._reset_wizard()
         if row is None:
             self.page_error = "That source is no longer in this workspace."
@@ -284,7 +295,7 @@ class SourcesState(AppState):
                 if progress.phase == connect_qr.QrPhase.connected:
                     self._reset_wizard()
                     await self._announce()
-                    row = self._row(progress.source_id or 0)
+                    row = await self._row(progress.source_id or 0)
                     handle = row.handle if row else ""
                     self.flash = f"Connected @{handle}. It is Active now."
                     return rx.toast.success(f"Connected @{handle}")
@@ -316,7 +327,7 @@ class SourcesState(AppState):
 
     @rx.event
     async def edit_reminders(self, source_id: int) -> None:
-        row = self._row(id_arg(source_id))
+        row = await self._row(id_arg(source_id))
         if row is None:
             return
         self.edit_source_id = row.source_id

@@ -81,14 +81,14 @@ def test_tab_tokens_are_the_shape_the_browser_makes():
 
 async def test_the_registry_forgets_a_closed_tab_and_a_tab_that_moved():
     tabs = live.MemoryTabs()
-    await tabs.add("a", workspace_id=1, user_id=10)
-    await tabs.add("b", workspace_id=1, user_id=11)
-    await tabs.add("c", workspace_id=2, user_id=12)
-    assert await tabs.tabs(1) == {"a": 10, "b": 11}
+    await tabs.add("a", workspace_id=1, session_hash="s10")
+    await tabs.add("b", workspace_id=1, session_hash="s11")
+    await tabs.add("c", workspace_id=2, session_hash="s12")
+    assert await tabs.tabs(1) == {"a": "s10", "b": "s11"}
     await tabs.remove("a")
-    await tabs.add("b", workspace_id=2, user_id=11)  # the same tab now looks at workspace 2
+    await tabs.add("b", workspace_id=2, session_hash="s11")  # the same tab, now workspace 2
     assert await tabs.tabs(1) == {}
-    assert await tabs.tabs(2) == {"c": 12, "b": 11}
+    assert await tabs.tabs(2) == {"c": "s12", "b": "s11"}
     assert await tabs.count() == 2
 
 
@@ -140,3 +140,15 @@ async def test_a_removed_members_tab_is_cleared_and_gets_nothing(app_db):
     assert tab._apply_workspace_view(view) is False
     assert tab.sources == [] and tab.alerts == [] and tab.member_count == 0
     assert tab.signed_in is False and tab.email == ""
+
+
+async def test_the_prepared_update_carries_the_view_and_nothing_of_the_viewer(app_db):
+    viewer, _, _, _ = _demo()
+    with session_scope() as s:
+        view = load_workspace_view(s, workspace_id=viewer.workspace_id, now=app_clock().now())
+    delta = await AppState._view_delta(view)
+    assert list(delta) == [AppState.get_full_name()]
+    shown = delta[AppState.get_full_name()]
+    assert "demobrand" in str(shown["sources_rx_state_"])
+    assert shown["member_count_rx_state_"] == 2
+    assert ws.DEMO_OWNER not in str(delta) and "session" not in str(delta)
