@@ -195,3 +195,30 @@ async def test_logging_out_other_sessions_sends_their_open_tabs_to_login(app_db)
     login = await _tab(PublicState, path="/login", query="notice=signed_out")
     await login.load()
     assert "logged out" in login.notice
+
+
+async def test_the_invite_page_looks_the_same_whether_or_not_the_address_has_an_account(app_db):
+    owner_token, _, _ = _people()
+    now = app_clock().now()
+    with session_scope() as s:
+        owner = auth.require_viewer(s, token=owner_token, now=now)
+        auth.create_user(s, email="known@elsewhere.com", password="known-pass", now=now)
+        links = [
+            ws.invite(
+                s,
+                workspace_id=owner.workspace_id,
+                user_id=owner.user_id,
+                email=address,
+                base_url="http://archive.test",
+                now=now,
+            ).accept_url
+            for address in ("known@elsewhere.com", "fresh@elsewhere.com")
+        ]
+    pages = []
+    for link in links:
+        path = "/invite/" + link.rsplit("/", 1)[-1]
+        page = await _tab(InviteState, path=path)
+        await page.load()
+        shown = page.dict(include_computed=False)[page.get_full_name()]
+        pages.append({k: v for k, v in shown.items() if not k.startswith(("invite_", "router"))})
+    assert pages[0] == pages[1]  # nothing on the page depends on whether an account exists
