@@ -22,8 +22,7 @@ from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.base import parse_id
 from archive_app.services import auth as auth_service
 from archive_app.services import connect
-from archive_app.services.errors import ServiceError
-from archive_app.services.sources import WrongAccount
+from archive_app.services.errors import ConnectionCancelled, ServiceError, WrongAccount
 
 SOURCES = "/settings/sources"
 
@@ -92,9 +91,9 @@ def oauth_routes(*, clock: Clock, secure: bool = False) -> list[Route]:
                 cipher=deps.cipher(),
                 now=clock.now(),
             )
+        except (ConnectionCancelled, WrongAccount) as exc:
+            return redirect_with_flash(SOURCES, exc.message, secure=secure)
         except ServiceError as exc:
-            if exc.message == "Connection cancelled" or isinstance(exc, WrongAccount):
-                return redirect_with_flash(SOURCES, exc.message, secure=secure)
             return _refusal(exc.message)
         # Every open tab of the workspace shows the connected source now, not at its next load.
         await live.announce(viewer.workspace_id, now=clock.now())

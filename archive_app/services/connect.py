@@ -26,7 +26,7 @@ from archive_app.integrations.tiktok.protocol import TikTokGateway
 from archive_app.models.sources import AttemptStatus, ConnectAttempt, SourceStatus
 from archive_app.models.workspaces import User
 from archive_app.services import sources as source_service
-from archive_app.services.errors import InvalidInput, NotFound, ServiceError
+from archive_app.services.errors import ConnectionCancelled, InvalidInput, NotFound, ServiceError
 from archive_app.services.workspaces import require_member
 from archive_app.settings import new_token
 
@@ -241,12 +241,12 @@ async def finish_consent(
     )
     assert attempt.id is not None
     attempt_id = attempt.id
+    if error == "access_denied" or not (error or code):
+        cancelled = ConnectionCancelled()
+        await fail_attempt(db, attempt_id, now=now, error=cancelled.message)
+        raise cancelled
     if error or not code:
-        message = (
-            "Connection cancelled"
-            if error == "access_denied" or not error
-            else (f"TikTok did not connect the account ({error}).")
-        )
+        message = f"TikTok did not connect the account ({error})."
         await fail_attempt(db, attempt_id, now=now, error=message)
         raise InvalidInput(message)
     return await complete_attempt(db, gateway, attempt=attempt, code=code, cipher=cipher, now=now)

@@ -22,7 +22,7 @@ from archive_app.models.sources import ReminderRecipient, Source, SourceEvent, S
 from archive_app.models.workspaces import User
 from archive_app.services import notifications
 from archive_app.services.auth import normalize_email
-from archive_app.services.errors import InvalidInput, NotFound
+from archive_app.services.errors import InvalidInput, NotFound, WrongAccount
 from archive_app.services.workspaces import require_member
 
 # A source turns amber this many days before it must be reconnected.
@@ -196,10 +196,6 @@ def set_status(
     session.add(event)
     session.flush()
     return event
-
-
-class WrongAccount(InvalidInput):
-    """Reconnecting must be the same TikTok account."""
 
 
 def save_connection(

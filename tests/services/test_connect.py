@@ -30,7 +30,12 @@ from archive_app.models.sources import ConnectAttempt, Source, SourceEvent
 from archive_app.services import connect, connect_qr, signup
 from archive_app.services import sources as source_service
 from archive_app.services import workspaces as ws
-from archive_app.services.errors import InvalidInput, NotFound
+from archive_app.services.errors import (
+    ConnectionCancelled,
+    InvalidInput,
+    NotFound,
+    WrongAccount,
+)
 from archive_app.services.notifications import Links
 from archive_app.simulator import create_simulator_app
 from tests.integrations.tiktok_backends import UvicornThread, free_port, sim_settings
@@ -247,8 +252,18 @@ async def test_v2_consent_connects_an_active_source_with_360_days(world):
 async def test_cancel_on_tiktoks_page_saves_nothing(world):
     params = await world.consent("brandco", decision="cancel")
     assert params["error"] == "access_denied"
-    with pytest.raises(InvalidInput, match="Connection cancelled"):
+    with pytest.raises(ConnectionCancelled, match="Connection cancelled") as caught:
         await world.finish(params)
+    # A choice, not bad input: the callback sends the person back to Sources by this type alone.
+    assert not isinstance(caught.value, InvalidInput)
+    assert world.sources() == []
+
+
+async def test_any_other_error_from_tiktok_is_a_refusal_not_a_cancel(world):
+    params = await world.consent("brandco", decision="cancel")
+    with pytest.raises(InvalidInput, match="did not connect the account") as caught:
+        await world.finish({**params, "error": "server_error"})
+    assert not isinstance(caught.value, ConnectionCancelled)
     assert world.sources() == []
 
 
@@ -300,7 +315,7 @@ async def test_both_kinds_side_by_side_and_the_same_account_again_updates(world)
 async def test_reconnect_refuses_another_account_naming_the_expected_one(world):
     source_id = await world.finish(await world.consent("brandco"))
     params = await world.consent("otherco", source_id=source_id)
-    with pytest.raises(source_service.WrongAccount, match="@brandco"):
+    with pytest.raises(WrongAccount, match="@brandco"):
         await world.finish(params)
     [row] = world.sources()
     assert row.handle == "brandco" and row.status_label == "Active"
