@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import httpx
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from archive_app.settings import Settings
@@ -21,6 +22,7 @@ from archive_app.simulator.login_kit import login_kit_routes
 from archive_app.simulator.pages import page_routes
 from archive_app.simulator.seed import register_apps, seed_demo
 from archive_app.simulator.state import App, SimClock, SimState
+from archive_app.simulator.store import SyncMiddleware, attach_store
 
 MOUNT_PATH = "/_sim"
 
@@ -41,6 +43,9 @@ def create_simulator_app(
     ``clock`` is the one the app reads too (``archive_app.clock.app_clock()``), so
     ``POST /control/clock`` moves both. ``webhook_transport`` lets tests receive webhooks
     without a network; by default they go to ``{public_url}/webhooks/tiktok``.
+
+    The state lives in ``settings.data_dir`` (``store.py``): a restart, or another worker on
+    the same data directory, finds the same accounts, grants and clock shift.
     """
     if not simulator_enabled(settings):
         raise RuntimeError("The TikTok simulator is never served in production mode")
@@ -49,6 +54,7 @@ def create_simulator_app(
         lifetimes=settings.simulator_lifetimes,
         qr_lifetime=timedelta(seconds=settings.simulator_qr_lifetime_seconds),
     )
+    store = attach_store(state, settings.data_dir)
     register_apps(
         state,
         apps=[
@@ -79,7 +85,8 @@ def create_simulator_app(
                 webhook_url=f"{settings.public_url}/webhooks/tiktok",
                 webhook_transport=webhook_transport,
             ),
-        ]
+        ],
+        middleware=[Middleware(SyncMiddleware, lock=store)],
     )
     app.state.sim = state
     return app

@@ -215,7 +215,7 @@ def control_routes(
                 days=float(body.get("advance_days", 0)),
                 seconds=float(body.get("advance_seconds", 0)),
             )
-            now = state.clock.advance(delta)
+            now = state.advance_clock(delta)
         except (TypeError, ValueError) as exc:
             raise SimError(f"advance_days must be a number >= 0 ({exc})") from exc
         return ok({"now": now, "advanced_seconds": delta.total_seconds()})

@@ -36,9 +36,12 @@ def register_apps(state: SimState, *, apps: list[App]) -> None:
 
 
 def seed_demo(state: SimState) -> None:
-    state.upsert_account(DEMO_BRAND, "Demo Brand")
-    now = state.now()
+    """Once per data directory: a restart, or a second worker, finds the demo already there."""
     with state.lock:
+        if DEMO_BRAND in state.accounts:
+            return
+        state.upsert_account(DEMO_BRAND, "Demo Brand")
+        now = state.now()
         for handle, setting in DEMO_CREATORS.items():
             state.creators[handle] = Creator(handle, setting)
         handles = list(DEMO_CREATORS)

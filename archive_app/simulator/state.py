@@ -1,7 +1,9 @@
 """The simulated TikTok's memory: apps, accounts, grants, QR logins, creators, videos, DMs.
 
-Plain dataclasses in memory, guarded by one lock (HTTP handlers and the control API touch them
-from the event loop and from tests' threads). Every instant comes from the shared clock, so
+Plain dataclasses, guarded by one lock (HTTP handlers and the control API touch them from the
+event loop and from tests' threads). The simulator the app mounts keeps them in the data
+directory (``store.py``): there ``state.lock`` is a short SQLite transaction, so a restart and a
+second worker see the same TikTok. Every instant comes from the shared clock, so
 ``POST /control/clock`` expires tokens and QR codes exactly as time passing would.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -179,7 +182,9 @@ class SimState:
     clock: SimClock
     lifetimes: str = "current"
     qr_lifetime: timedelta = timedelta(seconds=120)
-    lock: threading.RLock = field(default_factory=threading.RLock)
+    lock: AbstractContextManager[Any] = field(default_factory=threading.RLock)
+    # The total ``POST /control/clock`` moved; the store re-applies it to a fresh process.
+    clock_advanced: timedelta = timedelta(0)
     apps: dict[str, App] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)
     grants: list[Grant] = field(default_factory=list)
@@ -193,6 +198,12 @@ class SimState:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def advance_clock(self, delta: timedelta) -> datetime:
+        with self.lock:
+            now = self.clock.advance(delta)
+            self.clock_advanced += delta
+            return now
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:

@@ -1,0 +1,238 @@
+"""The simulator's memory on disk: ``<data dir>/tiktok_simulator.db``, one SQLite file.
+
+A restart of ``make run`` must not forget the grants the app's database still points at, and two
+workers must see one TikTok, not one each. So every ``with state.lock:`` block is a short SQLite
+transaction (WAL, ``BEGIN IMMEDIATE``): on entry it reloads the state if another process (or a
+previous run) wrote since, and on exit it writes back the records that changed. Requests also
+reload at their start (:class:`SyncMiddleware`), so a read outside a lock sees fresh state.
+
+Layout: ``records(kind, key, body)`` holds one JSON object per app, account, grant, code, QR
+login, creator, video, message, injected failure and webhook delivery (lists keyed by their
+zero-padded position); ``meta(name, value)`` holds ``version`` (bumped on every write) and
+``clock_advanced_seconds`` (the total ``POST /control/clock`` moved, re-applied to a fresh
+process's clock, so the app and the simulator agree on the time after a restart).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import weakref
+from dataclasses import fields
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from archive_app.simulator.state import (
+    Account,
+    App,
+    AuthCode,
+    Creator,
+    Delivery,
+    Failure,
+    Grant,
+    Message,
+    QrLogin,
+    SimState,
+    VideoRec,
+    to_json,
+)
+
+FILE_NAME = "tiktok_simulator.db"
+# kind -> (record type, key field); ``None`` marks a list, keyed by position.
+MAPS: dict[str, tuple[type[Any], str]] = {
+    "apps": (App, "client_key"),
+    "accounts": (Account, "username"),
+    "codes": (AuthCode, "code"),
+    "qr_logins": (QrLogin, "token"),
+    "creators": (Creator, "handle"),
+}
+LISTS: dict[str, type[Any]] = {
+    "grants": Grant,
+    "videos": VideoRec,
+    "messages": Message,
+    "failures": Failure,
+    "deliveries": Delivery,
+}
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS records ("
+    " kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, key))",
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+Rows = dict[tuple[str, str], str]
+
+
+def revive(cls: type[Any], data: dict[str, Any]) -> Any:
+    """A record back from its JSON (``to_json``): instants and sets get their types back."""
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue  # written by an older simulator: the field's default applies
+        value, hint = data[f.name], str(f.type)
+        if isinstance(value, str) and hint.startswith("datetime"):
+            value = datetime.fromisoformat(value)
+        elif isinstance(value, list) and hint.startswith("set"):
+            value = set(value)
+        values[f.name] = value
+    return cls(**values)
+
+
+def rows_of(state: SimState) -> Rows:
+    rows: Rows = {}
+    for kind in MAPS:
+        for key, record in getattr(state, kind).items():
+            rows[kind, key] = json.dumps(to_json(record), sort_keys=True)
+    for kind in LISTS:
+        for n, record in enumerate(getattr(state, kind)):
+            rows[kind, f"{n:08d}"] = json.dumps(to_json(record), sort_keys=True)
+    return rows
+
+
+class StoreLock:
+    """``state.lock`` for a simulator kept on disk: re-entrant, one transaction per outer block."""
+
+    def __init__(self, state: SimState, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._state = state
+        self._thread = threading.RLock()
+        self._depth = 0
+        self._version: str | None = None  # None: memory does not match the file; reload
+        self._saved: Rows = {}
+        self._applied = timedelta(0)  # how far this process has moved its clock for the store
+        # autocommit mode: transactions are the explicit BEGIN/COMMIT below.
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        for statement in SCHEMA:
+            conn.execute(statement)
+        self._conn = conn
+        weakref.finalize(self, conn.close)
+
+    def __enter__(self) -> StoreLock:
+        self._thread.acquire()
+        self._depth += 1
+        if self._depth == 1:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._pull()
+            except BaseException:
+                self._abort()
+                raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._depth == 1:
+                try:
+                    self._push()  # memory already changed, error or not: the file follows
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    self._abort()
+                    raise
+        finally:
+            self._depth = max(self._depth - 1, 0)
+            self._thread.release()
+
+    def sync(self) -> None:
+        """Reload if another process wrote since (a read-only transaction)."""
+        with self._thread:
+            if self._depth:
+                return
+            self._conn.execute("BEGIN")
+            try:
+                self._pull()
+            finally:
+                self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- internals ---------------------------------------------------------------------------
+    def _abort(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+        self._version = None
+
+    def _meta(self, name: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _pull(self) -> None:
+        version = self._meta("version") or "0"
+        if version == self._version:
+            return
+        state = self._state
+        rows: Rows = {
+            (kind, key): body
+            for kind, key, body in self._conn.execute(
+                "SELECT kind, key, body FROM records ORDER BY kind, key"
+            )
+        }
+        for kind, (cls, _key) in MAPS.items():
+            setattr(
+                state,
+                kind,
+                {
+                    key: revive(cls, json.loads(body))
+                    for (k, key), body in rows.items()
+                    if k == kind
+                },
+            )
+        for kind, cls in LISTS.items():
+            records = [revive(cls, json.loads(body)) for (k, _), body in rows.items() if k == kind]
+            setattr(state, kind, records)
+        advanced = timedelta(seconds=float(self._meta("clock_advanced_seconds") or 0))
+        if advanced > self._applied:
+            state.clock.advance(advanced - self._applied)
+            self._applied = advanced
+        state.clock_advanced = max(state.clock_advanced, advanced)
+        self._saved, self._version = rows, version
+
+    def _push(self) -> None:
+        rows = rows_of(self._state)
+        changed = [
+            (k, key, body) for (k, key), body in rows.items() if self._saved.get((k, key)) != body
+        ]
+        gone = [pair for pair in self._saved if pair not in rows]
+        advanced = self._state.clock_advanced
+        if not changed and not gone and advanced == self._applied:
+            return
+        self._conn.executemany(
+            "INSERT INTO records (kind, key, body) VALUES (?, ?, ?)"
+            " ON CONFLICT (kind, key) DO UPDATE SET body = excluded.body",
+            changed,
+        )
+        self._conn.executemany("DELETE FROM records WHERE kind = ? AND key = ?", gone)
+        version = str(int(self._version or self._meta("version") or "0") + 1)
+        self._conn.executemany(
+            "INSERT INTO meta (name, value) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            [("version", version), ("clock_advanced_seconds", str(advanced.total_seconds()))],
+        )
+        self._applied = advanced
+        self._saved, self._version = rows, version
+
+
+class SyncMiddleware:
+    """Every request starts from the state on disk, whichever process wrote it last."""
+
+    def __init__(self, app: ASGIApp, *, lock: StoreLock) -> None:
+        self.app = app
+        self.lock = lock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.lock.sync()
+        await self.app(scope, receive, send)
+
+
+def attach_store(state: SimState, data_dir: Path) -> StoreLock:
+    """Keep ``state`` in ``data_dir`` from now on, starting from what is there already."""
+    lock = StoreLock(state, data_dir / FILE_NAME)
+    state.lock = lock
+    lock.sync()
+    return lock
