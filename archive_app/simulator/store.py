@@ -8,9 +8,10 @@ reload at their start (:class:`SyncMiddleware`), so a read outside a lock sees f
 
 Layout: ``records(kind, key, body)`` holds one JSON object per app, account, grant, code, QR
 login, creator, video, message, injected failure and webhook delivery (lists keyed by their
-zero-padded position); ``meta(name, value)`` holds ``version`` (bumped on every write) and
-``clock_advanced_seconds`` (the total ``POST /control/clock`` moved, re-applied to a fresh
-process's clock, so the app and the simulator agree on the time after a restart).
+zero-padded position; all read back in the order first written). ``meta(name, value)`` holds
+``version`` (bumped on every write) and ``clock_advanced_seconds`` (the total
+``POST /control/clock`` moved, re-applied to a fresh process's clock, so the app and the
+simulator agree on the time after a restart).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 import sqlite3
 import threading
 import weakref
+from collections.abc import Iterator
 from dataclasses import fields
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -62,7 +64,7 @@ SCHEMA = (
     " kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, key))",
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
-Rows = dict[tuple[str, str], str]
+Written = dict[tuple[str, str], dict[str, Any]]
 
 
 def revive(cls: type[Any], data: dict[str, Any]) -> Any:
@@ -80,15 +82,18 @@ def revive(cls: type[Any], data: dict[str, Any]) -> Any:
     return cls(**values)
 
 
-def rows_of(state: SimState) -> Rows:
-    rows: Rows = {}
+def records_of(state: SimState) -> Iterator[tuple[tuple[str, str], Any]]:
     for kind in MAPS:
         for key, record in getattr(state, kind).items():
-            rows[kind, key] = json.dumps(to_json(record), sort_keys=True)
+            yield (kind, key), record
     for kind in LISTS:
         for n, record in enumerate(getattr(state, kind)):
-            rows[kind, f"{n:08d}"] = json.dumps(to_json(record), sort_keys=True)
-    return rows
+            yield (kind, f"{n:08d}"), record
+
+
+def copied(record: Any) -> dict[str, Any]:
+    """What a record held when last written (sets and dicts copied, the rest is immutable)."""
+    return {k: v.copy() if isinstance(v, set | dict) else v for k, v in vars(record).items()}
 
 
 class StoreLock:
@@ -100,7 +105,7 @@ class StoreLock:
         self._thread = threading.RLock()
         self._depth = 0
         self._version: str | None = None  # None: memory does not match the file; reload
-        self._saved: Rows = {}
+        self._written: Written = {}  # what the file holds, to write only what changed
         self._applied = timedelta(0)  # how far this process has moved its clock for the store
         # autocommit mode: transactions are the explicit BEGIN/COMMIT below.
         conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -166,38 +171,35 @@ class StoreLock:
         if version == self._version:
             return
         state = self._state
-        rows: Rows = {
-            (kind, key): body
-            for kind, key, body in self._conn.execute(
-                "SELECT kind, key, body FROM records ORDER BY kind, key"
-            )
-        }
-        for kind, (cls, _key) in MAPS.items():
-            setattr(
-                state,
-                kind,
-                {
-                    key: revive(cls, json.loads(body))
-                    for (k, key), body in rows.items()
-                    if k == kind
-                },
-            )
-        for kind, cls in LISTS.items():
-            records = [revive(cls, json.loads(body)) for (k, _), body in rows.items() if k == kind]
-            setattr(state, kind, records)
+        rows = self._conn.execute("SELECT kind, key, body FROM records ORDER BY rowid")
+        loaded: dict[str, list[tuple[str, Any]]] = {kind: [] for kind in (*MAPS, *LISTS)}
+        for kind, key, body in rows:
+            cls = MAPS[kind][0] if kind in MAPS else LISTS.get(kind)
+            if cls is not None:
+                loaded[kind].append((key, revive(cls, json.loads(body))))
+        for kind in MAPS:
+            setattr(state, kind, dict(loaded[kind]))
+        for kind in LISTS:
+            setattr(state, kind, [record for _, record in loaded[kind]])
+        written = {(kind, key): copied(r) for kind, pairs in loaded.items() for key, r in pairs}
         advanced = timedelta(seconds=float(self._meta("clock_advanced_seconds") or 0))
         if advanced > self._applied:
             state.clock.advance(advanced - self._applied)
             self._applied = advanced
         state.clock_advanced = max(state.clock_advanced, advanced)
-        self._saved, self._version = rows, version
+        self._written, self._version = written, version
 
     def _push(self) -> None:
-        rows = rows_of(self._state)
-        changed = [
-            (k, key, body) for (k, key), body in rows.items() if self._saved.get((k, key)) != body
-        ]
-        gone = [pair for pair in self._saved if pair not in rows]
+        written: Written = {}
+        changed = []
+        for pair, record in records_of(self._state):
+            before = self._written.get(pair)
+            if before is not None and before == vars(record):
+                written[pair] = before
+                continue
+            written[pair] = copied(record)
+            changed.append((*pair, json.dumps(to_json(record), sort_keys=True)))
+        gone = [pair for pair in self._written if pair not in written]
         advanced = self._state.clock_advanced
         if not changed and not gone and advanced == self._applied:
             return
@@ -214,7 +216,7 @@ class StoreLock:
             [("version", version), ("clock_advanced_seconds", str(advanced.total_seconds()))],
         )
         self._applied = advanced
-        self._saved, self._version = rows, version
+        self._written, self._version = written, version
 
 
 class SyncMiddleware:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -69,6 +71,7 @@ async def test_a_restart_finds_accounts_grants_qr_codes_creators_dms_mentions_an
 ) -> None:
     before = Worker(settings)
     async with before.client() as control:
+        await control.post("/accounts", json={"username": "zoe", "display_name": "Zoe"})
         await control.post("/accounts", json={"username": "brandco", "display_name": "Brand Co"})
         tokens = await before.connect("brandco")
         await control.post("/creators", json={"handle": "maya", "dm_setting": "friends"})
@@ -141,6 +144,39 @@ def test_two_workers_writing_at_once_lose_nothing(settings: Settings) -> None:
         assert len(one.state.accounts) == 80
     with two.state.lock:
         assert set(two.state.accounts) == set(one.state.accounts)
+
+
+OTHER_PROCESS = """
+import sys
+from pathlib import Path
+from archive_app.clock import ShiftedClock
+from tests.integrations.tiktok_backends import sim_settings
+from archive_app.simulator import create_simulator_app
+settings = sim_settings(3000, Path(sys.argv[1]), public_url="http://app.test")
+state = create_simulator_app(settings=settings, clock=ShiftedClock()).state.sim
+print("ready", flush=True)
+sys.stdin.readline()
+for n in range(60):
+    state.upsert_account(f"p{n}", "")
+"""
+
+
+def test_a_second_process_writing_at_once_loses_nothing(settings: Settings) -> None:
+    command = [sys.executable, "-c", OTHER_PROCESS, str(settings.data_dir)]
+    root = Path(__file__).parents[2]
+    pipe = subprocess.PIPE
+    with subprocess.Popen(command, cwd=root, stdin=pipe, stdout=pipe, text=True) as other:
+        assert other.stdin and other.stdout
+        here = Worker(settings)
+        assert other.stdout.readline().strip() == "ready"
+        other.stdin.write("go\n")
+        other.stdin.flush()
+        for n in range(60):
+            here.state.upsert_account(f"h{n}", "")
+        assert other.wait(timeout=60) == 0
+    with here.state.lock:
+        names = set(here.state.accounts)
+    assert {f"p{n}" for n in range(60)} | {f"h{n}" for n in range(60)} <= names
 
 
 def test_the_demo_is_seeded_once_per_data_dir(tmp_path: Path) -> None:
