@@ -22,7 +22,12 @@ from archive_app.clock import utc
 from archive_app.crypto import TokenCipher, sha256_hex
 from archive_app.integrations.tiktok import errors as tiktok_errors
 from archive_app.integrations.tiktok.kinds import Kind, spec
-from archive_app.integrations.tiktok.protocol import TikTokGateway
+from archive_app.integrations.tiktok.protocol import (
+    CodeExchange,
+    ConsentLogin,
+    ProfileRead,
+    Revoke,
+)
 from archive_app.models.sources import AttemptStatus, ConnectAttempt, SourceStatus
 from archive_app.models.workspaces import User
 from archive_app.services import sources as source_service
@@ -36,6 +41,10 @@ T = TypeVar("T")
 
 class Db(Protocol):
     def __call__(self, work: Callable[[Session], T], /) -> Awaitable[T]: ...
+
+
+class Completes(CodeExchange, ProfileRead, Revoke, Protocol):
+    """What finishing a login asks of TikTok, whichever way it started (QR or consent)."""
 
 
 def begin_attempt(
@@ -136,7 +145,7 @@ async def fail_attempt(db: Db, attempt_id: int, *, now: datetime, error: str) ->
 
 async def complete_attempt(
     db: Db,
-    gateway: TikTokGateway,
+    gateway: Completes,
     *,
     attempt: ConnectAttempt,
     code: str,
@@ -181,7 +190,7 @@ async def complete_attempt(
         raise
 
 
-async def _revoke_quietly(gateway: TikTokGateway, access_token: str) -> None:
+async def _revoke_quietly(gateway: Revoke, access_token: str) -> None:
     # If TikTok cannot be reached, the unused grant still expires on TikTok's side.
     with contextlib.suppress(tiktok_errors.TikTokError):
         await gateway.revoke(access_token=access_token)
@@ -200,7 +209,7 @@ def tiktok_message(exc: tiktok_errors.TikTokError) -> str:
 
 async def start_consent(
     db: Db,
-    gateway: TikTokGateway,
+    gateway: ConsentLogin,
     *,
     workspace_id: int,
     user_id: int,
@@ -223,7 +232,7 @@ async def start_consent(
 
 async def finish_consent(
     db: Db,
-    gateway: TikTokGateway,
+    gateway: Completes,
     *,
     state: str,
     code: str | None,
@@ -257,7 +266,7 @@ async def finish_consent(
 
 async def disconnect(
     db: Db,
-    gateway_for: Callable[[Kind], TikTokGateway],
+    gateway_for: Callable[[Kind], Revoke],
     *,
     workspace_id: int,
     user_id: int,

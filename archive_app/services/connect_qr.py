@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sqlmodel import Session
 
 from archive_app.crypto import TokenCipher, sha256_hex
 from archive_app.integrations.tiktok import errors as tiktok_errors
-from archive_app.integrations.tiktok.protocol import QrCode, QrState, TikTokGateway
+from archive_app.integrations.tiktok.protocol import ProfileRead, QrCode, QrLogin, QrState, Revoke
 from archive_app.models.sources import ConnectAttempt
 from archive_app.services.connect import (
     Db,
@@ -26,6 +27,10 @@ from archive_app.services.connect import (
 )
 from archive_app.services.errors import ServiceError
 from archive_app.settings import new_token
+
+
+class QrGateway(QrLogin, ProfileRead, Revoke, Protocol):
+    """What the QR flow asks of TikTok; a TikTok Account v.1 gateway has all of it."""
 
 
 class QrPhase(StrEnum):
@@ -48,7 +53,7 @@ class QrProgress:
 
 async def start_qr(
     db: Db,
-    gateway: TikTokGateway,
+    gateway: QrGateway,
     *,
     workspace_id: int,
     user_id: int,
@@ -74,7 +79,7 @@ async def start_qr(
 
 
 async def _new_qr(
-    db: Db, gateway: TikTokGateway, *, attempt_id: int, state: str, now: datetime, phase: QrPhase
+    db: Db, gateway: QrLogin, *, attempt_id: int, state: str, now: datetime, phase: QrPhase
 ) -> QrProgress:
     try:
         qr = await gateway.get_qrcode(state=state)
@@ -93,7 +98,7 @@ async def _new_qr(
 
 async def refresh_qr(
     db: Db,
-    gateway: TikTokGateway,
+    gateway: QrGateway,
     *,
     attempt_id: int,
     workspace_id: int,
@@ -123,7 +128,7 @@ async def refresh_qr(
 
 async def poll_qr(
     db: Db,
-    gateway: TikTokGateway,
+    gateway: QrGateway,
     *,
     attempt_id: int,
     workspace_id: int,

@@ -11,16 +11,24 @@ from datetime import timedelta
 import pytest
 
 from archive_app.integrations.tiktok import (
+    CAPABILITIES,
+    KIND_GATEWAYS,
+    ConsentLogin,
     GrantRevoked,
     Kind,
+    QrLogin,
     QrState,
     QrTicketMismatch,
     Queued,
+    QueueReason,
     Sent,
     TikTokGateway,
     TokenExpired,
     TokenSet,
     TransientError,
+    capabilities_of,
+    queue_reason_text,
+    spec,
 )
 from tests.integrations.tiktok_backends import MENTION_CAPTIONS, RecordedBackend, SimulatorBackend
 
@@ -35,15 +43,31 @@ def brand_name() -> str:
 async def connect(backend: Backend, gateway: TikTokGateway, username: str) -> TokenSet:
     """The whole connection flow of the gateway's kind, TikTok side played by the backend."""
     await backend.create_account(username)
-    if gateway.kind is Kind.tiktok_v1:
+    if isinstance(gateway, QrLogin):
         qr = await gateway.get_qrcode(state="st-" + username)
         await backend.phone_confirms(qr, username)
         status = await gateway.check_qrcode(qr)
         assert status.state is QrState.confirmed and status.code
         code = status.code
     else:
+        assert isinstance(gateway, ConsentLogin)
         code = await backend.consent(gateway, username, "st-" + username)
     return await gateway.exchange_code(code=code, now=backend.clock.now())
+
+
+@BOTH_KINDS
+async def test_each_kind_has_exactly_the_capabilities_of_its_kinds_row(
+    backend: Backend, kind: Kind
+) -> None:
+    """No stub that raises: a capability the kind lacks is a method the gateway does not have."""
+    gateway = backend.gateway(kind)
+    assert gateway.kind is kind
+    assert capabilities_of(gateway) == spec(kind).capabilities
+    # The static type ``gateway_for`` returns for the kind promises the same set.
+    promised = {cap for cap, proto in CAPABILITIES.items() if proto in KIND_GATEWAYS[kind].__mro__}
+    assert promised == spec(kind).capabilities
+    for cap in set(CAPABILITIES) - spec(kind).capabilities:
+        assert not isinstance(gateway, CAPABILITIES[cap]), cap
 
 
 async def test_qr_login_happy_path(backend: Backend) -> None:
@@ -186,6 +210,6 @@ async def test_dm_to_a_friends_only_creator_is_queued_with_a_reason(backend: Bac
     result = await gateway.send_dm(
         access_token=tokens.access_token, creator_handle="close.creator", text="May we repost?"
     )
-    assert isinstance(result, Queued)
-    assert result.code == "creator_dm_setting"
-    assert "@close.creator" in result.reason and "TikTok app" in result.reason
+    assert result == Queued(QueueReason.creator_dm_setting)
+    words = queue_reason_text(result.reason, handle="close.creator")
+    assert "@close.creator" in words and "TikTok app" in words

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from archive_app.integrations.tiktok import KINDS, Kind, deadline, spec
+from archive_app.integrations.tiktok import KINDS, Capability, Kind, deadline, spec
 from archive_app.integrations.tiktok.errors import (
     GrantRevoked,
     InvalidRequest,
@@ -29,6 +29,17 @@ def test_display_names_capabilities_and_reconnect_days() -> None:
     assert (v1.connect_flow, v2.connect_flow) == ("qr", "consent")
     assert v2.detects_tags and not v1.detects_tags
     assert set(KINDS) == {Kind.tiktok_v1, Kind.tiktok_v2}
+
+
+def test_the_kinds_share_everything_but_how_they_log_in_and_dms() -> None:
+    v1, v2 = spec(Kind.tiktok_v1).capabilities, spec(Kind.tiktok_v2).capabilities
+    assert v1 ^ v2 == {Capability.qr_login, Capability.consent_login, Capability.send_dm}
+    assert v1 & v2 == {
+        Capability.token_refresh,
+        Capability.revoke,
+        Capability.profile,
+        Capability.list_mentions,
+    }
 
 
 def test_deadline_is_our_promise_when_tiktok_allows_longer() -> None:

@@ -27,7 +27,13 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from archive_app.clock import ShiftedClock
-from archive_app.integrations.tiktok import Kind, QrCode, TikTokGateway, gateway_for
+from archive_app.integrations.tiktok import (
+    ConsentLogin,
+    Kind,
+    QrCode,
+    TikTokGateway,
+    gateway_for,
+)
 from archive_app.settings import Mode, Settings
 from tests.production_settings import FERNET_KEY
 
@@ -157,7 +163,7 @@ class SimulatorBackend:
             "/control/clock", {"advance_seconds": self.settings.simulator_qr_lifetime_seconds + 1}
         )
 
-    async def consent(self, gateway: TikTokGateway, username: str, state: str) -> str:
+    async def consent(self, gateway: ConsentLogin, username: str, state: str) -> str:
         url = gateway.authorize_url(state=state)
         query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
         page = await self.control.get(url)
@@ -246,7 +252,7 @@ class RecordedBackend:
     async def expire_qr(self, qr: QrCode) -> None:
         self.qr[qr.token] = {"status": "expired"}
 
-    async def consent(self, gateway: TikTokGateway, username: str, state: str) -> str:
+    async def consent(self, gateway: ConsentLogin, username: str, state: str) -> str:
         url = gateway.authorize_url(state=state)
         assert url.startswith("https://www.tiktok.com/v2/auth/authorize/")
         assert parse_qs(urlsplit(url).query)["state"] == [state]

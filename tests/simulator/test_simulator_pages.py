@@ -10,7 +10,14 @@ import pytest
 from starlette.applications import Starlette
 
 from archive_app.clock import ShiftedClock
-from archive_app.integrations.tiktok import Kind, QrState, gateway_for
+from archive_app.integrations.tiktok import (
+    Kind,
+    QrState,
+    Queued,
+    QueueReason,
+    gateway_for,
+    queue_reason_text,
+)
 from archive_app.settings import Mode, Settings
 from archive_app.simulator import create_simulator_app, simulator_enabled, simulator_mounts
 from tests.integrations.tiktok_backends import sim_settings
@@ -146,6 +153,6 @@ async def test_production_without_a_dm_channel_queues_with_an_actionable_reason(
 
     gateway = gateway_for(Kind.tiktok_v1, prod, transport=httpx.MockTransport(no_network))
     result = await gateway.send_dm(access_token="act.x", creator_handle="c", text="hi")
-    assert result.code == "no_dm_channel"  # type: ignore[union-attr]
-    assert "TikTok app" in result.reason  # type: ignore[union-attr]
+    assert result == Queued(QueueReason.no_relay)
+    assert "TikTok app" in queue_reason_text(QueueReason.no_relay, handle="c")
     await gateway.aclose()

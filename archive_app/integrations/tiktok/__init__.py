@@ -1,10 +1,19 @@
 """The app's only door to TikTok (DESIGN.md section 2).
 
-Services depend on :class:`TikTokGateway` and our own types; ``gateway_for(kind, settings)``
-builds the real client, which talks to live TikTok or to the simulator depending on settings.
+Services depend on the small capability protocols (``QrLogin``, ``ConsentLogin``,
+``TokenRefresh``, ``Revoke``, ``ProfileRead``, ``MentionList``, ``DmSend``) and our own types;
+``gateway_for(kind, settings)`` builds the real client for one kind, typed as exactly the
+capabilities ``kinds.py`` gives it, talking to live TikTok or to the simulator per settings.
 """
 
 from archive_app.integrations.tiktok.client import gateway_for
+from archive_app.integrations.tiktok.dm import (
+    DmResult,
+    Queued,
+    QueueReason,
+    Sent,
+    queue_reason_text,
+)
 from archive_app.integrations.tiktok.errors import (
     GrantRevoked,
     InvalidRequest,
@@ -14,19 +23,37 @@ from archive_app.integrations.tiktok.errors import (
     TokenExpired,
     TransientError,
 )
-from archive_app.integrations.tiktok.kinds import KINDS, Kind, KindSpec, deadline, spec
+from archive_app.integrations.tiktok.kinds import (
+    KINDS,
+    Capability,
+    Kind,
+    KindSpec,
+    deadline,
+    spec,
+)
 from archive_app.integrations.tiktok.protocol import (
-    DmResult,
+    CAPABILITIES,
+    KIND_GATEWAYS,
+    CodeExchange,
+    ConsentLogin,
+    DmSend,
+    Gateway,
+    MentionList,
     MentionPage,
     Profile,
+    ProfileRead,
     QrCode,
+    QrLogin,
     QrState,
     QrStatus,
-    Queued,
-    Sent,
+    Revoke,
     TikTokGateway,
+    TokenRefresh,
     TokenSet,
+    V1Gateway,
+    V2Gateway,
     Video,
+    capabilities_of,
 )
 from archive_app.integrations.tiktok.webhooks import (
     AuthorizationRemoved,
@@ -37,33 +64,50 @@ from archive_app.integrations.tiktok.webhooks import (
 )
 
 __all__ = [
+    "CAPABILITIES",
     "KINDS",
+    "KIND_GATEWAYS",
     "AuthorizationRemoved",
     "BrandMention",
+    "Capability",
+    "CodeExchange",
+    "ConsentLogin",
     "DmResult",
+    "DmSend",
+    "Gateway",
     "GrantRevoked",
     "InvalidRequest",
     "InvalidSignature",
     "Kind",
     "KindSpec",
+    "MentionList",
     "MentionPage",
     "OtherEvent",
     "Profile",
+    "ProfileRead",
     "QrCode",
+    "QrLogin",
     "QrState",
     "QrStatus",
     "QrTicketMismatch",
+    "QueueReason",
     "Queued",
+    "Revoke",
     "Sent",
     "TikTokError",
     "TikTokEvent",
     "TikTokGateway",
     "TokenExpired",
+    "TokenRefresh",
     "TokenSet",
     "TransientError",
+    "V1Gateway",
+    "V2Gateway",
     "Video",
     "WebhookVerifier",
+    "capabilities_of",
     "deadline",
     "gateway_for",
+    "queue_reason_text",
     "spec",
 ]

@@ -1,8 +1,10 @@
-"""The real TikTok client: one gateway class per kind behind ``TikTokGateway``.
+"""The real TikTok client: one gateway class per kind, each with exactly its capabilities.
 
-Base URLs, keys, timeouts and retry counts come from ``Settings``; switching from the simulator
-to live TikTok is configuration only. Every gateway takes ``transport=`` (tests use
-``httpx.MockTransport`` or real HTTP to the simulator) and ``sleep=`` (tests don't wait).
+``LoginKitGateway`` is a :class:`V1Gateway` and ``BusinessGateway`` a :class:`V2Gateway`
+(``protocol.py``); neither carries a method its kind lacks. Base URLs, keys, timeouts and retry
+counts come from ``Settings``; switching from the simulator to live TikTok is configuration
+only. Every gateway takes ``transport=`` (tests use ``httpx.MockTransport`` or real HTTP to the
+simulator) and ``sleep=`` (tests don't wait).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 import httpx
 
@@ -20,19 +22,18 @@ from archive_app.integrations.tiktok._http import (
     business_data,
     login_kit_json,
 )
-from archive_app.integrations.tiktok.errors import InvalidRequest
+from archive_app.integrations.tiktok.dm import DmResult, Queued, QueueReason, Sent
 from archive_app.integrations.tiktok.kinds import Kind, spec
 from archive_app.integrations.tiktok.oauth import BusinessOAuth, LoginKitOAuth
 from archive_app.integrations.tiktok.protocol import (
-    DmResult,
     MentionPage,
     Profile,
     QrCode,
     QrStatus,
-    Queued,
-    Sent,
     TikTokGateway,
     TokenSet,
+    V1Gateway,
+    V2Gateway,
     Video,
 )
 from archive_app.settings import Settings
@@ -49,21 +50,6 @@ MENTION_FIELDS = [
     "thumbnail_url",
     "creator_handle_name",
 ]
-NO_DM_CHANNEL = (
-    "TikTok has no API for a first message to a creator. "
-    "Copy the message and send it from the TikTok app."
-)
-
-
-def dm_refused_reason(handle: str, code: str) -> str:
-    if code == "creator_dm_setting":
-        return (
-            f"@{handle}'s TikTok settings don't accept messages from this account. Copy the "
-            "message and send it from the TikTok app; it is retried if they add you as a friend."
-        )
-    if code == "creator_not_found":
-        return f"TikTok has no account @{handle}; check the handle."
-    return f"TikTok did not deliver the message to @{handle} ({code})."
 
 
 def _video(raw: dict[str, Any]) -> Video:
@@ -82,7 +68,7 @@ def _video(raw: dict[str, Any]) -> Video:
 
 
 class _Gateway:
-    """What both kinds share: the Mentions API (API for Business) and the DM endpoint."""
+    """What both kinds share: the Mentions API (API for Business)."""
 
     def __init__(self, settings: Settings, http: TikTokHttp) -> None:
         self._settings = settings
@@ -122,7 +108,7 @@ class _Gateway:
 
 
 class LoginKitGateway(_Gateway):
-    """``tiktok_v1``: QR login, Login Kit tokens, and DMs."""
+    """``tiktok_v1``: QR login, Login Kit tokens, and DMs (a :class:`V1Gateway`)."""
 
     kind = Kind.tiktok_v1
 
@@ -137,11 +123,6 @@ class LoginKitGateway(_Gateway):
             client_secret=settings.tiktok_v1_client_secret.get_secret_value(),
             redirect_uri=settings.tiktok_redirect_uri,
             scopes=spec(Kind.tiktok_v1).scopes,
-        )
-
-    def authorize_url(self, *, state: str) -> str:
-        raise InvalidRequest(
-            "TikTok Account v.1 connects by scanning a QR code, not a consent page"
         )
 
     async def get_qrcode(self, *, state: str) -> QrCode:
@@ -184,7 +165,7 @@ class LoginKitGateway(_Gateway):
         """Sent only when a DM channel answered "sent"; anything else is Queued with a reason."""
         handle = creator_handle.lstrip("@")
         if not self._dm_base:
-            return Queued(code="no_dm_channel", reason=NO_DM_CHANNEL)
+            return Queued(QueueReason.no_relay)
 
         async def attempt() -> dict[str, Any]:
             response = await self._http.request(
@@ -200,11 +181,12 @@ class LoginKitGateway(_Gateway):
         if data.get("status") == "sent":
             return Sent(message_id=str(data.get("message_id", "")))
         code = str(data.get("reason") or "refused")
-        return Queued(code=code, reason=dm_refused_reason(handle, code))
+        reason = QueueReason.from_wire(code)
+        return Queued(reason, detail="" if reason.value == code else code)
 
 
 class BusinessGateway(_Gateway):
-    """``tiktok_v2``: consent page, API for Business tokens; no DMs."""
+    """``tiktok_v2``: consent page, API for Business tokens; no DMs (a :class:`V2Gateway`)."""
 
     kind = Kind.tiktok_v2
 
@@ -223,15 +205,7 @@ class BusinessGateway(_Gateway):
     def authorize_url(self, *, state: str) -> str:
         return self._oauth.authorize_url(state=state)
 
-    async def get_qrcode(self, *, state: str) -> QrCode:
-        raise InvalidRequest("TikTok Account v.2 connects through the consent page, not a QR code")
-
-    async def check_qrcode(self, qr: QrCode) -> QrStatus:
-        raise InvalidRequest("TikTok Account v.2 connects through the consent page, not a QR code")
-
-    async def exchange_code(
-        self, *, code: str, now: datetime, code_verifier: str | None = None
-    ) -> TokenSet:
+    async def exchange_code(self, *, code: str, now: datetime) -> TokenSet:
         return await self._oauth.exchange_code(code=code, now=now)
 
     async def refresh(self, *, refresh_token: str, now: datetime) -> TokenSet:
@@ -263,11 +237,35 @@ class BusinessGateway(_Gateway):
             avatar_url=str(data.get("profile_image", "")),
         )
 
-    async def send_dm(self, *, access_token: str, creator_handle: str, text: str) -> DmResult:
-        return Queued(
-            code="kind_cannot_dm",
-            reason="TikTok Account v.2 can't send DMs; connect a TikTok Account v.1 to send them.",
-        )
+
+@overload
+def gateway_for(
+    kind: Literal[Kind.tiktok_v1],
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> V1Gateway: ...
+
+
+@overload
+def gateway_for(
+    kind: Literal[Kind.tiktok_v2],
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> V2Gateway: ...
+
+
+@overload
+def gateway_for(
+    kind: Kind | str,
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> TikTokGateway: ...
 
 
 def gateway_for(
@@ -277,7 +275,12 @@ def gateway_for(
     transport: httpx.AsyncBaseTransport | None = None,
     sleep: Sleep = asyncio.sleep,
 ) -> TikTokGateway:
-    """The gateway for one kind. Close it with ``aclose()`` (or keep one per process)."""
+    """The gateway for one kind, typed as the capabilities that kind has (``kinds.py``).
+
+    ``gateway_for(Kind.tiktok_v1, ...)`` is a :class:`V1Gateway`; with a kind known only at run
+    time it is either, and a caller narrows it by asking for a capability
+    (``isinstance(gateway, DmSend)``). Close it with ``aclose()`` (or keep one per process).
+    """
     http = TikTokHttp(
         timeout_seconds=settings.tiktok_timeout_seconds,
         max_retries=settings.tiktok_max_retries,

@@ -2,7 +2,9 @@
 
 The help article (spec/connecting-tiktok.txt) promises "reconnect every 180 days" for v.1 and
 "every 360 days" for v.2, DMs only for v.1 and better coverage for v.2. Those promises live
-here and nowhere else; the UI, reminders and routing read this table.
+here and nowhere else; the UI, reminders and routing read this table. ``capabilities`` says
+what each kind's gateway can do (QR or consent login, DMs, ...); ``client.gateway_for`` returns
+a gateway typed as exactly those, and no gateway carries a method its kind lacks.
 """
 
 from __future__ import annotations
@@ -18,16 +20,27 @@ class Kind(StrEnum):
     tiktok_v2 = "tiktok_v2"
 
 
+class Capability(StrEnum):
+    """What a kind's gateway can do; each is one small protocol in ``protocol.py``."""
+
+    qr_login = "qr_login"
+    consent_login = "consent_login"
+    token_refresh = "token_refresh"
+    revoke = "revoke"
+    profile = "profile"
+    list_mentions = "list_mentions"
+    send_dm = "send_dm"
+
+
 @dataclass(frozen=True)
 class KindSpec:
     kind: Kind
     display_name: str
-    # How a person connects: scan a QR code with the TikTok app, or a browser consent page.
-    connect_flow: Literal["qr", "consent"]
     # Which TikTok platform issues the tokens (TIKTOK.md "Two platforms").
     platform: Literal["login_kit", "business"]
     scopes: tuple[str, ...]
-    can_send_dms: bool
+    # Exactly what ``gateway_for(kind)`` implements; the contract suite holds the two together.
+    capabilities: frozenset[Capability]
     # v.2 also finds videos where the brand is only tagged, not written in the caption.
     detects_tags: bool
     reconnect_days: int
@@ -37,15 +50,30 @@ class KindSpec:
     def scope_param(self) -> str:
         return ",".join(self.scopes)
 
+    @property
+    def connect_flow(self) -> Literal["qr", "consent"]:
+        """How a person connects: scan a QR code with the TikTok app, or a consent page."""
+        return "qr" if Capability.qr_login in self.capabilities else "consent"
+
+    @property
+    def can_send_dms(self) -> bool:
+        return Capability.send_dm in self.capabilities
+
+
+_EVERY_KIND = (
+    Capability.token_refresh,
+    Capability.revoke,
+    Capability.profile,
+    Capability.list_mentions,
+)
 
 KINDS: dict[Kind, KindSpec] = {
     Kind.tiktok_v1: KindSpec(
         kind=Kind.tiktok_v1,
         display_name="TikTok Account v.1",
-        connect_flow="qr",
         platform="login_kit",
         scopes=("user.info.basic", "user.info.profile", "video.list"),
-        can_send_dms=True,
+        capabilities=frozenset({Capability.qr_login, *_EVERY_KIND, Capability.send_dm}),
         detects_tags=False,
         reconnect_days=180,
         summary="Capable of sending DMs to your creators (Manage Rights feature)",
@@ -53,10 +81,9 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.tiktok_v2: KindSpec(
         kind=Kind.tiktok_v2,
         display_name="TikTok Account v.2",
-        connect_flow="consent",
         platform="business",
         scopes=("user.info.basic", "user.info.username", "video.list", "biz.mention.list"),
-        can_send_dms=False,
+        capabilities=frozenset({Capability.consent_login, *_EVERY_KIND}),
         detects_tags=True,
         reconnect_days=360,
         summary="Can't send DMs to your creators, but has better coverage",

@@ -1,8 +1,21 @@
-"""What services may ask of TikTok, in our own types.
+"""What services may ask of TikTok, in our own types, one small protocol per capability.
 
-Services depend on :class:`TikTokGateway` only. The real client (``client.py``) and any fake a
-test writes satisfy it; nothing above this layer sees TikTok's wire shapes, base URLs or
-``expires_in`` seconds (turned into absolute instants here, from the caller's ``now``).
+A service asks for the capabilities it uses (``start_qr`` takes a :class:`QrLogin`,
+``disconnect`` a :class:`Revoke`), never for "a TikTok client". Each kind's gateway
+(``client.py``) implements exactly the capabilities its row in ``kinds.py`` lists, and
+``gateway_for`` returns it typed as :class:`V1Gateway` or :class:`V2Gateway`: a v.2 gateway has
+no ``send_dm`` to call, rather than one that raises. Nothing above this layer sees TikTok's
+wire shapes, base URLs or ``expires_in`` seconds (turned into absolute instants here, from the
+caller's ``now``).
+
+    capability      protocol        v.1  v.2
+    qr_login        QrLogin          x
+    consent_login   ConsentLogin          x
+    token_refresh   TokenRefresh     x    x
+    revoke          Revoke           x    x
+    profile         ProfileRead      x    x
+    list_mentions   MentionList      x    x
+    send_dm         DmSend           x
 """
 
 from __future__ import annotations
@@ -10,9 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.integrations.tiktok.dm import DmResult
+from archive_app.integrations.tiktok.kinds import Capability, Kind
 
 
 @dataclass(frozen=True)
@@ -104,60 +118,100 @@ class QrStatus:
     code: str | None = None
 
 
-@dataclass(frozen=True)
-class Sent:
-    message_id: str
-
-
-@dataclass(frozen=True)
-class Queued:
-    """Not sent; ``reason`` is shown to people, ``code`` lets services retry when it goes away."""
-
-    code: str
-    reason: str
-
-
-DmResult = Sent | Queued
-
-
-class TikTokGateway(Protocol):
-    """One connected-account kind's view of TikTok. Every method may raise ``errors.*``.
-
-    Only the methods that fit ``kind`` work: a v.1 gateway has no consent URL, a v.2 gateway no
-    QR login; calling the other raises ``InvalidRequest``.
-    """
+@runtime_checkable
+class Gateway(Protocol):
+    """What every gateway has: its kind, and a connection pool to close."""
 
     @property
     def kind(self) -> Kind: ...
 
-    def authorize_url(self, *, state: str) -> str:
-        """Where the browser goes for the consent page (v.2)."""
-        ...
+    async def aclose(self) -> None: ...
 
+
+@runtime_checkable
+class CodeExchange(Gateway, Protocol):
+    """The end of either login: TikTok's one-time code becomes tokens."""
+
+    async def exchange_code(self, *, code: str, now: datetime) -> TokenSet: ...
+
+
+@runtime_checkable
+class QrLogin(CodeExchange, Protocol):
     async def get_qrcode(self, *, state: str) -> QrCode:
-        """A fresh QR login (v.1). Call again on ``expired``."""
+        """A fresh QR login. Call again on ``expired``."""
         ...
 
     async def check_qrcode(self, qr: QrCode) -> QrStatus:
         """Poll a QR login; a confirmation carrying another ticket raises QrTicketMismatch."""
         ...
 
-    async def exchange_code(
-        self, *, code: str, now: datetime, code_verifier: str | None = None
-    ) -> TokenSet: ...
 
+@runtime_checkable
+class ConsentLogin(CodeExchange, Protocol):
+    def authorize_url(self, *, state: str) -> str:
+        """Where the browser goes for the consent page."""
+        ...
+
+
+@runtime_checkable
+class TokenRefresh(Gateway, Protocol):
     async def refresh(self, *, refresh_token: str, now: datetime) -> TokenSet:
         """The returned refresh token replaces the old one, which TikTok may already refuse."""
         ...
 
+
+@runtime_checkable
+class Revoke(Gateway, Protocol):
     async def revoke(self, *, access_token: str) -> None: ...
 
+
+@runtime_checkable
+class ProfileRead(Gateway, Protocol):
     async def profile(self, *, access_token: str, open_id: str) -> Profile: ...
 
+
+@runtime_checkable
+class MentionList(Gateway, Protocol):
     async def mentions(
         self, *, access_token: str, open_id: str, cursor: str | None = None, max_count: int = 20
     ) -> MentionPage: ...
 
-    async def send_dm(self, *, access_token: str, creator_handle: str, text: str) -> DmResult: ...
 
-    async def aclose(self) -> None: ...
+@runtime_checkable
+class DmSend(Gateway, Protocol):
+    async def send_dm(self, *, access_token: str, creator_handle: str, text: str) -> DmResult:
+        """Sent, or Queued with a ``QueueReason``; never raises for a refusal."""
+        ...
+
+
+# Plain ``type``: mypy accepts no protocol where ``type[Gateway]`` is expected.
+CAPABILITIES: dict[Capability, type] = {
+    Capability.qr_login: QrLogin,
+    Capability.consent_login: ConsentLogin,
+    Capability.token_refresh: TokenRefresh,
+    Capability.revoke: Revoke,
+    Capability.profile: ProfileRead,
+    Capability.list_mentions: MentionList,
+    Capability.send_dm: DmSend,
+}
+
+
+def capabilities_of(gateway: object) -> frozenset[Capability]:
+    """What a gateway can do, read from the methods it has (the contract suite compares this
+    with ``kinds.py``)."""
+    return frozenset(cap for cap, proto in CAPABILITIES.items() if isinstance(gateway, proto))
+
+
+class V1Gateway(QrLogin, TokenRefresh, Revoke, ProfileRead, MentionList, DmSend, Protocol):
+    """``tiktok_v1``: QR login through Login Kit, and DMs."""
+
+
+class V2Gateway(ConsentLogin, TokenRefresh, Revoke, ProfileRead, MentionList, Protocol):
+    """``tiktok_v2``: consent page through API for Business; no DMs."""
+
+
+# A gateway of either kind: what ``gateway_for`` returns when the kind is only known at run time.
+TikTokGateway = V1Gateway | V2Gateway
+
+# Each kind's gateway type; the contract suite checks both against ``kinds.py``.
+KIND_GATEWAYS: dict[Kind, type] = {Kind.tiktok_v1: V1Gateway, Kind.tiktok_v2: V2Gateway}
