@@ -2,16 +2,17 @@
 
 A restart of ``make run`` must not forget the grants the app's database still points at, and two
 workers must see one TikTok, not one each. So every ``with state.lock:`` block is a short SQLite
-transaction (WAL, ``BEGIN IMMEDIATE``): on entry it reloads the state if another process (or a
-previous run) wrote since, and on exit it writes back the records that changed. Requests also
+transaction (WAL, ``BEGIN IMMEDIATE``): on entry it reads what another process (or a previous
+run) wrote since, and on exit it writes back the records that changed. Requests also
 reload at their start (:class:`SyncMiddleware`), so a read outside a lock sees fresh state.
 
-Layout: ``records(kind, key, body)`` holds one JSON object per app, account, grant, code, QR
-login, creator, video, message, injected failure and webhook delivery (lists keyed by their
-zero-padded position; all read back in the order first written). ``meta(name, value)`` holds
-``version`` (bumped on every write) and ``clock_advanced_seconds`` (the total
-``POST /control/clock`` moved, re-applied to a fresh process's clock, so the app and the
-simulator agree on the time after a restart).
+Layout: ``records(kind, key, body, written_in)`` holds one JSON object per app, account, grant,
+code, QR login, creator, video, message, injected failure and webhook delivery. Lists are keyed
+by zero-padded position; everything reads back in the order first written; ``written_in`` is
+the version that last wrote the row, so another process reads only what is new.
+``meta(name, value)`` holds ``version`` (bumped on every write), ``deleted_in`` (a full reload
+is due) and ``clock_advanced_seconds`` (the total ``POST /control/clock`` moved, re-applied to
+a fresh process's clock, so the app and the simulator agree on the time after a restart).
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ LISTS: dict[str, type[Any]] = {
     "deliveries": Delivery,
 }
 SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS records ("
-    " kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, key))",
+    "CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL,"
+    " body TEXT NOT NULL, written_in INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (kind, key))",
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 Written = dict[tuple[str, str], dict[str, Any]]
@@ -112,8 +113,12 @@ class StoreLock:
         conn.execute("PRAGMA busy_timeout = 30000")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("BEGIN IMMEDIATE")  # two workers may start at the same moment
         for statement in SCHEMA:
             conn.execute(statement)
+        if "written_in" not in [c[1] for c in conn.execute("PRAGMA table_info(records)")]:
+            conn.execute("ALTER TABLE records ADD COLUMN written_in INTEGER NOT NULL DEFAULT 0")
+        conn.execute("COMMIT")
         self._conn = conn
         weakref.finalize(self, conn.close)
 
@@ -126,6 +131,8 @@ class StoreLock:
                 self._pull()
             except BaseException:
                 self._abort()
+                self._depth -= 1
+                self._thread.release()
                 raise
         return self
 
@@ -150,8 +157,10 @@ class StoreLock:
             self._conn.execute("BEGIN")
             try:
                 self._pull()
-            finally:
-                self._conn.execute("COMMIT")
+            except BaseException:
+                self._abort()
+                raise
+            self._conn.execute("COMMIT")
 
     def close(self) -> None:
         self._conn.close()
@@ -170,6 +179,21 @@ class StoreLock:
         version = self._meta("version") or "0"
         if version == self._version:
             return
+        since = None if self._version is None else int(self._version)
+        if (
+            since is None
+            or int(self._meta("deleted_in") or 0) > since
+            or not self._load_since(since)
+        ):
+            self._load_all()
+        advanced = timedelta(seconds=float(self._meta("clock_advanced_seconds") or 0))
+        if advanced > self._applied:
+            self._state.clock.advance(advanced - self._applied)
+            self._applied = advanced
+        self._state.clock_advanced = max(self._state.clock_advanced, advanced)
+        self._version = version
+
+    def _load_all(self) -> None:
         state = self._state
         rows = self._conn.execute("SELECT kind, key, body FROM records ORDER BY rowid")
         loaded: dict[str, list[tuple[str, Any]]] = {kind: [] for kind in (*MAPS, *LISTS)}
@@ -181,13 +205,28 @@ class StoreLock:
             setattr(state, kind, dict(loaded[kind]))
         for kind in LISTS:
             setattr(state, kind, [record for _, record in loaded[kind]])
-        written = {(kind, key): copied(r) for kind, pairs in loaded.items() for key, r in pairs}
-        advanced = timedelta(seconds=float(self._meta("clock_advanced_seconds") or 0))
-        if advanced > self._applied:
-            state.clock.advance(advanced - self._applied)
-            self._applied = advanced
-        state.clock_advanced = max(state.clock_advanced, advanced)
-        self._written, self._version = written, version
+        self._written = {(k, key): copied(r) for k, pairs in loaded.items() for key, r in pairs}
+
+    def _load_since(self, since: int) -> bool:
+        """Only what another process wrote after ``since``; False when that cannot be applied."""
+        rows = self._conn.execute(
+            "SELECT kind, key, body FROM records WHERE written_in > ? ORDER BY kind, key, rowid",
+            (since,),
+        )
+        for kind, key, body in rows:
+            if kind in MAPS:
+                record = revive(MAPS[kind][0], json.loads(body))
+                getattr(self._state, kind)[key] = record
+            elif kind in LISTS:
+                record, records = revive(LISTS[kind], json.loads(body)), getattr(self._state, kind)
+                n = int(key)
+                if n > len(records):
+                    return False
+                records[n : n + 1] = [record]
+            else:
+                continue
+            self._written[kind, key] = copied(record)
+        return True
 
     def _push(self) -> None:
         written: Written = {}
@@ -203,17 +242,21 @@ class StoreLock:
         advanced = self._state.clock_advanced
         if not changed and not gone and advanced == self._applied:
             return
+        version = str(int(self._version or self._meta("version") or "0") + 1)
         self._conn.executemany(
-            "INSERT INTO records (kind, key, body) VALUES (?, ?, ?)"
-            " ON CONFLICT (kind, key) DO UPDATE SET body = excluded.body",
-            changed,
+            "INSERT INTO records (kind, key, body, written_in) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (kind, key) DO UPDATE SET body = excluded.body,"
+            " written_in = excluded.written_in",
+            [(*row, int(version)) for row in changed],
         )
         self._conn.executemany("DELETE FROM records WHERE kind = ? AND key = ?", gone)
-        version = str(int(self._version or self._meta("version") or "0") + 1)
+        meta = [("version", version), ("clock_advanced_seconds", str(advanced.total_seconds()))]
+        if gone:  # another process cannot apply a deletion row by row: it reloads everything
+            meta.append(("deleted_in", version))
         self._conn.executemany(
             "INSERT INTO meta (name, value) VALUES (?, ?)"
             " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            [("version", version), ("clock_advanced_seconds", str(advanced.total_seconds()))],
+            meta,
         )
         self._applied = advanced
         self._written, self._version = written, version
