@@ -6,7 +6,7 @@ Kept thin: each feature's pages, states and routes live in their own modules.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import reflex as rx
@@ -14,16 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
+from archive_app import deps as app_deps
 from archive_app import live
 from archive_app.api.auth import auth_routes
 from archive_app.api.dev import dev_routes
 from archive_app.api.oauth import oauth_routes
 from archive_app.api.sources import on_tiktok_event
 from archive_app.api.webhooks import webhook_routes
-from archive_app.clock import app_clock
-from archive_app.db import get_engine, session_scope
 from archive_app.integrations.tiktok.webhooks import TikTokEvent
-from archive_app.jobs.scheduler import kick, run_job_now, scheduler_lifespan
+from archive_app.jobs.scheduler import kick, run_job_now, run_scheduler
 from archive_app.mail.sink import mail_sink_lifespan
 from archive_app.pages.feed import feed
 from archive_app.pages.invite import invite
@@ -43,36 +42,39 @@ from archive_app.states.sources import SourcesState
 from archive_app.states.team import TeamState
 
 settings = get_settings()
+# The outside world, built once: routes and jobs get it as an argument, States through
+# ``deps.current()`` (DESIGN.md section 2).
+deps = app_deps.install(app_deps.build_deps(settings))
 
 
 async def _on_webhook(event: TikTokEvent) -> None:
     links = Links(base_url=settings.public_url, help_url=settings.help_url)
-    if await on_tiktok_event(event, clock=app_clock(), links=links):
+    if await on_tiktok_event(event, deps=deps, links=links):
         kick("drain_outbox")  # the alert emails go now, not at the next tick
+
+
+async def _run_job(name: str) -> dict[str, Any]:
+    return await run_job_now(name, deps)
 
 
 def _routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [
-        *auth_routes(settings=settings, engine=get_engine, clock=app_clock()),
-        *oauth_routes(clock=app_clock(), secure=settings.secure_cookies),
-        *webhook_routes(settings=settings, engine_factory=get_engine, on_event=_on_webhook),
+        *auth_routes(deps),
+        *oauth_routes(deps),
+        *webhook_routes(deps, on_event=_on_webhook),
     ]
     if settings.dev_routes_enabled:
-        routes += dev_routes(settings, run_job=run_job_now)
-        routes.append(
-            Mount("/_sim", app=create_simulator_app(settings=settings, clock=app_clock()))
-        )
+        routes += dev_routes(deps, run_job=_run_job)
+        routes.append(Mount("/_sim", app=create_simulator_app(settings=settings, clock=deps.clock)))
     return routes
 
 
 @asynccontextmanager
 async def _ready(_app: Any = None) -> AsyncIterator[None]:
     if settings.seed_demo:
-        try:
-            with session_scope() as session:
-                workspace_service.seed_demo(session, now=app_clock().now())
-        except IntegrityError:
-            pass  # every worker runs this: another one seeded the demo at the same moment
+        # Every worker runs this: another one may seed the demo at the same moment.
+        with suppress(IntegrityError):
+            deps.db.sync(lambda s: workspace_service.seed_demo(s, now=deps.clock.now()))
     banner = f"Archive is ready at {settings.public_url}"
     if settings.seed_demo:
         banner += (
@@ -83,6 +85,18 @@ async def _ready(_app: Any = None) -> AsyncIterator[None]:
     yield
 
 
+@asynccontextmanager
+async def _mail_sink(_app: Any = None) -> AsyncIterator[None]:
+    async with mail_sink_lifespan(settings, engine=deps.engine):
+        yield
+
+
+@asynccontextmanager
+async def _jobs(_app: Any = None) -> AsyncIterator[None]:
+    async with run_scheduler(deps):
+        yield
+
+
 app = rx.App(
     api_transformer=Starlette(routes=_routes()),
     toaster=rx.toast.provider(position="top-right", close_button=True),
@@ -90,8 +104,8 @@ app = rx.App(
 )
 live.bind(app, tab_state=AppState)
 app.register_lifespan_task(_ready)
-app.register_lifespan_task(mail_sink_lifespan)
-app.register_lifespan_task(scheduler_lifespan)
+app.register_lifespan_task(_mail_sink)
+app.register_lifespan_task(_jobs)
 
 app.add_page(login, route="/login", title="Log in · Archive", on_load=PublicState.load)
 app.add_page(signup, route="/signup", title="Sign up · Archive", on_load=PublicState.load)

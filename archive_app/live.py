@@ -39,7 +39,7 @@ from reflex.state import BaseState, StateUpdate
 from reflex_base.event import Event
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from archive_app.db import session_scope
+from archive_app.deps import run_db
 from archive_app.services.workspace_view import WorkspaceView, load_workspace_view
 
 if TYPE_CHECKING:
@@ -302,11 +302,9 @@ async def workspace_tabs(workspace_id: int) -> dict[str, str]:
 
 
 async def load_view(workspace_id: int, *, now: datetime) -> WorkspaceView:
-    def work() -> WorkspaceView:
-        with session_scope() as session:
-            return load_workspace_view(session, workspace_id=workspace_id, now=now)
-
-    return await asyncio.to_thread(work)
+    return await run_db(
+        lambda session: load_workspace_view(session, workspace_id=workspace_id, now=now)
+    )
 
 
 async def announce(

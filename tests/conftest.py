@@ -15,9 +15,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
+from starlette.applications import Starlette
 
 POSTGRES_URL = os.environ.pop("ARCHIVE_DATABASE_URL", "")
 REDIS_URL = os.environ.pop("ARCHIVE_REDIS_URL", "")
@@ -27,7 +29,12 @@ os.environ.setdefault("ARCHIVE_SCHEDULER_ENABLED", "false")
 os.environ.setdefault("PYTEST_CURRENT_TEST", "conftest")
 
 import archive_app.models  # noqa: E402,F401  (registers every table)
+from archive_app import deps as deps_module  # noqa: E402
+from archive_app.clock import Clock, app_clock  # noqa: E402
 from archive_app.db import make_engine  # noqa: E402
+from archive_app.deps import Deps, build_deps  # noqa: E402
+from archive_app.settings import Settings  # noqa: E402
+from archive_app.simulator import simulator_mounts  # noqa: E402
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -108,3 +115,32 @@ def now() -> datetime:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path
+
+
+def build_test_deps(
+    engine: Engine, settings: Settings, *, clock: Clock | None = None, **kw: object
+) -> Deps:
+    """The app's ``Deps`` on the test's database, with TikTok answered by the in-process
+    simulator (its routes over an ASGI transport: no port, no network)."""
+    the_clock = clock if clock is not None else app_clock()
+    simulator = Starlette(routes=simulator_mounts(settings, clock=the_clock))  # type: ignore[arg-type]
+    return build_deps(
+        settings,
+        engine=engine,
+        clock=the_clock,
+        transport=httpx.ASGITransport(app=simulator),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def test_settings(tmp_path: Path) -> Settings:
+    return Settings(mode="test", data_dir=tmp_path)
+
+
+@pytest.fixture
+def app_deps(engine: Engine, test_settings: Settings) -> Iterator[Deps]:
+    """``Deps`` built on ``engine`` and installed, as ``archive_app.py`` does for the app
+    (States read it through ``deps.current()``)."""
+    yield deps_module.install(build_test_deps(engine, test_settings))
+    deps_module.uninstall()

@@ -13,46 +13,25 @@ that filled in the form, which keeps a random token in the ``archive_signup`` co
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from datetime import datetime
-from typing import TypeVar
-
-from sqlalchemy import Engine
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from archive_app.api.flash import redirect_with_flash
-from archive_app.clock import Clock
-from archive_app.db import session_scope
+from archive_app.deps import Deps
 from archive_app.services import auth as auth_service
 from archive_app.services import signup as signup_service
 from archive_app.services import workspaces as workspace_service
-from archive_app.services.errors import InvalidInput, ServiceError
-from archive_app.settings import Settings
+from archive_app.services.errors import ServiceError
+from archive_app.web.cookies import (
+    SESSION_COOKIE,
+    SIGNUP_COOKIE,
+    SIGNUP_COOKIE_PATH,
+    read_cookie,
+    read_session_cookie,
+)
+from archive_app.web.flash import redirect_with_flash
 
-SESSION_COOKIE = "archive_session"
-SIGNUP_COOKIE = "archive_signup"
-SIGNUP_COOKIE_PATH = "/auth/signup"
-T = TypeVar("T")
-
-
-def read_session_cookie(cookie_header: str | None) -> str | None:
-    return _read_cookie(cookie_header, SESSION_COOKIE)
-
-
-def _read_cookie(cookie_header: str | None, name: str) -> str | None:
-    from http.cookies import SimpleCookie
-
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(cookie_header or "")
-    except Exception:
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel else None
+__all__ = ["SESSION_COOKIE", "SIGNUP_COOKIE", "auth_routes"]
 
 
 def _safe_next(value: str | None) -> str:
@@ -62,16 +41,10 @@ def _safe_next(value: str | None) -> str:
     return "/feed"
 
 
-def auth_routes(*, settings: Settings, engine: Callable[[], Engine], clock: Clock) -> list[Route]:
+def auth_routes(deps: Deps) -> list[Route]:
+    settings, clock, in_db = deps.settings, deps.clock, deps.db
     secure = settings.secure_cookies
     allowed_origins = {o.rstrip("/") for o in settings.cors_allowed_origins} | {settings.public_url}
-
-    async def in_db(work: Callable[..., T]) -> T:
-        def run() -> T:
-            with session_scope(engine()) as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
 
     def origin_ok(request: Request) -> bool:
         origin = request.headers.get("origin")
@@ -109,7 +82,9 @@ def auth_routes(*, settings: Settings, engine: Callable[[], Engine], clock: Cloc
         try:
             # Failed attempts must be committed even though we refuse: count them separately.
             result = await in_db(
-                lambda s: _login_keeping_failures(s, email=email, password=password, ip=ip, now=now)
+                lambda s: auth_service.log_in_keeping_failures(
+                    s, email=email, password=password, ip=ip, now=now
+                )
             )
         except ServiceError as exc:
             return back("/login", exc.message, email=email.strip())
@@ -150,7 +125,7 @@ def auth_routes(*, settings: Settings, engine: Callable[[], Engine], clock: Cloc
 
     async def confirm_signup(request: Request) -> Response:
         token = request.path_params["token"]
-        browser_token = _read_cookie(request.headers.get("cookie"), SIGNUP_COOKIE)
+        browser_token = read_cookie(request.headers.get("cookie"), SIGNUP_COOKIE)
         now = clock.now()
         try:
             result = await in_db(
@@ -201,14 +176,3 @@ def auth_routes(*, settings: Settings, engine: Callable[[], Engine], clock: Cloc
         Route("/auth/invite/{token}", accept_invite, methods=["POST"]),
         Route("/auth/logout", logout, methods=["POST"]),
     ]
-
-
-def _login_keeping_failures(
-    session: Session, *, email: str, password: str, ip: str, now: datetime
-) -> auth_service.SignedIn:
-    """Run log_in; on a refused password, commit the recorded failure before re-raising."""
-    try:
-        return auth_service.log_in(session, email=email, password=password, ip=ip, now=now)
-    except InvalidInput:
-        session.commit()
-        raise

@@ -6,7 +6,7 @@ shows one mail with its links working, so a demo user can click Reconnect or an 
 In production none of this exists: ``dev_routes`` returns no routes and the paths answer 404.
 
 ``api`` may not import ``jobs`` (sibling layers), so the app passes the job runner in:
-``dev_routes(settings, run_job=archive_app.jobs.scheduler.run_job_now)``.
+``dev_routes(deps, run_job=...)`` with a runner over ``jobs.tasks.JOBS``.
 """
 
 from __future__ import annotations
@@ -16,37 +16,26 @@ from collections.abc import Awaitable, Callable
 from html.parser import HTMLParser
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from archive_app.db import get_engine
+from archive_app.deps import Deps
 from archive_app.models.base import parse_id
 from archive_app.models.notifications import SinkMessage
-from archive_app.settings import Settings
+from archive_app.services import dev as dev_service
 
 RunJob = Callable[[str], Awaitable[dict[str, Any]]]
-LIST_LIMIT = 200
 
 
 # Id columns are INTEGER (32 bits on PostgreSQL); a bigger number in a query raises there,
 # and beyond 64 bits on SQLite too. No row has a bigger id.
-def dev_routes(
-    settings: Settings,
-    *,
-    run_job: RunJob | None = None,
-    engine: Engine | None = None,
-) -> list[Route]:
-    if not settings.dev_routes_enabled:
+def dev_routes(deps: Deps, *, run_job: RunJob | None = None) -> list[Route]:
+    if not deps.settings.dev_routes_enabled:
         return []
 
-    def _engine() -> Engine:
-        return engine or get_engine()
-
-    def mail_index(request: Request) -> Response:
-        rows = _recent(_engine())
+    async def mail_index(request: Request) -> Response:
+        rows = await deps.db(dev_service.recent_mail)
         items = "".join(
             "<tr>"
             f'<td><a href="/dev/mail/{row.id}">{_e(row.subject) or "(no subject)"}</a></td>'
@@ -66,15 +55,16 @@ def dev_routes(
         )
         return HTMLResponse(_page("Mail sink", body))
 
-    def mail_json(request: Request) -> Response:
-        return JSONResponse({"messages": [_as_json(row) for row in _recent(_engine())]})
+    async def mail_json(request: Request) -> Response:
+        rows = await deps.db(dev_service.recent_mail)
+        return JSONResponse({"messages": [_as_json(row) for row in rows]})
 
-    def mail_detail(request: Request) -> Response:
+    async def mail_detail(request: Request) -> Response:
         mail_id = parse_id(request.path_params["mail_id"])
         row = None
         if mail_id is not None:
-            with Session(_engine()) as session:
-                row = session.get(SinkMessage, mail_id)
+            found = mail_id
+            row = await deps.db(lambda s: dev_service.mail_by_id(s, mail_id=found))
         if row is None:
             return HTMLResponse(_page("Not found", "<p>No such mail.</p>"), status_code=404)
         # Links in the mail open in the whole tab (base target=_top), like a mail client would.
@@ -111,17 +101,6 @@ def dev_routes(
         Route("/dev/mail/{mail_id}", mail_detail, methods=["GET"]),
         Route("/dev/jobs/{name}", run_job_route, methods=["POST"]),
     ]
-
-
-def _recent(engine: Engine) -> list[SinkMessage]:
-    with Session(engine) as session:
-        return list(
-            session.exec(
-                select(SinkMessage)
-                .order_by(col(SinkMessage.received_at).desc(), col(SinkMessage.id).desc())
-                .limit(LIST_LIMIT)
-            ).all()
-        )
 
 
 def _as_json(row: SinkMessage) -> dict[str, Any]:

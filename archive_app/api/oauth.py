@@ -14,15 +14,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from archive_app import live
-from archive_app.api import deps
-from archive_app.api.auth import read_session_cookie
-from archive_app.api.flash import redirect_with_flash
-from archive_app.clock import Clock
+from archive_app.deps import Deps
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.base import parse_id
 from archive_app.services import auth as auth_service
 from archive_app.services import connect
 from archive_app.services.errors import ConnectionCancelled, ServiceError, WrongAccount
+from archive_app.web.cookies import read_session_cookie
+from archive_app.web.flash import redirect_with_flash
 
 SOURCES = "/settings/sources"
 
@@ -40,13 +39,13 @@ color:#1c2024}}a{{color:#3e63dd}}</style></head><body>
     return HTMLResponse(body, status_code=status)
 
 
-def oauth_routes(*, clock: Clock, secure: bool = False) -> list[Route]:
-    """``secure``: the flash cookie's Secure flag (the public URL is https)."""
+def oauth_routes(deps: Deps) -> list[Route]:
+    clock, secure = deps.clock, deps.settings.secure_cookies
 
     async def viewer_of(request: Request) -> auth_service.Viewer | None:
         token = read_session_cookie(request.headers.get("cookie"))
         now = clock.now()
-        return await deps.run_db(lambda s: auth_service.current_viewer(s, token=token, now=now))
+        return await deps.db(lambda s: auth_service.current_viewer(s, token=token, now=now))
 
     async def start_v2(request: Request) -> Response:
         viewer = await viewer_of(request)
@@ -58,7 +57,7 @@ def oauth_routes(*, clock: Clock, secure: bool = False) -> list[Route]:
             return _refusal("That source id is not valid.")
         try:
             url = await connect.start_consent(
-                deps.run_db,
+                deps.db,
                 deps.gateway(Kind.tiktok_v2),
                 workspace_id=viewer.workspace_id,
                 user_id=viewer.user_id,
@@ -81,14 +80,14 @@ def oauth_routes(*, clock: Clock, secure: bool = False) -> list[Route]:
             )
         try:
             source_id = await connect.finish_consent(
-                deps.run_db,
+                deps.db,
                 deps.gateway(Kind.tiktok_v2),
                 state=state,
                 code=query.get("code"),
                 error=query.get("error"),
                 workspace_id=viewer.workspace_id,
                 user_id=viewer.user_id,
-                cipher=deps.cipher(),
+                cipher=deps.cipher,
                 now=clock.now(),
             )
         except (ConnectionCancelled, WrongAccount) as exc:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 
 from archive_app import live
-from archive_app.api.deps import run_db
-from archive_app.clock import Clock
+from archive_app.deps import Deps
 from archive_app.integrations.tiktok.webhooks import AuthorizationRemoved, TikTokEvent
 from archive_app.services import sources as source_service
 from archive_app.services.notifications import Links
@@ -14,13 +13,13 @@ from archive_app.services.notifications import Links
 log = logging.getLogger(__name__)
 
 
-async def on_tiktok_event(event: TikTokEvent, *, clock: Clock, links: Links) -> bool:
+async def on_tiktok_event(event: TikTokEvent, *, deps: Deps, links: Links) -> bool:
     """Returns True when mail was queued (the caller can ask the outbox to go now)."""
     if not isinstance(event, AuthorizationRemoved):
         log.info("tiktok webhook ignored: %s", type(event).__name__)
         return False
-    now = clock.now()
-    changed = await run_db(
+    now = deps.clock.now()
+    changed = await deps.db(
         lambda s: source_service.grant_removed(
             s,
             open_id=event.user_openid,

@@ -9,18 +9,14 @@ redelivery gets another go; that is the only 500 this route gives on purpose.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import Engine, delete
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from archive_app.clock import Clock, app_clock
+from archive_app.deps import Deps
 from archive_app.integrations.tiktok.errors import InvalidSignature
 from archive_app.integrations.tiktok.webhooks import (
     MAX_BODY_BYTES,
@@ -31,8 +27,7 @@ from archive_app.integrations.tiktok.webhooks import (
     TikTokEvent,
     WebhookVerifier,
 )
-from archive_app.models.webhooks import WebhookEvent
-from archive_app.settings import Settings
+from archive_app.services import webhooks as webhook_service
 
 log = logging.getLogger(__name__)
 EventHandler = Callable[[TikTokEvent], Awaitable[None]]
@@ -81,38 +76,10 @@ def _event_name(event: TikTokEvent) -> str:
     return event.event[:64]
 
 
-def webhook_routes(
-    *,
-    settings: Settings,
-    engine_factory: Callable[[], Engine],
-    on_event: EventHandler,
-    clock: Clock | None = None,
-) -> list[Route]:
-    """``clock`` defaults to the shared app clock, which the simulator also signs with."""
-    verifier = WebhookVerifier.from_settings(settings)
-    the_clock = clock or app_clock()
-
-    def remember(event: TikTokEvent) -> bool:
-        """True when this event is new (and now remembered)."""
-        row = WebhookEvent(
-            event_id=event.event_id,
-            event=_event_name(event),
-            user_openid=event.user_openid[:128],
-            received_at=the_clock.now(),
-        )
-        with Session(engine_factory()) as session:
-            session.add(row)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                return False
-        return True
-
-    def forget(event_id: str) -> None:
-        with Session(engine_factory()) as session:
-            session.exec(delete(WebhookEvent).where(col(WebhookEvent.event_id) == event_id))
-            session.commit()
+def webhook_routes(deps: Deps, *, on_event: EventHandler) -> list[Route]:
+    """``deps.clock`` is the shared app clock, which the simulator also signs with."""
+    verifier = WebhookVerifier.from_settings(deps.settings)
+    the_clock = deps.clock
 
     async def receive(request: Request) -> JSONResponse:
         try:
@@ -128,14 +95,23 @@ def webhook_routes(
             return JSONResponse({"error": exc.message}, status_code=401)
         except MalformedEvent as exc:
             return JSONResponse({"error": exc.message}, status_code=400)
-        # Blocking SQL runs in a thread, never on the loop that serves the websockets.
-        if not await asyncio.to_thread(remember, event):
+        now = the_clock.now()
+        is_new = await deps.db(
+            lambda s: webhook_service.remember_event(
+                s,
+                event_id=event.event_id,
+                event=_event_name(event),
+                user_openid=event.user_openid,
+                now=now,
+            )
+        )
+        if not is_new:
             return JSONResponse({"status": "duplicate", "event_id": event.event_id})
         try:
             await on_event(event)
         except Exception:
             log.exception("webhook handler failed for %s", event.event_id)
-            await asyncio.to_thread(forget, event.event_id)
+            await deps.db(lambda s: webhook_service.forget_event(s, event_id=event.event_id))
             return JSONResponse({"error": "handler failed; redeliver"}, status_code=500)
         return JSONResponse({"status": "ok", "event_id": event.event_id})
 

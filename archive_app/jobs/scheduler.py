@@ -1,85 +1,60 @@
 """The job scheduler: APScheduler 3 on the app's event loop, in the leader process only.
 
-Jobs live in a module-level registry (``register_job`` in ``jobs/tasks.py``), each an async
-function with a fixed id. The scheduler runs them with ``replace_existing``, ``coalesce`` and
-``max_instances=1``; a per-job lock also keeps ``run_job_now`` (``POST /dev/jobs/<name>``) from
-overlapping a scheduled run in the same process. Jobs must be safe to run twice anyway: a
-second worker's dev route, or a new leader after a crash, may run one again.
+The jobs are the rows of ``jobs/tasks.py``'s ``JOBS`` table, each with a fixed id; a job's
+``run`` gets the app's ``Deps``. The scheduler runs them with ``replace_existing``,
+``coalesce`` and ``max_instances=1``; a per-job lock also keeps ``run_job_now``
+(``POST /dev/jobs/<name>``) from overlapping a scheduled run in the same process. Jobs must be
+safe to run twice anyway: a second worker's dev route, or a new leader after a crash, may run
+one again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import Engine
 
-from archive_app.db import get_engine
+from archive_app.deps import Deps
 from archive_app.jobs.leader import Leadership, leader_lock_for
-from archive_app.settings import Settings, get_settings
+from archive_app.jobs.tasks import JOBS, JobSpec
 
 log = logging.getLogger(__name__)
 
 LEADER_RETRY_SECONDS = 15.0
-
-JobFunc = Callable[[], Awaitable[Mapping[str, Any] | None]]
 
 
 class UnknownJobError(KeyError):
     pass
 
 
-@dataclass
-class _Job:
-    name: str
-    func: JobFunc
-    seconds: int
-    # Created on first use, inside the running loop.
-    lock: asyncio.Lock | None = field(default=None, repr=False)
-
-
-_registry: dict[str, _Job] = {}
 _scheduler: AsyncIOScheduler | None = None
+# Created on first use, inside the running loop.
+_locks: dict[str, asyncio.Lock] = {}
 
 
-def register_job(name: str, func: JobFunc, *, seconds: int) -> None:
-    """Add (or replace) a periodic job. ``func`` is an async function taking no arguments that
-    opens its own session, calls one service, and returns a small JSON-able summary."""
-    if seconds <= 0:
-        raise ValueError("seconds must be positive")
-    _registry[name] = _Job(name=name, func=func, seconds=seconds)
+def job_names(jobs: Sequence[JobSpec] = JOBS) -> list[str]:
+    return sorted(job.name for job in jobs)
 
 
-def unregister_job(name: str) -> None:
-    _registry.pop(name, None)
-
-
-def job_names() -> list[str]:
-    _load_tasks()
-    return sorted(_registry)
-
-
-async def run_job_now(name: str) -> dict[str, Any]:
+async def run_job_now(name: str, deps: Deps, *, jobs: Sequence[JobSpec] = JOBS) -> dict[str, Any]:
     """Run one job in this process and wait for it.
 
     Raises ``UnknownJobError`` (a ``KeyError``) for a name no job has; a job's own failure is
     reported in the answer (``ok: false``) rather than raised.
     """
-    _load_tasks()
-    job = _registry.get(name)
+    job = next((job for job in jobs if job.name == name), None)
     if job is None:
         raise UnknownJobError(name)
     started = datetime.now(UTC)
     answer: dict[str, Any] = {"job": name}
     try:
-        result = await _run_locked(job)
+        result = await _run_locked(job, deps)
     except Exception as exc:
         log.exception("job %s failed", name)
         answer.update(ok=False, error=f"{type(exc).__name__}: {exc}")
@@ -110,28 +85,27 @@ def is_leader() -> bool:
 
 
 @asynccontextmanager
-async def scheduler_lifespan(app: Any = None) -> AsyncIterator[None]:
-    """Lifespan task: run the jobs for the app's lifetime if this process becomes the leader."""
-    async with run_scheduler(get_settings(), engine=get_engine()):
-        yield
-
-
-@asynccontextmanager
 async def run_scheduler(
-    settings: Settings,
+    deps: Deps,
     *,
-    engine: Engine,
+    jobs: Sequence[JobSpec] = JOBS,
     retry_seconds: float = LEADER_RETRY_SECONDS,
 ) -> AsyncIterator[Leadership | None]:
+    """Run ``jobs`` for the context's lifetime whenever this process is the leader."""
+    settings = deps.settings
     if not settings.scheduler_enabled:
         log.info("scheduler disabled (ARCHIVE_SCHEDULER_ENABLED=false)")
         yield None
         return
-    _load_tasks()
     lock = leader_lock_for(
-        database_url=settings.database_url, engine=engine, data_dir=settings.data_dir
+        database_url=settings.database_url, engine=deps.engine, data_dir=settings.data_dir
     )
-    leadership = Leadership(lock, on_elected=_start, on_deposed=_stop, retry_seconds=retry_seconds)
+    leadership = Leadership(
+        lock,
+        on_elected=lambda: _start(deps, jobs),
+        on_deposed=_stop,
+        retry_seconds=retry_seconds,
+    )
     task = asyncio.create_task(leadership.run(), name="archive-scheduler-leadership")
     try:
         yield leadership
@@ -143,25 +117,26 @@ async def run_scheduler(
         await asyncio.sleep(0)
 
 
-def _start() -> None:
+def _start(deps: Deps, jobs: Sequence[JobSpec]) -> None:
     global _scheduler
     scheduler = AsyncIOScheduler(timezone=UTC)
-    for job in _registry.values():
+    for job in jobs:
+        seconds = job.every.total_seconds()
         scheduler.add_job(
             _run_scheduled,
             "interval",
-            seconds=job.seconds,
-            args=[job.name],
+            seconds=seconds,
+            args=[job, deps],
             id=job.name,
             name=job.name,
             replace_existing=True,
             coalesce=True,
             max_instances=1,
-            misfire_grace_time=job.seconds,
+            misfire_grace_time=max(1, int(seconds)),
         )
     scheduler.start()
     _scheduler = scheduler
-    log.info("scheduler started: %s", ", ".join(sorted(_registry)))
+    log.info("scheduler started: %s", ", ".join(job_names(jobs)))
 
 
 def _stop() -> None:
@@ -172,27 +147,18 @@ def _stop() -> None:
         log.info("scheduler stopped")
 
 
-async def _run_scheduled(name: str) -> None:
+async def _run_scheduled(job: JobSpec, deps: Deps) -> None:
     """What APScheduler calls. Errors are logged, never raised: the next run tries again."""
-    job = _registry.get(name)
-    if job is None:
-        return
     try:
-        result = await _run_locked(job)
+        result = await _run_locked(job, deps)
     except Exception:
-        log.exception("job %s failed", name)
+        log.exception("job %s failed", job.name)
         return
     if result and any(result.values()):
-        log.info("job %s: %s", name, dict(result))
+        log.info("job %s: %s", job.name, dict(result))
 
 
-async def _run_locked(job: _Job) -> Mapping[str, Any] | None:
-    if job.lock is None:
-        job.lock = asyncio.Lock()
-    async with job.lock:
-        return await job.func()
-
-
-def _load_tasks() -> None:
-    """``tasks.py`` registers the jobs and imports this module, so load it lazily."""
-    from archive_app.jobs import tasks  # noqa: F401
+async def _run_locked(job: JobSpec, deps: Deps) -> Mapping[str, Any] | None:
+    lock = _locks.setdefault(job.name, asyncio.Lock())
+    async with lock:
+        return await job.run(deps)

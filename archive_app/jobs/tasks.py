@@ -1,33 +1,43 @@
-"""The jobs. Each is thin: open what it needs, call one service in a thread, return counts.
+"""The jobs: one explicit table, ``JOBS``. Each row names a job, how often it runs, and its
+``run(deps)``, which is thin: call one service off the event loop, return counts.
 
-Blocking work (SMTP, sync SQL) runs in ``asyncio.to_thread`` so the event loop that serves the
-websockets never waits on it. Every job is safe to run twice.
+Blocking work (SMTP, sync SQL) runs in a thread (``deps.db``) so the event loop that serves
+the websockets never waits on it. Every job is safe to run twice. A new job is a new row here;
+nothing registers itself on import.
 """
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import asdict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
 
-from archive_app.clock import app_clock
-from archive_app.db import get_engine
-from archive_app.jobs.scheduler import register_job
-from archive_app.mail.sender import SmtpSender
+from archive_app.deps import Deps
 from archive_app.services import outbox
-from archive_app.settings import get_settings
+
+JobRun = Callable[[Deps], Awaitable[Mapping[str, Any] | None]]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    every: timedelta
+    run: JobRun
+
+    def __post_init__(self) -> None:
+        if self.every <= timedelta(0):
+            raise ValueError("every must be positive")
+
 
 DRAIN_OUTBOX = "drain_outbox"
 
 
-async def drain_outbox() -> dict[str, int]:
+async def drain_outbox(deps: Deps) -> dict[str, int]:
     """Send the mail that is due (see services/outbox.py for the at-most-once rules)."""
-    result = await asyncio.to_thread(
-        outbox.drain,
-        get_engine(),
-        sender=SmtpSender(get_settings()),
-        now=app_clock().now(),
-    )
+    now = deps.clock.now()
+    result = await deps.db.off_loop(lambda engine: outbox.drain(engine, sender=deps.mail, now=now))
     return asdict(result)
 
 
-register_job(DRAIN_OUTBOX, drain_outbox, seconds=5)
+JOBS: tuple[JobSpec, ...] = (JobSpec(DRAIN_OUTBOX, timedelta(seconds=5), drain_outbox),)

@@ -22,9 +22,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from archive_app.clock import Clock, app_clock
-from archive_app.db import get_engine
 from archive_app.models.notifications import SinkMessage
-from archive_app.settings import get_settings
+from archive_app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -133,17 +132,16 @@ class MailSink:
 
 
 @asynccontextmanager
-async def mail_sink_lifespan(app: Any = None) -> AsyncIterator[None]:
+async def mail_sink_lifespan(settings: Settings, *, engine: Engine) -> AsyncIterator[None]:
     """Run the sink for the app's lifetime when ``settings.mail_sink`` is on (demo mode).
 
     Every worker runs every lifespan task; only the first one binds the port, the others
     log and carry on (they deliver into the same sink over SMTP).
     """
-    settings = get_settings()
     if not settings.mail_sink:
         yield
         return
-    sink = MailSink(host=settings.smtp_host, port=settings.smtp_port, engine=get_engine())
+    sink = MailSink(host=settings.smtp_host, port=settings.smtp_port, engine=engine)
     try:
         sink.start()
     except OSError as exc:

@@ -232,6 +232,18 @@ def log_in(session: Session, *, email: str, password: str, ip: str, now: datetim
     )
 
 
+def log_in_keeping_failures(
+    session: Session, *, email: str, password: str, ip: str, now: datetime
+) -> SignedIn:
+    """``log_in`` for a unit of work that rolls back on error: a refused password's failure
+    row is committed before the refusal is re-raised, so the rate limit still counts it."""
+    try:
+        return log_in(session, email=email, password=password, ip=ip, now=now)
+    except InvalidInput:
+        session.commit()
+        raise
+
+
 @functools.cache
 def _unknown_user_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))

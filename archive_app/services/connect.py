@@ -22,12 +22,7 @@ from archive_app.clock import utc
 from archive_app.crypto import TokenCipher, sha256_hex
 from archive_app.integrations.tiktok import errors as tiktok_errors
 from archive_app.integrations.tiktok.kinds import Kind, spec
-from archive_app.integrations.tiktok.protocol import (
-    CodeExchange,
-    ConsentLogin,
-    ProfileRead,
-    Revoke,
-)
+from archive_app.integrations.tiktok.protocol import CodeExchange, ConsentLogin, ProfileRead, Revoke
 from archive_app.models.sources import AttemptStatus, ConnectAttempt, SourceStatus
 from archive_app.models.workspaces import User
 from archive_app.services import sources as source_service

@@ -14,19 +14,18 @@ import reflex as rx
 from sqlmodel import Session
 
 from archive_app import live
-from archive_app.api.auth import read_session_cookie
-from archive_app.api.deps import run_db
-from archive_app.api.flash import read_flash
 from archive_app.clock import app_clock
 from archive_app.crypto import sha256_hex
+from archive_app.deps import current, run_db
 from archive_app.services import auth as auth_service
 from archive_app.services import workspaces as workspace_service
 from archive_app.services.auth import Viewer
 from archive_app.services.errors import NotAllowed
 from archive_app.services.workspace_view import WorkspaceView, load_workspace_view
-from archive_app.settings import get_settings
 from archive_app.states.args import id_arg, text_arg
 from archive_app.states.source_views import SourceView, source_view
+from archive_app.web.cookies import read_session_cookie
+from archive_app.web.flash import read_flash
 
 
 class AppState(rx.State):
@@ -225,7 +224,7 @@ class PublicState(rx.State):
             self.workspace = flash.fields.get("workspace", "")
         self.next_path = query.get("next", "")[:300]  # a hidden field; /auth/login checks it
         self.notice = NOTICES.get(query.get("notice", ""), "")
-        self.demo_mode = bool(get_settings().seed_demo)  # on in demo mode only, by default
+        self.demo_mode = bool(current().settings.seed_demo)  # on in demo mode only, by default
         token = read_session_cookie(self.router.headers.cookie)
         if token and not self.notice:
             now = app_clock().now()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from archive_app.api.flash import read_flash
 from archive_app.clock import app_clock
 from archive_app.services import workspaces as service
 from archive_app.services.errors import ServiceError
 from archive_app.states.base import run_db
+from archive_app.web.flash import read_flash
 
 
 class InviteState(rx.State):

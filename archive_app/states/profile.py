@@ -6,11 +6,11 @@ from typing import Any
 
 import reflex as rx
 
-from archive_app.api.auth import read_session_cookie
 from archive_app.clock import app_clock
 from archive_app.services import auth as service
 from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.states.base import AppState, run_db
+from archive_app.web.cookies import read_session_cookie
 
 
 class ProfileState(AppState):

@@ -12,9 +12,7 @@ from typing import Any
 
 import reflex as rx
 
-from archive_app import live
-from archive_app.api import deps
-from archive_app.api.flash import read_flash
+from archive_app import deps, live
 from archive_app.clock import app_clock
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.services import connect, connect_qr
@@ -22,10 +20,10 @@ from archive_app.services import sources as service
 from archive_app.services.auth import normalize_email
 from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.services.qr_image import qr_data_url
-from archive_app.settings import get_settings
 from archive_app.states.args import id_arg, text_arg
 from archive_app.states.base import AppState, run_db
 from archive_app.states.source_views import SourceView, source_view
+from archive_app.web.flash import read_flash
 
 POLL_SECONDS = 1.0
 MAX_TYPED = 400  # longer than any email address (320)
@@ -87,7 +85,7 @@ class SourcesState(AppState):
         if flash:
             self._seen_flash = flash.flash_id
         self.flash = ""
-        self.simulated = get_settings().dev_routes_enabled
+        self.simulated = deps.current().settings.dev_routes_enabled
         # Tab state outlives a page load (e.g. the trip to TikTok's consent page and back);
         # a wizard left open then is over.
         self._reset_wizard()
@@ -205,7 +203,7 @@ class SourcesState(AppState):
             viewer = await self._viewer()
             progress = await connect_qr.start_qr(
                 deps.run_db,
-                deps.gateway(Kind.tiktok_v1),
+                deps.gateway_of(Kind.tiktok_v1),
                 workspace_id=viewer.workspace_id,
                 user_id=viewer.user_id,
                 reminder_emails=list(self.reminder_emails),
@@ -241,7 +239,7 @@ class SourcesState(AppState):
             viewer = await self._viewer()
             progress = await connect_qr.refresh_qr(
                 deps.run_db,
-                deps.gateway(Kind.tiktok_v1),
+                deps.gateway_of(Kind.tiktok_v1),
                 attempt_id=self.attempt_id,
                 workspace_id=viewer.workspace_id,
                 user_id=viewer.user_id,
@@ -269,7 +267,7 @@ class SourcesState(AppState):
             viewer = await self._viewer()
         except NotAllowed:
             return
-        gateway, cipher = deps.gateway(Kind.tiktok_v1), deps.cipher()
+        gateway, cipher = deps.gateway_of(Kind.tiktok_v1), deps.current().cipher
         tab = self.router.session.client_token
         while attempt_id:
             await asyncio.sleep(POLL_SECONDS)
@@ -313,11 +311,11 @@ class SourcesState(AppState):
             viewer = await self._viewer()
             handle = await connect.disconnect(
                 deps.run_db,
-                deps.gateway,
+                deps.gateway_of,
                 workspace_id=viewer.workspace_id,
                 user_id=viewer.user_id,
                 source_id=source_id,
-                cipher=deps.cipher(),
+                cipher=deps.current().cipher,
                 now=app_clock().now(),
             )
             await self._announce()

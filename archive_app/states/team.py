@@ -8,9 +8,9 @@ from typing import Any
 import reflex as rx
 
 from archive_app.clock import app_clock
+from archive_app.deps import current
 from archive_app.services import workspaces as service
 from archive_app.services.errors import NotAllowed, ServiceError
-from archive_app.settings import get_settings
 from archive_app.states.args import id_arg, text_arg
 from archive_app.states.base import AppState, run_db
 
@@ -85,7 +85,7 @@ class TeamState(AppState):
         try:
             viewer = await self._viewer()
             address = self.invite_email
-            base_url = get_settings().public_url
+            base_url = current().settings.public_url
             now = app_clock().now()
             sent = await run_db(
                 lambda s: service.invite(

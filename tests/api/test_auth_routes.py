@@ -11,13 +11,14 @@ from sqlmodel import select
 from starlette.applications import Starlette
 
 from archive_app.api.auth import SESSION_COOKIE, SIGNUP_COOKIE, auth_routes
-from archive_app.api.flash import FLASH_COOKIE, Flash, read_flash
 from archive_app.clock import FixedClock
 from archive_app.db import session_scope
 from archive_app.models.notifications import OutboxEmail
 from archive_app.services import auth
 from archive_app.services.signup import sign_up
 from archive_app.settings import Mode, Settings
+from archive_app.web.flash import FLASH_COOKIE, Flash, read_flash
+from tests.conftest import build_test_deps
 from tests.production_settings import production_settings
 
 ORIGIN = "http://archive.test"
@@ -26,9 +27,7 @@ ORIGIN = "http://archive.test"
 @pytest.fixture
 async def client(engine, now, tmp_path):
     settings = Settings(_env_file=None, mode=Mode.test, data_dir=tmp_path, public_url=ORIGIN)
-    app = Starlette(
-        routes=auth_routes(settings=settings, engine=lambda: engine, clock=FixedClock(now))
-    )
+    app = Starlette(routes=auth_routes(build_test_deps(engine, settings, clock=FixedClock(now))))
     with session_scope(engine) as s:
         sign_up(s, email="owner@brand.com", password="owner-pass", workspace_name="Brand", now=now)
     transport = httpx.ASGITransport(app=app)
@@ -153,9 +152,7 @@ async def test_the_session_cookie_is_secure_exactly_when_the_public_url_is_https
 ):
     settings = Settings(_env_file=None, mode=Mode.test, data_dir=tmp_path, public_url=public_url)
     assert settings.secure_cookies is secure
-    app = Starlette(
-        routes=auth_routes(settings=settings, engine=lambda: engine, clock=FixedClock(now))
-    )
+    app = Starlette(routes=auth_routes(build_test_deps(engine, settings, clock=FixedClock(now))))
     with session_scope(engine) as s:
         sign_up(s, email="owner@brand.com", password="owner-pass", workspace_name="B", now=now)
     transport = httpx.ASGITransport(app=app)
@@ -175,9 +172,7 @@ async def test_the_session_cookie_is_secure_exactly_when_the_public_url_is_https
 
 async def test_production_cookies_are_secure(engine, now, tmp_path):
     settings = production_settings(tmp_path)
-    app = Starlette(
-        routes=auth_routes(settings=settings, engine=lambda: engine, clock=FixedClock(now))
-    )
+    app = Starlette(routes=auth_routes(build_test_deps(engine, settings, clock=FixedClock(now))))
     with session_scope(engine) as s:
         sign_up(s, email="owner@brand.com", password="owner-pass", workspace_name="B", now=now)
     transport = httpx.ASGITransport(app=app)

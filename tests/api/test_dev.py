@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -13,12 +13,14 @@ from starlette.applications import Starlette
 
 from archive_app.api.dev import dev_routes
 from archive_app.clock import FixedClock
-from archive_app.jobs import scheduler
+from archive_app.deps import Deps, build_deps
 from archive_app.jobs.scheduler import run_job_now
+from archive_app.jobs.tasks import JobSpec
 from archive_app.mail.messages import disconnection_message
 from archive_app.mail.sender import SmtpSender
 from archive_app.mail.sink import MailSink
 from archive_app.settings import Settings
+from tests.conftest import build_test_deps
 from tests.production_settings import production_settings
 
 RECONNECT = "http://localhost:3000/settings/sources/3/reconnect"
@@ -30,8 +32,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _client(settings: Settings, **kw) -> httpx.AsyncClient:
-    app = Starlette(routes=dev_routes(settings, **kw))
+def _client(engine: Engine, settings: Settings, **kw) -> httpx.AsyncClient:
+    app = Starlette(routes=dev_routes(build_test_deps(engine, settings), **kw))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
@@ -59,7 +61,7 @@ def received(engine: Engine, settings: Settings) -> Iterator[None]:
 
 
 async def test_mail_json_lists_what_the_sink_received(engine, settings, received):
-    async with _client(settings, engine=engine) as client:
+    async with _client(engine, settings) as client:
         answer = await client.get("/dev/mail.json")
     assert answer.status_code == 200
     [mail] = answer.json()["messages"]
@@ -70,7 +72,7 @@ async def test_mail_json_lists_what_the_sink_received(engine, settings, received
 
 
 async def test_mail_page_lists_and_opens_a_mail_with_its_links_intact(engine, settings, received):
-    async with _client(settings, engine=engine) as client:
+    async with _client(engine, settings) as client:
         index = await client.get("/dev/mail")
         mail_id = (await client.get("/dev/mail.json")).json()["messages"][0]["id"]
         detail = await client.get(f"/dev/mail/{mail_id}")
@@ -86,21 +88,23 @@ async def test_mail_page_lists_and_opens_a_mail_with_its_links_intact(engine, se
     assert missing.status_code == 404
 
 
-async def test_post_dev_jobs_runs_the_job_and_404s_unknown_names(settings):
+async def test_post_dev_jobs_runs_the_job_and_404s_unknown_names(engine, settings):
     calls: list[str] = []
 
-    async def echo() -> dict[str, int]:
+    async def echo(deps: Deps) -> dict[str, int]:
         calls.append("echo")
         return {"echoed": 1}
 
-    scheduler.register_job("test_echo", echo, seconds=60)
-    try:
-        async with _client(settings, run_job=run_job_now) as client:
-            ran = await client.post("/dev/jobs/test_echo")
-            unknown = await client.post("/dev/jobs/make_coffee")
-            wrong_method = await client.get("/dev/jobs/test_echo")
-    finally:
-        scheduler.unregister_job("test_echo")
+    deps = build_test_deps(engine, settings)
+    jobs = (JobSpec("test_echo", timedelta(seconds=60), echo),)
+
+    async def run_job(name: str) -> dict[str, object]:
+        return await run_job_now(name, deps, jobs=jobs)
+
+    async with _client(engine, settings, run_job=run_job) as client:
+        ran = await client.post("/dev/jobs/test_echo")
+        unknown = await client.post("/dev/jobs/make_coffee")
+        wrong_method = await client.get("/dev/jobs/test_echo")
     assert ran.status_code == 200
     assert ran.json()["ok"] is True and ran.json()["result"] == {"echoed": 1}
     assert calls == ["echo"]
@@ -108,10 +112,17 @@ async def test_post_dev_jobs_runs_the_job_and_404s_unknown_names(settings):
     assert wrong_method.status_code == 405
 
 
-async def test_production_has_no_dev_routes(tmp_path):
-    settings = production_settings(tmp_path)
-    assert dev_routes(settings, run_job=run_job_now) == []
-    async with _client(settings, run_job=run_job_now) as client:
+async def test_production_has_no_dev_routes(tmp_path, engine):
+    deps = build_deps(production_settings(tmp_path), engine=engine)
+
+    async def run_job(name: str) -> dict[str, object]:
+        return await run_job_now(name, deps)
+
+    assert dev_routes(deps, run_job=run_job) == []
+    app = Starlette(routes=dev_routes(deps, run_job=run_job))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
         assert (await client.get("/dev/mail")).status_code == 404
         assert (await client.get("/dev/mail.json")).status_code == 404
         assert (await client.post("/dev/jobs/drain_outbox")).status_code == 404
@@ -145,7 +156,7 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path):
     ],
 )
 async def test_a_mail_id_beyond_64_bits_or_not_a_number_is_404_not_500(engine, settings, mail_id):
-    async with _client(settings, engine=engine) as client:
+    async with _client(engine, settings) as client:
         response = await client.get(f"/dev/mail/{mail_id}")
     assert response.status_code == 404
     assert "No such mail" in response.text

@@ -2,51 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
-from archive_app.api import deps
-from archive_app.api.auth import SESSION_COOKIE
-from archive_app.api.flash import FLASH_COOKIE, read_flash
 from archive_app.api.oauth import oauth_routes
 from archive_app.clock import FixedClock
-from archive_app.db import get_engine, session_scope
+from archive_app.db import session_scope
 from archive_app.models.base import MAX_ID, parse_id
 from archive_app.services import signup
-from archive_app.settings import get_settings
+from archive_app.settings import Settings
+from archive_app.web.cookies import SESSION_COOKIE
+from archive_app.web.flash import FLASH_COOKIE, read_flash
+from tests.conftest import build_test_deps
 
 ORIGIN = "http://archive.test"
 
 
 @pytest.fixture
-def app_engine(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """The routes open the app's own engine (``deps.run_db``): point it at the test database,
-    SQLite or PostgreSQL, whichever ``engine`` is."""
-    monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("ARCHIVE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    deps.gateway.cache_clear()
-    yield engine
-    get_engine().dispose()
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    deps.gateway.cache_clear()
-
-
-@pytest.fixture
-async def client(app_engine: Engine, now: datetime) -> AsyncIterator[httpx.AsyncClient]:
-    with session_scope(app_engine) as s:
+async def client(
+    engine: Engine, test_settings: Settings, now: datetime
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The routes on the test's database (SQLite or PostgreSQL), TikTok being the simulator."""
+    with session_scope(engine) as s:
         owner = signup.sign_up(
             s, email="owner@brand.com", password="owner-pass", workspace_name="Brand", now=now
         )
-    app = Starlette(routes=oauth_routes(clock=FixedClock(now)))
+    app = Starlette(
+        routes=oauth_routes(build_test_deps(engine, test_settings, clock=FixedClock(now)))
+    )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url=ORIGIN,

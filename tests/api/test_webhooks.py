@@ -18,6 +18,7 @@ from archive_app.integrations.tiktok import AuthorizationRemoved, TikTokEvent
 from archive_app.integrations.tiktok.webhooks import signature
 from archive_app.models.webhooks import WebhookEvent
 from archive_app.settings import Mode, Settings
+from tests.conftest import build_test_deps
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -48,10 +49,7 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = Starlette(
         routes=webhook_routes(
-            settings=settings,
-            engine_factory=lambda: engine,
-            on_event=received,
-            clock=FixedClock(NOW),
+            build_test_deps(engine, settings, clock=FixedClock(NOW)), on_event=received
         )
     )
     async with httpx.AsyncClient(

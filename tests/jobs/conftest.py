@@ -1,4 +1,5 @@
-"""Fixtures for the job tests: the app's own settings/engine pointed at a temp data dir."""
+"""Fixtures for the job tests: the app's ``Deps`` on a temp SQLite database, with SMTP pointed
+at a free port (start a sink there to receive)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from archive_app.db import get_engine
-from archive_app.jobs import scheduler
-from archive_app.settings import Settings, get_settings
+from archive_app.db import engine_for
+from archive_app.deps import Deps
+from archive_app.settings import Settings
+from tests.conftest import build_test_deps
 
 
 def _free_port() -> int:
@@ -22,32 +24,25 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def app_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """What the jobs open themselves (get_settings/get_engine), on a temp SQLite database,
-    with SMTP pointed at a free port (start a sink there to receive)."""
-    monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("ARCHIVE_DATABASE_URL", f"sqlite:///{tmp_path}/app.db")
-    monkeypatch.setenv("ARCHIVE_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("ARCHIVE_SMTP_PORT", str(_free_port()))
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    engine = get_engine()
+def app_settings(tmp_path: Path) -> Settings:
+    return Settings(
+        mode="test",
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/app.db",
+        smtp_host="127.0.0.1",
+        smtp_port=_free_port(),
+    )
+
+
+@pytest.fixture
+def app_engine(app_settings: Settings) -> Iterator[Engine]:
+    engine = engine_for(app_settings)
     SQLModel.metadata.create_all(engine)
     yield engine
     engine.dispose()
-    get_settings.cache_clear()
-    get_engine.cache_clear()
 
 
 @pytest.fixture
-def app_settings(app_engine: Engine) -> Settings:
-    return get_settings()
-
-
-@pytest.fixture
-def job_registry() -> Iterator[None]:
-    """Jobs a test registers are gone after it."""
-    before = set(scheduler.job_names())
-    yield
-    for name in set(scheduler.job_names()) - before:
-        scheduler.unregister_job(name)
+def job_deps(app_engine: Engine, app_settings: Settings) -> Deps:
+    """What the scheduler hands every job's ``run``."""
+    return build_test_deps(app_engine, app_settings)

@@ -1,16 +1,18 @@
-"""The scheduler runs registered jobs in the leader only; the dev runner runs one on demand."""
+"""The scheduler runs the JOBS table in the leader only; the dev runner runs one on demand."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from archive_app.db import make_engine
+from archive_app.deps import Deps, build_deps
 from archive_app.jobs import scheduler
+from archive_app.jobs.tasks import JOBS, JobSpec
 from archive_app.mail.messages import EmailMessage
 from archive_app.mail.sink import MailSink
 from archive_app.models.notifications import OutboxEmail, OutboxStatus, SinkMessage
@@ -22,6 +24,10 @@ def _settings(tmp_path, **kw) -> Settings:
     return Settings(mode="test", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/s.db", **kw)
 
 
+def _deps(settings: Settings, engine: Engine) -> Deps:
+    return build_deps(settings, engine=engine)
+
+
 async def _until(predicate) -> None:
     """Wait up to 3 s for ``predicate`` to hold."""
     for _ in range(300):
@@ -31,31 +37,41 @@ async def _until(predicate) -> None:
     raise AssertionError("condition not reached within 3 s")
 
 
-async def test_app_lifespan_respects_scheduler_enabled_false():
+async def test_app_settings_respect_scheduler_enabled_false(tmp_path, engine: Engine):
     # tests/conftest.py sets ARCHIVE_SCHEDULER_ENABLED=false for the whole suite.
-    async with scheduler.scheduler_lifespan(None):
+    settings = Settings(mode="test", data_dir=tmp_path)
+    assert not settings.scheduler_enabled
+    async with scheduler.run_scheduler(_deps(settings, engine)) as leadership:
+        assert leadership is None
         assert not scheduler.is_leader()
+
+
+def test_every_job_is_a_row_of_one_table_with_a_unique_name():
+    names = [job.name for job in JOBS]
+    assert "drain_outbox" in names and len(names) == len(set(names))
+    with pytest.raises(ValueError, match="every must be positive"):
+        JobSpec("never", timedelta(0), JOBS[0].run)
 
 
 async def test_disabled_scheduler_runs_nothing(tmp_path, engine: Engine):
     async with scheduler.run_scheduler(
-        _settings(tmp_path, scheduler_enabled=False), engine=engine
+        _deps(_settings(tmp_path, scheduler_enabled=False), engine)
     ) as leadership:
         assert leadership is None
         assert not scheduler.is_leader()
         assert not scheduler.kick("drain_outbox")
 
 
-async def test_leader_runs_jobs_and_kick_runs_one_at_once(tmp_path, engine, job_registry):
+async def test_leader_runs_jobs_and_kick_runs_one_at_once(tmp_path, engine):
     ran = asyncio.Event()
 
-    async def ping() -> dict[str, int]:
+    async def ping(deps: Deps) -> dict[str, int]:
         ran.set()
         return {"pings": 1}
 
-    scheduler.register_job("test_ping", ping, seconds=3600)  # would not run on its own
-    settings = _settings(tmp_path, scheduler_enabled=True)
-    async with scheduler.run_scheduler(settings, engine=engine, retry_seconds=0.05) as lead:
+    jobs = (JobSpec("test_ping", timedelta(hours=1), ping),)  # would not run on its own
+    deps = _deps(_settings(tmp_path, scheduler_enabled=True), engine)
+    async with scheduler.run_scheduler(deps, jobs=jobs, retry_seconds=0.05) as lead:
         assert lead is not None
         await _until(scheduler.is_leader)
         assert (tmp_path / "scheduler.lock").exists()
@@ -67,31 +83,31 @@ async def test_leader_runs_jobs_and_kick_runs_one_at_once(tmp_path, engine, job_
 
 
 async def test_second_scheduler_in_the_same_data_dir_stays_follower(tmp_path, engine):
-    settings = _settings(tmp_path, scheduler_enabled=True)
-    async with scheduler.run_scheduler(settings, engine=engine, retry_seconds=0.05) as first:
+    deps = _deps(_settings(tmp_path, scheduler_enabled=True), engine)
+    async with scheduler.run_scheduler(deps, retry_seconds=0.05) as first:
         await _until(scheduler.is_leader)
-        async with scheduler.run_scheduler(settings, engine=engine, retry_seconds=0.05) as second:
+        async with scheduler.run_scheduler(deps, retry_seconds=0.05) as second:
             await asyncio.sleep(0.2)
             assert first is not None and second is not None
             assert first.is_leader and not second.is_leader
 
 
-async def test_run_job_now_refuses_unknown_names():
+async def test_run_job_now_refuses_unknown_names(job_deps):
     with pytest.raises(scheduler.UnknownJobError):
-        await scheduler.run_job_now("nope")
+        await scheduler.run_job_now("nope", job_deps)
     assert "drain_outbox" in scheduler.job_names()
 
 
-async def test_run_job_now_reports_a_failing_job(job_registry):
-    async def broken() -> None:
+async def test_run_job_now_reports_a_failing_job(job_deps):
+    async def broken(deps: Deps) -> None:
         raise RuntimeError("database is down")
 
-    scheduler.register_job("test_broken", broken, seconds=60)
-    answer = await scheduler.run_job_now("test_broken")
+    jobs = (JobSpec("test_broken", timedelta(minutes=1), broken),)
+    answer = await scheduler.run_job_now("test_broken", job_deps, jobs=jobs)
     assert answer["ok"] is False and "database is down" in answer["error"]
 
 
-async def test_drain_outbox_job_delivers_due_mail_over_smtp(app_engine, app_settings):
+async def test_drain_outbox_job_delivers_due_mail_over_smtp(app_engine, app_settings, job_deps):
     now = datetime.now(UTC)
     with Session(app_engine, expire_on_commit=False) as session:
         row = outbox.enqueue(
@@ -102,8 +118,8 @@ async def test_drain_outbox_job_delivers_due_mail_over_smtp(app_engine, app_sett
         )
         session.commit()
     with MailSink(host=app_settings.smtp_host, port=app_settings.smtp_port, engine=app_engine):
-        answer = await scheduler.run_job_now("drain_outbox")
-        again = await scheduler.run_job_now("drain_outbox")
+        answer = await scheduler.run_job_now("drain_outbox", job_deps)
+        again = await scheduler.run_job_now("drain_outbox", job_deps)
 
     assert answer["ok"] and answer["result"]["sent"] == 1
     assert again["result"]["sent"] == 0
@@ -119,10 +135,11 @@ async def test_on_postgresql_one_of_two_schedulers_leads(tmp_path, postgres_data
     settings = Settings(
         mode="test", data_dir=tmp_path, database_url=postgres_database, scheduler_enabled=True
     )
+    deps = _deps(settings, engine)
     try:
-        async with scheduler.run_scheduler(settings, engine=engine, retry_seconds=0.05) as a:
+        async with scheduler.run_scheduler(deps, retry_seconds=0.05) as a:
             await _until(scheduler.is_leader)
-            async with scheduler.run_scheduler(settings, engine=engine, retry_seconds=0.05) as b:
+            async with scheduler.run_scheduler(deps, retry_seconds=0.05) as b:
                 await asyncio.sleep(0.2)
                 assert a is not None and b is not None
                 assert a.is_leader and not b.is_leader

@@ -10,12 +10,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 
 from archive_app.clock import FixedClock
-from archive_app.db import get_engine
+from archive_app.db import engine_for
 from archive_app.mail.messages import invite_message
 from archive_app.mail.sender import SmtpSender
 from archive_app.mail.sink import MailSink, mail_sink_lifespan
 from archive_app.models.notifications import SinkMessage
-from archive_app.settings import Settings, get_settings
+from archive_app.settings import Settings
 
 
 def test_mail_sent_over_smtp_to_the_sink_is_stored(engine: Engine, tmp_path, free_port):
@@ -55,14 +55,16 @@ def test_a_second_sink_on_a_taken_port_fails_cleanly(engine: Engine, free_port):
 async def test_in_demo_mode_the_app_runs_the_sink_on_the_smtp_port(
     tmp_path, free_port, monkeypatch
 ):
-    monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("ARCHIVE_DATABASE_URL", f"sqlite:///{tmp_path}/demo.db")
-    monkeypatch.setenv("ARCHIVE_MAIL_SINK", "true")
-    monkeypatch.setenv("ARCHIVE_SMTP_PORT", str(free_port))
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    settings = Settings(
+        mode="test",
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/demo.db",
+        mail_sink=True,
+        smtp_host="127.0.0.1",
+        smtp_port=free_port,
+    )
+    engine = engine_for(settings)
     try:
-        engine = get_engine()
         SQLModel.metadata.create_all(engine)
         message = invite_message(
             workspace_name="Brand",
@@ -70,11 +72,9 @@ async def test_in_demo_mode_the_app_runs_the_sink_on_the_smtp_port(
             accept_url="http://localhost:3000/invite/tok",
             to="new@brand.example",
         )
-        async with mail_sink_lifespan():
-            await asyncio.to_thread(SmtpSender(get_settings()).send, message, message_id="i")
+        async with mail_sink_lifespan(settings, engine=engine):
+            await asyncio.to_thread(SmtpSender(settings).send, message, message_id="i")
         with Session(engine) as session:
             assert [m.subject for m in session.exec(select(SinkMessage))] == [message.subject]
-        engine.dispose()
     finally:
-        get_settings.cache_clear()
-        get_engine.cache_clear()
+        engine.dispose()

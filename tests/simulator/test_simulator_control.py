@@ -15,6 +15,7 @@ from starlette.routing import Mount
 
 from archive_app.api.webhooks import webhook_routes
 from archive_app.clock import ShiftedClock
+from archive_app.deps import build_deps
 from archive_app.integrations.tiktok import (
     AuthorizationRemoved,
     DmSend,
@@ -83,9 +84,7 @@ async def world(tmp_path: Path, engine: Engine) -> AsyncIterator[World]:
     async def on_event(event: TikTokEvent) -> None:
         received.append(event)
 
-    routes = webhook_routes(
-        settings=settings, engine_factory=lambda: engine, on_event=on_event, clock=clock
-    )
+    routes = webhook_routes(build_deps(settings, engine=engine, clock=clock), on_event=on_event)
     app = Starlette(routes=routes)
     # The simulator delivers webhooks to the app over this transport, as over the network.
     app_transport = httpx.ASGITransport(app=app)

@@ -8,12 +8,12 @@ from datetime import timedelta
 
 import pytest
 import reflex as rx
-from sqlmodel import SQLModel
 
 from archive_app import live
 from archive_app.clock import app_clock
 from archive_app.crypto import sha256_hex
-from archive_app.db import get_engine, session_scope
+from archive_app.db import session_scope
+from archive_app.deps import Deps, current
 from archive_app.models.sources import Source, SourceStatus
 from archive_app.services import auth
 from archive_app.services import workspaces as ws
@@ -22,20 +22,16 @@ from archive_app.states.base import AppState
 
 
 @pytest.fixture
-def app_db() -> Iterator[None]:
-    engine = get_engine()
-    SQLModel.metadata.create_all(engine)
+def app_db(app_deps: Deps) -> Iterator[None]:
+    """The database the States use: the installed ``Deps``' (``engine`` empties it after)."""
     yield
-    with engine.begin() as conn:
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            conn.execute(table.delete())
 
 
 def _demo() -> tuple[auth.Viewer, str, str, int]:
     now = app_clock().now()
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         ws.seed_demo(s, now=now)
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         owner = auth.log_in(s, email=ws.DEMO_OWNER, password=ws.DEMO_PASSWORD, ip="t", now=now)
         mate = auth.log_in(s, email=ws.DEMO_MEMBER, password=ws.DEMO_PASSWORD, ip="t", now=now)
         viewer = auth.require_viewer(s, token=owner.session_token, now=now)
@@ -95,15 +91,15 @@ async def test_the_registry_forgets_a_closed_tab_and_a_tab_that_moved():
 def test_the_view_lists_only_sessions_of_current_members(app_db):
     viewer, owner_token, mate_token, mate_id = _demo()
     now = app_clock().now()
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         view = load_workspace_view(s, workspace_id=viewer.workspace_id, now=now)
     assert {sha256_hex(owner_token), sha256_hex(mate_token)} <= view.session_hashes
     assert view.member_count == 2
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         ws.remove_member(
             s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, member_user_id=mate_id
         )
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         view = load_workspace_view(s, workspace_id=viewer.workspace_id, now=now)
         later = load_workspace_view(
             s, workspace_id=viewer.workspace_id, now=now + auth.SESSION_LIFETIME + timedelta(1)
@@ -117,7 +113,7 @@ async def test_a_pushed_view_shows_in_a_members_tab(app_db):
     viewer, owner_token, _, _ = _demo()
     tab = await _tab(f"archive_session={owner_token}")
     await tab.guard()
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         view = load_workspace_view(s, workspace_id=viewer.workspace_id, now=app_clock().now())
     tab.sources = []
     assert tab._apply_workspace_view(view) is True
@@ -130,11 +126,11 @@ async def test_a_removed_members_tab_is_cleared_and_gets_nothing(app_db):
     tab = await _tab(f"archive_session={mate_token}")
     await tab.guard()
     assert tab.signed_in and tab.workspace_id == viewer.workspace_id
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         ws.remove_member(
             s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, member_user_id=mate_id
         )
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         view = load_workspace_view(s, workspace_id=viewer.workspace_id, now=app_clock().now())
     assert view.sources, "the demo workspace has sources to leak"
     assert tab._apply_workspace_view(view) is False
@@ -144,7 +140,7 @@ async def test_a_removed_members_tab_is_cleared_and_gets_nothing(app_db):
 
 async def test_the_prepared_update_carries_the_view_and_nothing_of_the_viewer(app_db):
     viewer, _, _, _ = _demo()
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         view = load_workspace_view(s, workspace_id=viewer.workspace_id, now=app_clock().now())
     delta = await AppState._view_delta(view)
     assert list(delta) == [AppState.get_full_name()]

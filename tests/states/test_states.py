@@ -6,11 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 import reflex as rx
-from sqlmodel import SQLModel
 
-from archive_app.api.flash import FLASH_COOKIE, redirect_with_flash
 from archive_app.clock import app_clock
-from archive_app.db import get_engine, session_scope
+from archive_app.db import session_scope
+from archive_app.deps import Deps, current
 from archive_app.services import auth
 from archive_app.services import workspaces as ws
 from archive_app.states.base import AppState, PublicState
@@ -18,25 +17,21 @@ from archive_app.states.invite import InviteState
 from archive_app.states.profile import ProfileState
 from archive_app.states.sources import SourcesState
 from archive_app.states.team import TeamState
+from archive_app.web.flash import FLASH_COOKIE, redirect_with_flash
 
 
 @pytest.fixture
-def app_db() -> Iterator[None]:
-    """The database the States use (the settings URL of the test process), emptied after."""
-    engine = get_engine()
-    SQLModel.metadata.create_all(engine)
+def app_db(app_deps: Deps) -> Iterator[None]:
+    """The database the States use: the installed ``Deps``' (``engine`` empties it after)."""
     yield
-    with engine.begin() as conn:
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            conn.execute(table.delete())
 
 
 def _people() -> tuple[str, str, int]:
     """Demo workspace; returns the owner's and the member's session tokens and the member id."""
     now = app_clock().now()
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         ws.seed_demo(s, now=now)
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         owner = auth.log_in(s, email=ws.DEMO_OWNER, password=ws.DEMO_PASSWORD, ip="t", now=now)
         mate = auth.log_in(s, email=ws.DEMO_MEMBER, password=ws.DEMO_PASSWORD, ip="t", now=now)
     return owner.session_token, mate.session_token, mate.user_id
@@ -85,7 +80,7 @@ async def test_recheck_keeps_a_member_and_drops_a_removed_one(app_db):
     assert (
         state.signed_in and state.email == ws.DEMO_MEMBER and state.workspace_name == "Demo Brand"
     )
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         viewer = auth.require_viewer(s, token=owner_token, now=app_clock().now())
         ws.remove_member(
             s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, member_user_id=mate_id
@@ -97,14 +92,14 @@ async def test_recheck_keeps_a_member_and_drops_a_removed_one(app_db):
 
 async def test_a_member_cannot_remove_the_owner_through_the_socket(app_db):
     owner_token, mate_token, _ = _people()
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         owner = auth.require_viewer(s, token=owner_token, now=app_clock().now())
     team = await _tab(TeamState, cookie=f"archive_session={mate_token}")
     # Vars are client-controlled: pretending to be the owner changes nothing.
     team.is_owner = True
     team.user_id = owner.user_id
     await team.remove_member(owner.user_id)
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         assert ws.DEMO_OWNER in ws.member_emails(s, workspace_id=owner.workspace_id)
 
 
@@ -179,7 +174,7 @@ async def test_no_page_shows_an_error_sentence_from_its_url(app_db, cls, path):
 
 async def test_logging_out_other_sessions_sends_their_open_tabs_to_login(app_db):
     owner_token, _, _ = _people()
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         other = auth.log_in(
             s, email=ws.DEMO_OWNER, password=ws.DEMO_PASSWORD, ip="u", now=app_clock().now()
         )
@@ -200,7 +195,7 @@ async def test_logging_out_other_sessions_sends_their_open_tabs_to_login(app_db)
 async def test_the_invite_page_looks_the_same_whether_or_not_the_address_has_an_account(app_db):
     owner_token, _, _ = _people()
     now = app_clock().now()
-    with session_scope() as s:
+    with session_scope(current().engine) as s:
         owner = auth.require_viewer(s, token=owner_token, now=now)
         auth.create_user(s, email="known@elsewhere.com", password="known-pass", now=now)
         links = [

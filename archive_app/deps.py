@@ -1,0 +1,111 @@
+"""The outside world in one frozen object, built once in ``archive_app.py`` from settings.
+
+Routes and jobs receive ``Deps`` as an argument (``auth_routes(deps)``, ``JobSpec.run(deps)``).
+States cannot take constructor arguments (Reflex makes them), so they read the one installed
+in this process through ``current()``; ``run_db`` is the shortcut they use for a unit of work.
+Tests build their own with ``build_deps(settings, engine=..., transport=...)`` (the simulator's
+transport) and ``install`` it.
+
+This module sits below ``api``, ``jobs`` and ``states`` and above the adapters, so none of the
+three needs another to get at the database, TikTok, the cipher or mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal, TypeVar, overload
+
+import httpx
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from archive_app.clock import Clock, app_clock
+from archive_app.crypto import TokenCipher
+from archive_app.db import SessionRunner, engine_for
+from archive_app.integrations.tiktok.client import gateway_for
+from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.integrations.tiktok.protocol import TikTokGateway, V1Gateway, V2Gateway
+from archive_app.mail.sender import MailSender, SmtpSender
+from archive_app.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    db: SessionRunner
+    clock: Clock
+    gateways: Mapping[Kind, TikTokGateway]
+    cipher: TokenCipher
+    mail: MailSender
+
+    @property
+    def engine(self) -> Engine:
+        return self.db.engine
+
+    @overload
+    def gateway(self, kind: Literal[Kind.tiktok_v1]) -> V1Gateway: ...
+    @overload
+    def gateway(self, kind: Literal[Kind.tiktok_v2]) -> V2Gateway: ...
+    @overload
+    def gateway(self, kind: Kind | str) -> TikTokGateway: ...
+    def gateway(self, kind: Kind | str) -> TikTokGateway:
+        """Typed as the capabilities of ``kind`` (``integrations/tiktok/protocol.py``)."""
+        return self.gateways[Kind(kind)]
+
+
+def build_deps(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    mail: MailSender | None = None,
+) -> Deps:
+    """Everything from settings; tests pass their own engine, clock, TikTok transport or mail."""
+    return Deps(
+        settings=settings,
+        db=SessionRunner(engine if engine is not None else engine_for(settings)),
+        clock=clock if clock is not None else app_clock(),
+        gateways=MappingProxyType(
+            {kind: gateway_for(kind, settings, transport=transport) for kind in Kind}
+        ),
+        cipher=TokenCipher(settings.fernet_key()),
+        mail=mail if mail is not None else SmtpSender(settings),
+    )
+
+
+class _Installed:
+    deps: Deps | None = None
+
+
+def install(deps: Deps) -> Deps:
+    """Make ``deps`` the process's (``archive_app.py`` does this once; tests per test)."""
+    _Installed.deps = deps
+    return deps
+
+
+def uninstall() -> None:
+    """Tests: forget the installed ``Deps`` (code that reads ``current()`` then fails loudly)."""
+    _Installed.deps = None
+
+
+def current() -> Deps:
+    """The installed ``Deps``: the one accessor for code that cannot take it as an argument."""
+    deps = _Installed.deps
+    if deps is None:
+        raise RuntimeError("no Deps installed: archive_app.py (or the test) calls deps.install")
+    return deps
+
+
+def gateway_of(kind: Kind) -> TikTokGateway:
+    """``current().gateway`` as a plain function, for services that take ``gateway_for``."""
+    return current().gateway(kind)
+
+
+async def run_db(work: Callable[[Session], T]) -> T:
+    """One unit of work on the installed ``Deps`` (see ``db.SessionRunner``)."""
+    return await current().db(work)
