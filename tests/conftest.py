@@ -118,12 +118,19 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def build_test_deps(
-    engine: Engine, settings: Settings, *, clock: Clock | None = None, **kw: object
+    engine: Engine,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    simulator: Starlette | None = None,
+    **kw: object,
 ) -> Deps:
     """The app's ``Deps`` on the test's database, with TikTok answered by the in-process
-    simulator (its routes over an ASGI transport: no port, no network)."""
+    simulator (its routes over an ASGI transport: no port, no network). Pass ``simulator`` to
+    drive the same one from the test (its consent page, its control API)."""
     the_clock = clock if clock is not None else app_clock()
-    simulator = Starlette(routes=simulator_mounts(settings, clock=the_clock))  # type: ignore[arg-type]
+    if simulator is None:
+        simulator = Starlette(routes=simulator_mounts(settings, clock=the_clock))  # type: ignore[arg-type]
     return build_deps(
         settings,
         engine=engine,

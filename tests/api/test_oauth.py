@@ -8,14 +8,18 @@ from datetime import datetime
 import httpx
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import select
 from starlette.applications import Starlette
 
+from archive_app import deps as deps_module
 from archive_app.api.oauth import oauth_routes
-from archive_app.clock import FixedClock
+from archive_app.clock import FixedClock, ShiftedClock
 from archive_app.db import session_scope
 from archive_app.models.base import MAX_ID, parse_id
+from archive_app.models.sources import Source
 from archive_app.services import signup
 from archive_app.settings import Settings
+from archive_app.simulator import simulator_mounts
 from archive_app.web.cookies import SESSION_COOKIE
 from archive_app.web.flash import FLASH_COOKIE, read_flash
 from tests.conftest import build_test_deps
@@ -86,3 +90,57 @@ async def test_no_source_id_starts_a_new_connection(client: httpx.AsyncClient) -
 def test_parse_id_takes_plain_digits_in_the_database_id_range_only() -> None:
     assert parse_id("1") == 1 and parse_id(str(MAX_ID)) == MAX_ID
     assert [parse_id(x) for x in ("0", str(MAX_ID + 1), "+1", "1_000", "٣", "")] == [None] * 6
+
+
+def _browser(app: Starlette, **kw: object) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ORIGIN, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("decision", ["authorize", "cancel"])
+async def test_the_consent_round_trip_through_the_simulator_connects_or_says_it_was_cancelled(
+    engine: Engine, test_settings: Settings, decision: str
+) -> None:
+    clock = ShiftedClock()
+    simulator = Starlette(routes=simulator_mounts(test_settings, clock=clock))
+    deps = deps_module.install(
+        build_test_deps(engine, test_settings, clock=clock, simulator=simulator)
+    )
+    try:
+        with session_scope(engine) as s:
+            owner = signup.sign_up(
+                s,
+                email="owner@brand.com",
+                password="owner-pass",
+                workspace_name="Brand",
+                now=clock.now(),
+            )
+        app = Starlette(routes=oauth_routes(deps))
+        async with (
+            _browser(app, cookies={SESSION_COOKIE: owner.session_token}) as browser,
+            _browser(simulator) as tiktok,
+        ):
+            await tiktok.post("/_sim/control/accounts", json={"username": "brandco"})
+            start = await browser.get("/oauth/tiktok/v2/start")
+            assert start.status_code == 303
+            consent = await tiktok.post(
+                start.headers["location"], data={"username": "brandco", "decision": decision}
+            )
+            assert consent.status_code == 303
+            back = httpx.URL(consent.headers["location"])
+            done = await browser.get("/oauth/tiktok/callback", params=dict(back.params))
+    finally:
+        deps_module.uninstall()
+
+    assert done.status_code == 303
+    with session_scope(engine) as s:
+        sources = [(x.handle, x.kind, x.status) for x in s.exec(select(Source)).all()]
+    if decision == "authorize":
+        assert done.headers["location"].startswith("/settings/sources?connected=")
+        assert sources == [("brandco", "tiktok_v2", "active")]
+    else:
+        assert done.headers["location"] == "/settings/sources"
+        flash = read_flash(
+            f"{FLASH_COOKIE}={done.cookies.get(FLASH_COOKIE)}", page="/settings/sources"
+        )
+        assert flash is not None and flash.error == "Connection cancelled"
+        assert sources == []
