@@ -1,4 +1,8 @@
-"""The disconnection pop-up: shown in every open tab of the workspace until that tab closes it."""
+"""The disconnection pop-up: shown in every open tab of the workspace until that tab closes it.
+
+One pop-up lists every disconnected source, each with its own ``Connect Now``: two modal
+dialogs would each hide the other from the accessibility tree, leaving nothing to reach.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,34 @@ from archive_app.states.base import AppState
 from archive_app.states.source_views import SourceView
 
 
-def _alert(alert: SourceView) -> rx.Component:
+def _is_open(alert: SourceView) -> rx.Var[bool]:
+    return ~AppState.dismissed_alerts.contains("," + alert.alert_key + ",")
+
+
+def _any_open() -> rx.Var[bool]:
+    return AppState.alerts.map(_is_open).contains(True)
+
+
+# ``Later`` closes every listed source for this tab: one dismissal per listed alert.
+MAX_LISTED = 12
+
+
+def _dismiss_all() -> list[rx.event.EventSpec]:
+    return [
+        AppState.dismiss_alert(
+            rx.cond(AppState.alerts.length() > i, AppState.alerts[i].alert_key, "")
+        )
+        for i in range(MAX_LISTED)
+    ]
+
+
+def _item(alert: SourceView) -> rx.Component:
     return rx.cond(
-        AppState.dismissed_alerts.contains("," + alert.alert_key + ","),
-        rx.fragment(),
-        rx.alert_dialog.root(
-            rx.alert_dialog.content(
-                rx.alert_dialog.title("TikTok disconnected: @" + alert.handle),
-                rx.alert_dialog.description(
+        _is_open(alert),
+        rx.el.li(
+            rx.flex(
+                rx.vstack(
+                    rx.text("@" + alert.handle, weight="bold"),
                     rx.text(
                         "Archive can no longer find mentions through @"
                         + alert.handle
@@ -24,31 +48,55 @@ def _alert(alert: SourceView) -> rx.Component:
                         + "). "
                         + alert.reason
                         + ".",
+                        size="2",
                     ),
-                    rx.text("Reconnect it to keep your feed complete.", padding_top="8px"),
+                    spacing="1",
+                    flex="1",
+                    min_width="0",
                 ),
-                rx.hstack(
-                    rx.alert_dialog.cancel(
-                        rx.button(
-                            "Later",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=AppState.dismiss_alert(alert.alert_key),
-                        )
-                    ),
-                    rx.alert_dialog.action(
-                        rx.button("Connect Now", on_click=AppState.connect_now(alert.alert_key))
-                    ),
-                    justify="end",
-                    spacing="3",
-                    padding_top="16px",
+                rx.button(
+                    "Connect Now",
+                    on_click=AppState.connect_now(alert.alert_key),
+                    aria_label="Connect Now @" + alert.handle,
                 ),
-                data_testid="disconnection-alert",
+                gap="3",
+                align="center",
+                wrap="wrap",
+                justify="between",
             ),
-            open=True,
+            style={"padding": "10px 0", "borderTop": "1px solid var(--gray-5)"},
+            data_testid="disconnected-source",
         ),
     )
 
 
 def disconnection_alerts() -> rx.Component:
-    return rx.foreach(AppState.alerts, _alert)
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("TikTok disconnected"),
+            rx.alert_dialog.description(
+                "Reconnect these accounts to keep your feed complete.", size="2"
+            ),
+            rx.el.ul(
+                rx.foreach(AppState.alerts, _item),
+                style={"listStyle": "none", "padding": 0, "margin": "12px 0 0 0"},
+                aria_label="Disconnected sources",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        "Later",
+                        variant="soft",
+                        color_scheme="gray",
+                        auto_focus=True,
+                        on_click=_dismiss_all(),
+                    )
+                ),
+                justify="end",
+                padding_top="12px",
+            ),
+            data_testid="disconnection-alert",
+            max_width="520px",
+        ),
+        open=_any_open(),
+    )

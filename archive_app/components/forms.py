@@ -36,26 +36,44 @@ def field(label: str, name: str, *, type: str = "text", **props: Any) -> rx.Comp
 def error_callout(message: rx.Var[str] | str) -> rx.Component:
     return rx.cond(
         message != "",
-        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+        rx.callout(
+            message,
+            icon="triangle_alert",
+            color_scheme="red",
+            role="alert",
+            width="100%",
+            high_contrast=True,
+        ),
     )
 
 
 def notice_callout(message: rx.Var[str] | str) -> rx.Component:
     return rx.cond(
         message != "",
-        rx.callout(message, icon="info", color_scheme="blue", role="status", width="100%"),
+        rx.callout(
+            message,
+            icon="info",
+            color_scheme="blue",
+            role="status",
+            width="100%",
+            high_contrast=True,
+        ),
     )
 
 
 def card_page(*children: rx.Component) -> rx.Component:
-    return rx.center(
-        rx.card(
-            rx.vstack(*children, spacing="4", width="100%"),
-            width="400px",
-            padding="28px",
+    return rx.el.main(
+        rx.center(
+            rx.card(
+                rx.vstack(*children, spacing="4", width="100%"),
+                width="100%",
+                max_width="400px",
+                padding=["20px", "28px"],
+            ),
+            min_height="100vh",
+            padding="12px",
+            background="var(--gray-2)",
         ),
-        min_height="100vh",
-        background="var(--gray-2)",
     )
 
 
@@ -73,7 +91,12 @@ def confirm_button(
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
             rx.button(
-                label, variant="soft", color_scheme=color_scheme, size="1", aria_label=aria_label
+                label,
+                variant="soft",
+                color_scheme=color_scheme,
+                size="1",
+                aria_label=aria_label,
+                high_contrast=True,
             )
         ),
         rx.alert_dialog.content(
@@ -82,7 +105,9 @@ def confirm_button(
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
                 rx.alert_dialog.action(
-                    rx.button(confirm_label, color_scheme="red", on_click=on_confirm)
+                    rx.button(
+                        confirm_label, color_scheme="red", high_contrast=True, on_click=on_confirm
+                    )
                 ),
                 justify="end",
                 spacing="3",

@@ -20,12 +20,16 @@ SETTINGS_NAV = [
 
 
 def _nav_link(label: str, href: str, icon: str) -> rx.Component:
-    active = AppState.router.url.path == href
+    path = AppState.router.url.path
+    active = (path == href) | (path == href + "/")  # static pages answer with a trailing slash
     return rx.link(
         rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2"), align="center", spacing="2"),
         href=href,
         underline="none",
         color_scheme=rx.cond(active, "iris", "gray"),
+        high_contrast=True,
+        # Reflex's default hover colour (accent-8) is too faint to read on the active background.
+        _hover={"color": "var(--accent-12)", "background": "var(--accent-4)"},
         weight=rx.cond(active, "bold", "regular"),
         padding_y="6px",
         padding_x="8px",
@@ -36,72 +40,175 @@ def _nav_link(label: str, href: str, icon: str) -> rx.Component:
     )
 
 
-def sidebar() -> rx.Component:
+def _workspace() -> rx.Component:
     return rx.vstack(
-        rx.vstack(
-            rx.heading("Archive", size="5"),
-            rx.text(
-                AppState.workspace_name, size="2", weight="medium", data_testid="workspace-name"
-            ),
-            rx.text(
-                AppState.member_count.to_string() + " members",
-                size="1",
-                color_scheme="gray",
-            ),
-            spacing="1",
-            padding_bottom="12px",
-        ),
-        rx.el.nav(
-            rx.vstack(
-                *[_nav_link(*item) for item in NAV],
-                rx.text("Settings", size="1", color_scheme="gray", padding_top="12px"),
-                *[_nav_link(*item) for item in SETTINGS_NAV],
-                spacing="1",
-                width="100%",
-            ),
-            aria_label="Main",
-            style={"width": "100%"},
-        ),
-        rx.spacer(),
-        rx.vstack(
-            rx.text("Signed in as", size="1", color_scheme="gray"),
-            rx.text(AppState.email, size="2", data_testid="signed-in-email"),
-            native_form(
-                rx.button("Log out", type="submit", variant="soft", size="1"),
-                action="/auth/logout",
-                method="post",
-            ),
-            spacing="1",
-        ),
-        width="230px",
-        min_width="230px",
-        height="100vh",
-        padding="20px",
-        border_right="1px solid var(--gray-5)",
-        position="sticky",
-        top="0",
+        rx.text("Archive", size="5", weight="bold"),
+        rx.text(AppState.workspace_name, size="2", weight="medium", data_testid="workspace-name"),
+        rx.text(AppState.member_count.to_string() + " members", size="1", color_scheme="gray"),
+        spacing="1",
+        padding_bottom="12px",
     )
+
+
+def _nav() -> rx.Component:
+    return rx.el.nav(
+        rx.vstack(
+            *[_nav_link(*item) for item in NAV],
+            rx.text("Settings", size="1", color_scheme="gray", padding_top="12px"),
+            *[_nav_link(*item) for item in SETTINGS_NAV],
+            spacing="1",
+            width="100%",
+        ),
+        aria_label="Main",
+        style={"width": "100%"},
+    )
+
+
+def _account() -> rx.Component:
+    return rx.vstack(
+        rx.text("Signed in as", size="1", color_scheme="gray"),
+        rx.text(AppState.email, size="2", data_testid="signed-in-email", word_break="break-all"),
+        native_form(
+            rx.button("Log out", type="submit", variant="soft", size="1"),
+            action="/auth/logout",
+            method="post",
+        ),
+        spacing="1",
+    )
+
+
+# Read by screen readers, not shown (the usual "sr-only" rules).
+SR_ONLY = {
+    "position": "absolute",
+    "width": "1px",
+    "height": "1px",
+    "padding": "0",
+    "margin": "-1px",
+    "overflow": "hidden",
+    "clip": "rect(0, 0, 0, 0)",
+    "whiteSpace": "nowrap",
+    "border": "0",
+}
+
+# Radix breakpoints: index 2 is 48em (768 px), a tablet's width. Below it the sidebar is a menu.
+WIDE_ONLY = ["none", "none", "flex"]
+NARROW_ONLY = ["flex", "flex", "none"]
+
+
+def sidebar() -> rx.Component:
+    return rx.el.aside(
+        rx.vstack(
+            _workspace(),
+            _nav(),
+            rx.spacer(),
+            _account(),
+            height="100%",
+        ),
+        aria_label="Workspace",
+        style={
+            "width": "230px",
+            "minWidth": "230px",
+            "height": "100vh",
+            "padding": "20px",
+            "borderRight": "1px solid var(--gray-5)",
+            "position": "sticky",
+            "top": "0",
+        },
+    )
+
+
+def _menu() -> rx.Component:
+    """The sidebar's content in a drawer, for screens narrower than a tablet."""
+    return rx.drawer.root(
+        rx.drawer.trigger(
+            rx.icon_button(rx.icon("menu"), variant="soft", size="3", aria_label="Menu"),
+        ),
+        rx.drawer.overlay(z_index="5"),
+        rx.drawer.portal(
+            rx.drawer.content(
+                rx.vstack(
+                    rx.flex(
+                        rx.drawer.close(
+                            rx.icon_button(
+                                rx.icon("x"), variant="ghost", size="2", aria_label="Close menu"
+                            )
+                        ),
+                        justify="end",
+                        width="100%",
+                    ),
+                    _workspace(),
+                    _nav(),
+                    rx.spacer(),
+                    _account(),
+                    height="100%",
+                    padding="20px",
+                ),
+                role="dialog",
+                aria_label="Menu",
+                top="0",
+                left="0",
+                height="100%",
+                width="min(280px, 85vw)",
+                background_color="var(--color-panel-solid)",
+                z_index="6",
+            ),
+        ),
+        direction="left",
+    )
+
+
+def top_bar() -> rx.Component:
+    return rx.el.header(
+        rx.flex(
+            _menu(),
+            rx.text("Archive", weight="bold", size="3"),
+            rx.text(AppState.workspace_name, size="2", color_scheme="gray", truncate=True),
+            align="center",
+            gap="3",
+            padding="10px 16px",
+            border_bottom="1px solid var(--gray-5)",
+            display=NARROW_ONLY,
+            width="100%",
+        ),
+    )
+
+
+# Sonner's rich colours are 4.2:1 on their pale backgrounds; these darker ones pass AA (4.5:1).
+TOAST_CONTRAST = (
+    "[data-sonner-toaster][data-sonner-theme='light'][data-sonner-theme='light'] {"
+    " --success-text: hsl(140, 100%, 22%); --error-text: hsl(360, 100%, 36%);"
+    " --warning-text: hsl(31, 92%, 28%); --info-text: hsl(210, 92%, 34%); }"
+)
 
 
 def shell(*content: rx.Component, title: str) -> rx.Component:
     """A signed-in page; shows nothing but a spinner until the viewer is known."""
+    return rx.fragment(rx.el.style(TOAST_CONTRAST), _shell(*content, title=title))
+
+
+def _shell(*content: rx.Component, title: str) -> rx.Component:
     return rx.cond(
         AppState.signed_in,
-        rx.hstack(
-            sidebar(),
+        rx.flex(
+            rx.box(sidebar(), display=WIDE_ONLY),
             rx.box(
-                rx.heading(title, size="6", padding_bottom="16px"),
-                *content,
-                disconnection_alerts(),
-                padding="28px",
-                width="100%",
-                max_width="1100px",
+                top_bar(),
+                rx.el.main(
+                    rx.box(
+                        rx.heading(title, size="6", as_="h1", padding_bottom="16px"),
+                        *content,
+                        disconnection_alerts(),
+                        padding=["16px", "16px", "28px"],
+                        max_width="1100px",
+                    ),
+                ),
+                flex="1",
+                min_width="0",
             ),
             align="start",
-            spacing="0",
             width="100%",
         ),
-        rx.center(rx.spinner(size="3"), height="100vh"),
+        rx.el.main(rx.center(rx.spinner(size="3"), height="100vh")),
     )
 
 
@@ -109,7 +216,7 @@ def empty_state(icon: str, title: str, body: str, *actions: rx.Component) -> rx.
     return rx.center(
         rx.vstack(
             rx.icon(icon, size=36, color="var(--gray-9)"),
-            rx.heading(title, size="4"),
+            rx.heading(title, size="4", as_="h2"),
             rx.text(body, color_scheme="gray", text_align="center", max_width="460px"),
             *actions,
             align="center",

@@ -15,7 +15,7 @@ def invite() -> rx.Component:
             rx.vstack(
                 rx.heading("Invitation unavailable", size="6"),
                 rx.text(InviteState.invalid),
-                rx.link("Go to the login page", href="/login"),
+                rx.link("Go to the login page", href="/login", underline="always"),
             ),
             rx.vstack(
                 rx.heading("Join " + InviteState.workspace_name, size="6"),

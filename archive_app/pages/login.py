@@ -67,7 +67,11 @@ def login() -> rx.Component:
             action="/auth/login",
             method="post",
         ),
-        rx.text("New to Archive? ", rx.link("Create an account", href="/signup"), size="2"),
+        rx.text(
+            "New to Archive? ",
+            rx.link("Create an account", href="/signup", underline="always"),
+            size="2",
+        ),
     )
 
 
@@ -83,7 +87,7 @@ def _signup_sent() -> rx.Component:
             "If that address already has an Archive account, the email says so and links to "
             "the login page instead. Nothing arrived after a few minutes? Check your spam "
             "folder, or ",
-            rx.link("sign up again", href="/signup"),
+            rx.link("sign up again", href="/signup", underline="always"),
             ".",
             size="2",
         ),
@@ -92,14 +96,18 @@ def _signup_sent() -> rx.Component:
             rx.callout(
                 rx.text(
                     "Demo mode: the email is in the built-in mailbox at ",
-                    rx.link("/dev/mail", href="/dev/mail", is_external=True),
+                    rx.link("/dev/mail", href="/dev/mail", is_external=True, underline="always"),
                     ".",
                 ),
                 icon="sparkles",
                 color_scheme="iris",
             ),
         ),
-        rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
+        rx.text(
+            "Already have an account? ",
+            rx.link("Log in", href="/login", underline="always"),
+            size="2",
+        ),
         spacing="3",
         width="100%",
         data_testid="signup-sent",
@@ -147,7 +155,11 @@ def _signup_form() -> rx.Component:
             "We'll email you a link to confirm the address before anything is created.",
             size="2",
         ),
-        rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
+        rx.text(
+            "Already have an account? ",
+            rx.link("Log in", href="/login", underline="always"),
+            size="2",
+        ),
         spacing="3",
         width="100%",
     )

@@ -12,8 +12,10 @@ from archive_app.states.profile import ProfileState
 def _input(label: str, value: rx.Var[str], on_change: rx.EventHandler, type: str) -> rx.Component:
     return rx.vstack(
         rx.text(label, size="2", weight="medium"),
-        rx.input(value=value, on_change=on_change, type=type, aria_label=label, width="320px"),
+        rx.input(value=value, on_change=on_change, type=type, aria_label=label, width="100%"),
         spacing="1",
+        width="100%",
+        max_width="320px",
     )
 
 
@@ -22,7 +24,7 @@ def profile() -> rx.Component:
         rx.card(
             rx.form(
                 rx.vstack(
-                    rx.heading("Email", size="3"),
+                    rx.heading("Email", size="3", as_="h2"),
                     rx.text(
                         "Current: ",
                         rx.text.strong(ProfileState.email),
@@ -50,7 +52,7 @@ def profile() -> rx.Component:
         rx.card(
             rx.form(
                 rx.vstack(
-                    rx.heading("Password", size="3"),
+                    rx.heading("Password", size="3", as_="h2"),
                     _input(
                         "Current password",
                         ProfileState.current_password,
@@ -74,7 +76,7 @@ def profile() -> rx.Component:
         ),
         rx.card(
             rx.vstack(
-                rx.heading("Sessions", size="3"),
+                rx.heading("Sessions", size="3", as_="h2"),
                 rx.text(
                     "Signed in on a computer you no longer use, or lost a phone? End every "
                     "session but this one. Changing your password does this too.",

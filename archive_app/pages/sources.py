@@ -63,7 +63,13 @@ def _reconnect_button(row: SourceView) -> rx.Component:
 def _source_row(row: SourceView) -> rx.Component:
     return rx.card(
         rx.hstack(
-            rx.avatar(src=row.avatar_url, fallback=row.handle[:2], size="4", radius="full"),
+            rx.avatar(
+                src=row.avatar_url,
+                fallback=row.handle[:2],
+                size="4",
+                radius="full",
+                custom_attrs={"alt": "@" + row.handle},
+            ),
             rx.vstack(
                 rx.hstack(
                     rx.text("@" + row.handle, weight="bold", data_testid="source-handle"),
@@ -71,6 +77,7 @@ def _source_row(row: SourceView) -> rx.Component:
                     rx.badge(row.kind_name, variant="outline", color_scheme="gray"),
                     spacing="2",
                     align="center",
+                    wrap="wrap",
                 ),
                 rx.cond(
                     row.days_text != "",
@@ -91,8 +98,9 @@ def _source_row(row: SourceView) -> rx.Component:
                 ),
                 spacing="1",
                 align="start",
+                flex="1 1 180px",
+                min_width="0",
             ),
-            rx.spacer(),
             rx.hstack(
                 rx.cond(row.is_disconnected, _reconnect_button(row), _disconnect_button(row)),
                 rx.cond(
@@ -105,10 +113,12 @@ def _source_row(row: SourceView) -> rx.Component:
                     ),
                 ),
                 spacing="2",
+                wrap="wrap",
             ),
             align="center",
             width="100%",
             spacing="4",
+            wrap="wrap",
         ),
         data_testid="source-row",
         width="100%",
@@ -147,10 +157,12 @@ def sources() -> rx.Component:
                 color_scheme="gray",
                 size="2",
             ),
-            rx.spacer(),
             rx.button("Add Source", on_click=SourcesState.open_add),
             width="100%",
             padding_bottom="12px",
+            justify="between",
+            align="center",
+            wrap="wrap",
         ),
         notice_callout(SourcesState.flash),
         error_callout(SourcesState.page_error),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from archive_app.components.forms import confirm_button, error_callout
-from archive_app.components.shell import shell
+from archive_app.components.shell import SR_ONLY, shell
 from archive_app.states.team import InviteView, MemberView, TeamState
 
 
@@ -36,7 +36,7 @@ def _member_row(member: MemberView) -> rx.Component:
 def _invite_row(invite: InviteView) -> rx.Component:
     return rx.table.row(
         rx.table.cell(invite.email),
-        rx.table.cell(rx.badge("Invited", color_scheme="amber")),
+        rx.table.cell(rx.badge("Invited", color_scheme="amber", high_contrast=True)),
         rx.table.cell("expires " + invite.expires),
         rx.table.cell(
             rx.cond(
@@ -57,7 +57,7 @@ def _invite_form() -> rx.Component:
         TeamState.is_owner,
         rx.card(
             rx.vstack(
-                rx.heading("Invite a teammate", size="3"),
+                rx.heading("Invite a teammate", size="3", as_="h2"),
                 rx.form(
                     rx.hstack(
                         rx.input(
@@ -66,9 +66,11 @@ def _invite_form() -> rx.Component:
                             on_change=TeamState.set_invite_email,
                             type="email",
                             aria_label="Email to invite",
-                            width="320px",
+                            width="100%",
+                            max_width="320px",
                         ),
                         rx.button("Send invite", type="submit"),
+                        wrap="wrap",
                     ),
                     on_submit=TeamState.send_invite,
                     reset_on_submit=False,
@@ -78,7 +80,11 @@ def _invite_form() -> rx.Component:
                     TeamState.invite_link != "",
                     rx.vstack(
                         rx.text(TeamState.message, size="2"),
-                        rx.code(TeamState.invite_link, data_testid="invite-link"),
+                        rx.code(
+                            TeamState.invite_link,
+                            data_testid="invite-link",
+                            word_break="break-all",
+                        ),
                         spacing="1",
                     ),
                 ),
@@ -98,19 +104,26 @@ def _invite_form() -> rx.Component:
 def team() -> rx.Component:
     return shell(
         _invite_form(),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("Email"),
-                    rx.table.column_header_cell("Role"),
-                    rx.table.column_header_cell("Joined"),
-                    rx.table.column_header_cell(""),
-                )
+        # A narrow phone scrolls the table, not the page.
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Email"),
+                        rx.table.column_header_cell("Role"),
+                        rx.table.column_header_cell("Joined"),
+                        rx.table.column_header_cell(
+                            rx.el.span("Actions", style=SR_ONLY),
+                        ),
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(TeamState.members, _member_row),
+                    rx.foreach(TeamState.invites, _invite_row),
+                ),
+                width="100%",
             ),
-            rx.table.body(
-                rx.foreach(TeamState.members, _member_row),
-                rx.foreach(TeamState.invites, _invite_row),
-            ),
+            overflow_x="auto",
             width="100%",
         ),
         rx.cond(

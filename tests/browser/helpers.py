@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from playwright.sync_api import expect
+
 
 def body_text(message: Message) -> str:
     parts = message.walk() if message.is_multipart() else [message]
@@ -50,6 +52,22 @@ def sign_up(page, inbox, email: str, workspace: str, password: str = "brand-pass
     page.wait_for_url(at("/feed"))
 
 
+def open_sources(page) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sources").click()
+    page.wait_for_url(at("/settings/sources"))
+
+
+def connect_v2(page, username: str) -> None:
+    """Add Source → TikTok Account v.2 → the simulator's consent page, as ``username``."""
+    page.get_by_role("button", name="Add Source").first.click()
+    page.get_by_role("button", name=re.compile("TikTok Account v.2")).click()
+    page.get_by_role("button", name="Continue to TikTok").click()
+    expect(page.get_by_role("button", name="Authorize")).to_be_visible()
+    page.get_by_label("TikTok account (username)").fill(username)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(re.compile(r"/settings/sources/?\?connected="))
+
+
 class Simulator:
     """The TikTok side, played through the simulator's control API (TIKTOK.md)."""
 
@@ -71,3 +89,48 @@ class Simulator:
         waiting = [c for c in codes if c["status"] in ("new", "scanned")]
         assert waiting, f"no QR code waiting: {codes}"
         return max(waiting, key=lambda c: c["created_at"])
+
+
+_AXE = None
+BLOCKING = ("critical", "serious")
+
+
+def axe_violations(page, *, impacts: tuple[str, ...] = BLOCKING) -> list[dict]:
+    """axe-core's violations on the page as it is now, of the given impacts.
+
+    axe is injected from the axe-playwright-python package (no internet needed).
+    """
+    global _AXE
+    from axe_playwright_python.sync_playwright import Axe
+
+    _AXE = _AXE or Axe()
+    found = _AXE.run(page).response["violations"]
+    return [v for v in found if v["impact"] in impacts]
+
+
+def _settle(page) -> None:
+    """Wait until what is shown stops moving: a dialog or toast fading in has a fraction of its
+    final contrast, which is not what a person reads."""
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-sonner-toast]')]"
+        ".every(t => t.dataset.mounted === 'true')"
+    )
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
+
+
+def assert_accessible(page, *, impacts: tuple[str, ...] = BLOCKING) -> None:
+    """Fail on any critical or serious axe-core violation of the page and its open dialogs."""
+    _settle(page)
+    found = axe_violations(page, impacts=impacts)
+    if found:  # something may have started moving while axe ran: judge the settled page
+        page.wait_for_timeout(600)
+        _settle(page)
+        found = axe_violations(page, impacts=impacts)
+    assert not found, f"axe-core on {page.url}:\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    "
+        + "\n    ".join(
+            n["html"][:200] + "\n      " + n["failureSummary"].replace("\n", " ")[:300]
+            for n in v["nodes"][:5]
+        )
+        for v in found
+    )

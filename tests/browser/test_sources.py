@@ -7,7 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import Simulator, at, body_text, log_in, sign_up
+from tests.browser.helpers import (
+    Simulator,
+    assert_accessible,
+    body_text,
+    connect_v2,
+    log_in,
+    open_sources,
+    sign_up,
+)
 
 
 @pytest.fixture
@@ -17,27 +25,13 @@ def sim(app_server):
     simulator.http.close()
 
 
-def _open_sources(page) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sources").click()
-    page.wait_for_url(at("/settings/sources"))
-
-
-def _connect_v2(page, username: str) -> None:
-    page.get_by_role("button", name="Add Source").first.click()
-    page.get_by_role("button", name=re.compile("TikTok Account v.2")).click()
-    page.get_by_role("button", name="Continue to TikTok").click()
-    expect(page.get_by_role("button", name="Authorize")).to_be_visible()
-    page.get_by_label("TikTok account (username)").fill(username)
-    page.get_by_role("button", name="Authorize").click()
-    page.wait_for_url(re.compile(r"/settings/sources/?\?connected="))
-
-
 def test_v1_wizard_reminders_then_qr_scan_connects_without_reload(new_page, sim, inbox):
     sim.account("qrbrand")
     page = new_page()
     sign_up(page, inbox, "owner@qrbrand.com", "QR Brand")
-    _open_sources(page)
+    open_sources(page)
     expect(page.get_by_test_id("empty-state")).to_contain_text("No sources yet")
+    assert_accessible(page)
     page.get_by_role("button", name="Add Source").first.click()
     page.get_by_role("button", name=re.compile("TikTok Account v.1")).click()
     page.get_by_role("button", name="Set Up Reminders").click()
@@ -53,11 +47,13 @@ def test_v1_wizard_reminders_then_qr_scan_connects_without_reload(new_page, sim,
     field.fill("social@qrbrand.com")
     page.get_by_role("button", name="Add", exact=True).click()
     expect(chips).to_have_text(["owner@qrbrand.com", "social@qrbrand.com"])
+    assert_accessible(page)
 
     page.get_by_role("button", name="Connect TikTok").click()
     expect(page.get_by_test_id("qr-image")).to_be_visible(timeout=5_000)
     expect(page.get_by_test_id("qr-status")).to_have_text("Waiting for scan")
     expect(page.get_by_role("button", name="Refresh QR code")).to_be_visible()
+    assert_accessible(page)
 
     token = sim.newest_qr()["token"]
     sim.post(f"/qr/{token}/scan", {"username": "qrbrand"})
@@ -72,13 +68,14 @@ def test_v1_wizard_reminders_then_qr_scan_connects_without_reload(new_page, sim,
     expect(row).to_contain_text("TikTok Account v.1")
     expect(row).to_contain_text("Reminders to: owner@qrbrand.com, social@qrbrand.com")
     expect(row).to_contain_text("by owner@qrbrand.com")
+    assert_accessible(page)
 
 
 def test_an_expired_qr_code_is_replaced_and_still_connects(new_page, sim, inbox):
     sim.account("slowbrand")
     page = new_page()
     sign_up(page, inbox, "owner@slowbrand.com", "Slow Brand")
-    _open_sources(page)
+    open_sources(page)
     page.get_by_role("button", name="Add Source").first.click()
     page.get_by_role("button", name=re.compile("TikTok Account v.1")).click()
     page.get_by_role("button", name="Set Up Reminders").click()
@@ -102,26 +99,28 @@ def test_v2_consent_connects_with_360_days(new_page, sim, inbox):
     sim.account("consentbrand")
     page = new_page()
     sign_up(page, inbox, "owner@consentbrand.com", "Consent Brand")
-    _open_sources(page)
-    _connect_v2(page, "consentbrand")
+    open_sources(page)
+    connect_v2(page, "consentbrand")
     row = page.get_by_test_id("source-row")
     expect(row.get_by_test_id("source-handle")).to_have_text("@consentbrand")
     expect(row.get_by_test_id("source-status")).to_have_text("Active")
     expect(row.get_by_test_id("days-remaining")).to_have_text("360 days remaining")
     expect(row).to_contain_text("TikTok Account v.2")
     expect(page.get_by_role("status").first).to_contain_text("Connected @consentbrand")
+    assert_accessible(page)
 
 
 def test_cancel_on_tiktoks_page_comes_back_with_nothing_saved(new_page, sim, inbox):
     page = new_page()
     sign_up(page, inbox, "owner@cancelbrand.com", "Cancel Brand")
-    _open_sources(page)
+    open_sources(page)
     page.get_by_role("button", name="Add Source").first.click()
     page.get_by_role("button", name=re.compile("TikTok Account v.2")).click()
     page.get_by_role("button", name="Continue to TikTok").click()
     page.get_by_role("button", name="Cancel").click()
     page.wait_for_url(re.compile(r"/settings/sources"))
     expect(page.get_by_role("alert")).to_contain_text("Connection cancelled")
+    assert_accessible(page)
     expect(page.get_by_test_id("empty-state")).to_contain_text("No sources yet")
     expect(page.get_by_test_id("source-row")).to_have_count(0)
 
@@ -133,14 +132,15 @@ def test_revoked_in_tiktok_turns_red_live_and_reconnect_refuses_another_account(
     sim.account("strangerbrand")
     page = new_page()
     sign_up(page, inbox, "owner@ownbrand.com", "Own Brand")
-    _open_sources(page)
-    _connect_v2(page, "ownbrand")
+    open_sources(page)
+    connect_v2(page, "ownbrand")
     expect(page.get_by_test_id("source-status")).to_have_text("Active")
 
     sim.post("/accounts/ownbrand/revoke")  # the user removes the app inside TikTok
     row = page.get_by_test_id("source-row")
     expect(row.get_by_test_id("source-status")).to_have_text("Disconnected", timeout=10_000)
     expect(row.get_by_test_id("source-reason")).to_contain_text("revoked in the TikTok app")
+    assert_accessible(page)
     page.get_by_role("button", name="Later").click()  # the disconnection pop-up
 
     row.get_by_role("button", name="Reconnect @ownbrand").click()
@@ -164,10 +164,11 @@ def test_disconnect_asks_first_then_removes_the_grant(new_page, sim, inbox):
     sim.account("byebrand")
     page = new_page()
     sign_up(page, inbox, "owner@byebrand.com", "Bye Brand")
-    _open_sources(page)
-    _connect_v2(page, "byebrand")
+    open_sources(page)
+    connect_v2(page, "byebrand")
     page.get_by_role("button", name="Disconnect @byebrand").click()
     expect(page.get_by_role("alertdialog")).to_contain_text("revokes its access at TikTok")
+    assert_accessible(page)
     page.get_by_role("alertdialog").get_by_role("button", name="Disconnect").click()
     expect(page.get_by_test_id("source-status")).to_have_text("Disconnected")
     expect(page.get_by_test_id("source-reason")).to_contain_text("by owner@byebrand.com")
@@ -182,8 +183,8 @@ def test_a_disconnection_pops_up_in_open_tabs_and_emails_every_member(new_page, 
     sim.account("alertbrand")
     settings_tab = new_page()
     sign_up(settings_tab, inbox, "owner@alertbrand.com", "Alert Brand")
-    _open_sources(settings_tab)
-    _connect_v2(settings_tab, "alertbrand")
+    open_sources(settings_tab)
+    connect_v2(settings_tab, "alertbrand")
     feed_tab = new_page()  # the same person, busy elsewhere in the app
     log_in(feed_tab, "owner@alertbrand.com", "brand-pass-1")
     expect(feed_tab.get_by_test_id("disconnection-alert")).to_have_count(0)
@@ -195,6 +196,7 @@ def test_a_disconnection_pops_up_in_open_tabs_and_emails_every_member(new_page, 
         expect(alert).to_be_visible(timeout=10_000)
         expect(alert).to_contain_text("@alertbrand")
         expect(alert).to_contain_text("Access was revoked in the TikTok app")
+        assert_accessible(tab)
     mail = inbox.wait_for(to="owner@alertbrand.com", subject_contains=SUBJECT)
     assert mail["Subject"] == SUBJECT
     assert "/settings/sources?reconnect=" in body_text(mail)
