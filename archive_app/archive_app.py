@@ -23,6 +23,7 @@ from archive_app.api.sources import on_tiktok_event
 from archive_app.api.webhooks import webhook_routes
 from archive_app.integrations.tiktok.webhooks import TikTokEvent
 from archive_app.jobs.scheduler import kick, run_job_now, run_scheduler
+from archive_app.jobs.tasks import DRAIN_OUTBOX
 from archive_app.mail.sink import mail_sink_lifespan
 from archive_app.pages.feed import feed
 from archive_app.pages.invite import invite
@@ -50,7 +51,7 @@ deps = app_deps.install(app_deps.build_deps(settings))
 async def _on_webhook(event: TikTokEvent) -> None:
     links = Links(base_url=settings.public_url, help_url=settings.help_url)
     if await on_tiktok_event(event, deps=deps, links=links):
-        kick("drain_outbox")  # the alert emails go now, not at the next tick
+        kick(DRAIN_OUTBOX)  # the alert emails go now, not at the next tick
 
 
 async def _run_job(name: str) -> dict[str, Any]:

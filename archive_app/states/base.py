@@ -14,7 +14,6 @@ import reflex as rx
 from sqlmodel import Session
 
 from archive_app import live
-from archive_app.clock import app_clock
 from archive_app.crypto import sha256_hex
 from archive_app.deps import current, run_db
 from archive_app.services import auth as auth_service
@@ -54,7 +53,7 @@ class AppState(rx.State):
     async def _viewer(self) -> Viewer:
         """The signed-in viewer, from the cookie; raises NotAllowed when the session ended."""
         token = read_session_cookie(self.router.headers.cookie)
-        now = app_clock().now()
+        now = current().clock.now()
         return await run_db(lambda s: auth_service.require_viewer(s, token=token, now=now))
 
     def _tab(self) -> str:
@@ -125,14 +124,16 @@ class AppState(rx.State):
         Not re-entrant on this tab's own state, so this tab applies the view itself.
         """
         viewer = await self._viewer()
-        view = await live.announce(viewer.workspace_id, now=app_clock().now(), skip_tab=self._tab())
+        view = await live.announce(
+            viewer.workspace_id, now=current().clock.now(), skip_tab=self._tab()
+        )
         self._apply_workspace_view(view)
 
     @rx.event
     async def guard(self) -> Any:
         """on_load of every signed-in page: send strangers to /login, register the tab."""
         token = read_session_cookie(self.router.headers.cookie)
-        now = app_clock().now()
+        now = current().clock.now()
 
         def work(session: Session) -> tuple[Viewer, WorkspaceView] | None:
             viewer = auth_service.current_viewer(session, token=token, now=now)
@@ -227,7 +228,7 @@ class PublicState(rx.State):
         self.demo_mode = bool(current().settings.seed_demo)  # on in demo mode only, by default
         token = read_session_cookie(self.router.headers.cookie)
         if token and not self.notice:
-            now = app_clock().now()
+            now = current().clock.now()
             viewer = await run_db(lambda s: auth_service.current_viewer(s, token=token, now=now))
             if viewer is not None:
                 return rx.redirect("/feed")

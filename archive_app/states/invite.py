@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from archive_app.clock import app_clock
+from archive_app.deps import current
 from archive_app.services import workspaces as service
 from archive_app.services.errors import ServiceError
 from archive_app.states.base import run_db
@@ -28,7 +28,7 @@ class InviteState(rx.State):
         self.error = flash.error if flash else ""
         if flash:
             self._seen_flash = flash.flash_id
-        token, now = self.invite_token, app_clock().now()
+        token, now = self.invite_token, current().clock.now()
         try:
             details = await run_db(lambda s: service.describe_invite(s, token=token, now=now))
         except ServiceError as exc:

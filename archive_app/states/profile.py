@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from archive_app.clock import app_clock
+from archive_app.deps import current
 from archive_app.services import auth as service
 from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.states.base import AppState, run_db
@@ -93,7 +93,7 @@ class ProfileState(AppState):
         self.sessions_saved = ""
         try:
             await self._viewer()
-            token, now = read_session_cookie(self.router.headers.cookie), app_clock().now()
+            token, now = read_session_cookie(self.router.headers.cookie), current().clock.now()
             ended = await run_db(lambda s: service.log_out_other_sessions(s, token=token, now=now))
         except NotAllowed:
             return rx.redirect("/login")

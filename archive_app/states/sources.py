@@ -13,7 +13,6 @@ from typing import Any
 import reflex as rx
 
 from archive_app import deps, live
-from archive_app.clock import app_clock
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.services import connect, connect_qr
 from archive_app.services import sources as service
@@ -65,7 +64,7 @@ class SourcesState(AppState):
         """A source of the viewer's workspace, read now (pushed display vars are not state)."""
         try:
             viewer = await self._viewer()
-            now = app_clock().now()
+            now = deps.current().clock.now()
             rows = await run_db(
                 lambda s: service.list_sources(
                     s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, now=now
@@ -207,7 +206,7 @@ class SourcesState(AppState):
                 workspace_id=viewer.workspace_id,
                 user_id=viewer.user_id,
                 reminder_emails=list(self.reminder_emails),
-                now=app_clock().now(),
+                now=deps.current().clock.now(),
                 source_id=self.reconnect_source_id or None,
             )
         except ServiceError as exc:
@@ -243,7 +242,7 @@ class SourcesState(AppState):
                 attempt_id=self.attempt_id,
                 workspace_id=viewer.workspace_id,
                 user_id=viewer.user_id,
-                now=app_clock().now(),
+                now=deps.current().clock.now(),
             )
         except ServiceError as exc:
             self.qr_loading = False
@@ -283,7 +282,7 @@ class SourcesState(AppState):
                 workspace_id=viewer.workspace_id,
                 user_id=viewer.user_id,
                 cipher=cipher,
-                now=app_clock().now(),
+                now=deps.current().clock.now(),
                 was_scanned=was_scanned,
             )
             was_scanned = progress.phase == connect_qr.QrPhase.scanned
@@ -316,7 +315,7 @@ class SourcesState(AppState):
                 user_id=viewer.user_id,
                 source_id=source_id,
                 cipher=deps.current().cipher,
-                now=app_clock().now(),
+                now=deps.current().clock.now(),
             )
             await self._announce()
         except ServiceError as exc:

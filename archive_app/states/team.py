@@ -7,8 +7,9 @@ from typing import Any
 
 import reflex as rx
 
-from archive_app.clock import app_clock
 from archive_app.deps import current
+from archive_app.jobs import scheduler
+from archive_app.jobs.tasks import DRAIN_OUTBOX
 from archive_app.services import workspaces as service
 from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.states.args import id_arg, text_arg
@@ -47,7 +48,7 @@ class TeamState(AppState):
 
     async def _reload(self) -> None:
         viewer = await self._viewer()
-        now = app_clock().now()
+        now = current().clock.now()
         members, invites = await run_db(
             lambda s: (
                 service.list_members(s, workspace_id=viewer.workspace_id, user_id=viewer.user_id),
@@ -86,7 +87,7 @@ class TeamState(AppState):
             viewer = await self._viewer()
             address = self.invite_email
             base_url = current().settings.public_url
-            now = app_clock().now()
+            now = current().clock.now()
             sent = await run_db(
                 lambda s: service.invite(
                     s,
@@ -112,7 +113,7 @@ class TeamState(AppState):
         invite_id = id_arg(invite_id)
         try:
             viewer = await self._viewer()
-            now = app_clock().now()
+            now = current().clock.now()
             await run_db(
                 lambda s: service.revoke_invite(
                     s,
@@ -151,6 +152,4 @@ class TeamState(AppState):
 
 def _kick_mail() -> None:
     """Ask the outbox to go now instead of at its next tick (no-op when not the leader)."""
-    from archive_app.jobs import scheduler
-
-    scheduler.kick("drain_outbox")
+    scheduler.kick(DRAIN_OUTBOX)
