@@ -21,7 +21,7 @@ OVER_THE_LIMIT = {
     "services/outbox.py": 303,
     "services/sources.py": 324,
     "services/workspaces.py": 321,
-    "states/sources.py": 378,
+    "states/sources.py": 377,
 }
 
 # Settings are read once, where the app is built (archive_app.py builds Deps from them).
