@@ -59,7 +59,7 @@ def _item(alert: SourceView) -> rx.Component:
                     on_click=AppState.connect_now(alert.alert_key),
                     aria_label="Connect Now @" + alert.handle,
                 ),
-                gap="3",
+                spacing="3",
                 align="center",
                 wrap="wrap",
                 justify="between",
