@@ -32,7 +32,7 @@ from archive_app.pages.profile import profile
 from archive_app.pages.rights import rights
 from archive_app.pages.sources import sources
 from archive_app.pages.team import team
-from archive_app.services import workspaces as workspace_service
+from archive_app.services import demo
 from archive_app.services.notifications import Links
 from archive_app.settings import get_settings
 from archive_app.simulator import create_simulator_app
@@ -75,13 +75,10 @@ async def _ready(_app: Any = None) -> AsyncIterator[None]:
     if settings.seed_demo:
         # Every worker runs this: another one may seed the demo at the same moment.
         with suppress(IntegrityError):
-            deps.db.sync(lambda s: workspace_service.seed_demo(s, now=deps.clock.now()))
+            deps.db.sync(lambda s: demo.seed_demo(s, now=deps.clock.now()))
     banner = f"Archive is ready at {settings.public_url}"
     if settings.seed_demo:
-        banner += (
-            f"  (demo: log in as {workspace_service.DEMO_OWNER} / "
-            f"{workspace_service.DEMO_PASSWORD})"
-        )
+        banner += f"  (demo: log in as {demo.DEMO_OWNER} / {demo.DEMO_PASSWORD})"
     print(banner, flush=True)
     yield
 

@@ -12,7 +12,7 @@ Each scenario gets a fresh server and fresh data, so its figures stand alone:
 
 1. before the server starts: migrate a new database (SQLite in a temp dir, or a new database
    ``archive_bench_<hex>`` on the PostgreSQL server of ``ARCHIVE_DATABASE_URL``, dropped at the
-   end), seed "Demo Brand" (``workspaces.seed_demo``), add the other workspaces of ``--spread``
+   end), seed "Demo Brand" (``demo.seed_demo``), add the other workspaces of ``--spread``
    (``signup.sign_up``) and connected TikTok v.2 sources (``sources.save_connection``);
 2. start ``reflex run --env prod --backend-only`` on a free port (the socket, ``/ping`` and our
    Starlette routes are all there is to measure; no frontend build) under
@@ -307,7 +307,7 @@ def prepare_data(
     from archive_app.integrations.tiktok.protocol import Profile, TokenSet
     from archive_app.models.workspaces import Membership
     from archive_app.services import auth, sources
-    from archive_app.services import workspaces as workspace_service
+    from archive_app.services import demo as demo_service
 
     try:
         from archive_app.services.signup import sign_up
@@ -320,7 +320,7 @@ def prepare_data(
     made: list[Workspace] = []
     try:
         with Session(engine, expire_on_commit=False) as s:
-            workspace_service.seed_demo(s, now=now)
+            demo_service.seed_demo(s, now=now)
             s.commit()
             demo = auth.find_user(s, email=DEMO_OWNER[0])
             assert demo is not None and demo.id is not None

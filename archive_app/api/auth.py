@@ -19,8 +19,8 @@ from starlette.routing import Route
 
 from archive_app.deps import Deps
 from archive_app.services import auth as auth_service
+from archive_app.services import invite as invite_service
 from archive_app.services import signup as signup_service
-from archive_app.services import workspaces as workspace_service
 from archive_app.services.errors import ServiceError
 from archive_app.web.cookies import (
     SESSION_COOKIE,
@@ -149,7 +149,7 @@ def auth_routes(deps: Deps) -> list[Route]:
         now = clock.now()
         try:
             result = await in_db(
-                lambda s: workspace_service.accept_invite(
+                lambda s: invite_service.accept_invite(
                     s, token=token, password=str(form.get("password", "")), now=now
                 )
             )

@@ -11,7 +11,7 @@ from archive_app.components.forms import (
     native_form,
     notice_callout,
 )
-from archive_app.services.workspaces import DEMO_MEMBER, DEMO_OWNER, DEMO_PASSWORD
+from archive_app.services.demo import DEMO_MEMBER, DEMO_OWNER, DEMO_PASSWORD
 from archive_app.states.base import PublicState
 
 

@@ -27,7 +27,7 @@ from archive_app.models.sources import AttemptStatus, ConnectAttempt, SourceStat
 from archive_app.models.workspaces import User
 from archive_app.services import sources as source_service
 from archive_app.services.errors import ConnectionCancelled, InvalidInput, NotFound, ServiceError
-from archive_app.services.workspaces import require_member
+from archive_app.services.team import require_member
 from archive_app.settings import new_token
 
 ATTEMPT_LIFETIME = timedelta(minutes=10)

@@ -18,7 +18,7 @@ from archive_app.mail.messages import disconnection_message
 from archive_app.models.sources import Source
 from archive_app.models.workspaces import Workspace
 from archive_app.services import outbox
-from archive_app.services.workspaces import member_emails
+from archive_app.services.team import member_emails
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from archive_app.models.workspaces import User
 from archive_app.services import notifications
 from archive_app.services.auth import normalize_email
 from archive_app.services.errors import InvalidInput, NotFound, WrongAccount
-from archive_app.services.workspaces import require_member
+from archive_app.services.team import require_member
 
 # A source turns amber this many days before it must be reconnected.
 NEAR_DEADLINE_DAYS = 14

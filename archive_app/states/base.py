@@ -17,7 +17,7 @@ from archive_app import live
 from archive_app.crypto import sha256_hex
 from archive_app.deps import current, run_db
 from archive_app.services import auth as auth_service
-from archive_app.services import workspaces as workspace_service
+from archive_app.services import team as team_service
 from archive_app.services.auth import Viewer
 from archive_app.services.errors import NotAllowed
 from archive_app.services.workspace_view import WorkspaceView, load_workspace_view
@@ -185,7 +185,7 @@ class AppState(rx.State):
             await live.unregister_tab(self._tab())
             # Words for why: this person left the workspace, or only this session ended.
             member = await run_db(
-                lambda s: workspace_service.is_member(s, workspace_id=workspace_id, user_id=user_id)
+                lambda s: team_service.is_member(s, workspace_id=workspace_id, user_id=user_id)
             )
             return rx.redirect(f"/login?notice={'signed_out' if member else 'removed'}")
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from archive_app.deps import current
-from archive_app.services import workspaces as service
+from archive_app.services import invite as service
 from archive_app.services.errors import ServiceError
 from archive_app.states.base import run_db
 from archive_app.web.flash import read_flash

@@ -10,7 +10,8 @@ import reflex as rx
 from archive_app.deps import current
 from archive_app.jobs import scheduler
 from archive_app.jobs.tasks import DRAIN_OUTBOX
-from archive_app.services import workspaces as service
+from archive_app.services import invite as invite_service
+from archive_app.services import team as service
 from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.states.args import id_arg, text_arg
 from archive_app.states.base import AppState, run_db
@@ -52,7 +53,7 @@ class TeamState(AppState):
         members, invites = await run_db(
             lambda s: (
                 service.list_members(s, workspace_id=viewer.workspace_id, user_id=viewer.user_id),
-                service.list_pending_invites(
+                invite_service.list_pending_invites(
                     s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, now=now
                 ),
             )
@@ -89,7 +90,7 @@ class TeamState(AppState):
             base_url = current().settings.public_url
             now = current().clock.now()
             sent = await run_db(
-                lambda s: service.invite(
+                lambda s: invite_service.invite(
                     s,
                     workspace_id=viewer.workspace_id,
                     user_id=viewer.user_id,
@@ -115,7 +116,7 @@ class TeamState(AppState):
             viewer = await self._viewer()
             now = current().clock.now()
             await run_db(
-                lambda s: service.revoke_invite(
+                lambda s: invite_service.revoke_invite(
                     s,
                     workspace_id=viewer.workspace_id,
                     user_id=viewer.user_id,

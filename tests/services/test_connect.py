@@ -28,8 +28,8 @@ from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.notifications import OutboxEmail
 from archive_app.models.sources import ConnectAttempt, Source, SourceEvent
 from archive_app.services import connect, connect_qr, signup
+from archive_app.services import invite as invite_service
 from archive_app.services import sources as source_service
-from archive_app.services import workspaces as ws
 from archive_app.services.errors import (
     ConnectionCancelled,
     InvalidInput,
@@ -441,7 +441,7 @@ def _alerts(world: World) -> list[OutboxEmail]:
 
 async def test_a_disconnection_emails_every_member_once_with_a_reconnect_link(world):
     with Session(world.engine) as s:
-        sent = ws.invite(
+        sent = invite_service.invite(
             s,
             workspace_id=world.workspace_id,
             user_id=world.user_id,
@@ -449,7 +449,7 @@ async def test_a_disconnection_emails_every_member_once_with_a_reconnect_link(wo
             base_url=LINKS.base_url,
             now=world.clock.now(),
         )
-        ws.accept_invite(
+        invite_service.accept_invite(
             s, token=sent.accept_url.rsplit("/", 1)[-1], password="mate-pass", now=world.clock.now()
         )
         s.commit()

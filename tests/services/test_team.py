@@ -1,4 +1,4 @@
-"""Team: invitations, removal, and the wall between workspaces."""
+"""The Team page's rules (members, removal) and invitations, against a real database."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 from archive_app.mail.messages import EmailMessage
 from archive_app.models.auth import AuthSession
 from archive_app.models.notifications import OutboxEmail
-from archive_app.services import auth, outbox, signup
-from archive_app.services import workspaces as ws
+from archive_app.services import auth, demo, outbox, signup
+from archive_app.services import invite as invite_service
+from archive_app.services import team as team_service
 from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
 
 BASE = "http://archive.test"
@@ -26,7 +27,7 @@ def _owner(session: Session, now, email="owner@a.com", name="Brand A"):
 
 
 def _invite_and_join(session, now, owner, email="mate@a.com", password="mate-pass"):
-    sent = ws.invite(
+    sent = invite_service.invite(
         session,
         workspace_id=owner.workspace_id,
         user_id=owner.user_id,
@@ -35,14 +36,14 @@ def _invite_and_join(session, now, owner, email="mate@a.com", password="mate-pas
         now=now,
     )
     token = sent.accept_url.rsplit("/", 1)[-1]
-    joined = ws.accept_invite(session, token=token, password=password, now=now)
+    joined = invite_service.accept_invite(session, token=token, password=password, now=now)
     session.commit()
     return sent, joined
 
 
 def test_invite_shows_a_link_and_queues_the_same_link_by_email(session, now):
     owner = _owner(session, now)
-    sent = ws.invite(
+    sent = invite_service.invite(
         session,
         workspace_id=owner.workspace_id,
         user_id=owner.user_id,
@@ -56,7 +57,7 @@ def test_invite_shows_a_link_and_queues_the_same_link_by_email(session, now):
     assert "Brand A" in mail.subject
     assert sent.accept_url in mail.text_body and sent.accept_url in mail.html_body
     assert (
-        ws.describe_invite(
+        invite_service.describe_invite(
             session, token=sent.accept_url.rsplit("/", 1)[-1], now=now
         ).workspace_name
         == "Brand A"
@@ -68,7 +69,9 @@ def test_accepting_an_invite_makes_a_member_who_can_log_in(session, now):
     _, joined = _invite_and_join(session, now, owner)
     viewer = auth.current_viewer(session, token=joined.session_token, now=now)
     assert viewer is not None and viewer.workspace_id == owner.workspace_id and not viewer.is_owner
-    members = ws.list_members(session, workspace_id=owner.workspace_id, user_id=owner.user_id)
+    members = team_service.list_members(
+        session, workspace_id=owner.workspace_id, user_id=owner.user_id
+    )
     assert [(m.email, m.role) for m in members] == [
         ("owner@a.com", "owner"),
         ("mate@a.com", "member"),
@@ -80,8 +83,8 @@ def test_an_invite_link_works_once_and_expires(session, now):
     sent, _ = _invite_and_join(session, now, owner)
     token = sent.accept_url.rsplit("/", 1)[-1]
     with pytest.raises(NotFound, match="already used"):
-        ws.accept_invite(session, token=token, password="mate-pass", now=now)
-    late = ws.invite(
+        invite_service.accept_invite(session, token=token, password="mate-pass", now=now)
+    late = invite_service.invite(
         session,
         workspace_id=owner.workspace_id,
         user_id=owner.user_id,
@@ -90,20 +93,20 @@ def test_an_invite_link_works_once_and_expires(session, now):
         now=now,
     )
     with pytest.raises(NotFound, match="expired"):
-        ws.accept_invite(
+        invite_service.accept_invite(
             session,
             token=late.accept_url.rsplit("/", 1)[-1],
             password="late-pass",
-            now=now + ws.INVITE_LIFETIME + timedelta(seconds=1),
+            now=now + invite_service.INVITE_LIFETIME + timedelta(seconds=1),
         )
     with pytest.raises(NotFound, match="not valid"):
-        ws.describe_invite(session, token="made-up", now=now)
+        invite_service.describe_invite(session, token="made-up", now=now)
 
 
 def test_an_existing_account_joins_with_its_own_password(session, now):
     owner = _owner(session, now)
     other = _owner(session, now, email="someone@b.com", name="Brand B")
-    sent = ws.invite(
+    sent = invite_service.invite(
         session,
         workspace_id=owner.workspace_id,
         user_id=owner.user_id,
@@ -112,15 +115,15 @@ def test_an_existing_account_joins_with_its_own_password(session, now):
         now=now,
     )
     token = sent.accept_url.rsplit("/", 1)[-1]
-    assert ws.describe_invite(session, token=token, now=now).email == "someone@b.com"
+    assert invite_service.describe_invite(session, token=token, now=now).email == "someone@b.com"
     with pytest.raises(InvalidInput, match="doesn't match"):
-        ws.accept_invite(session, token=token, password="wrong-pass", now=now)
-    joined = ws.accept_invite(session, token=token, password="owner-pass", now=now)
+        invite_service.accept_invite(session, token=token, password="wrong-pass", now=now)
+    joined = invite_service.accept_invite(session, token=token, password="owner-pass", now=now)
     assert joined.user_id == other.user_id and joined.workspace_id == owner.workspace_id
 
 
 def _invite(session, now, owner, email):
-    return ws.invite(
+    return invite_service.invite(
         session,
         workspace_id=owner.workspace_id,
         user_id=owner.user_id,
@@ -139,7 +142,7 @@ def test_inviting_answers_the_same_whether_or_not_the_address_has_an_account(ses
     assert type(known) is type(fresh)
     assert (known.email, fresh.email) == ("known@b.com", "fresh@b.com")
     assert known.accept_url.rsplit("/", 1)[0] == fresh.accept_url.rsplit("/", 1)[0]
-    pending = ws.list_pending_invites(
+    pending = invite_service.list_pending_invites(
         session, workspace_id=owner.workspace_id, user_id=owner.user_id, now=now
     )
     assert sorted(p.email for p in pending) == ["fresh@b.com", "known@b.com"]
@@ -157,7 +160,7 @@ def test_a_too_short_password_on_an_invite_gets_the_same_answer_either_way(sessi
     for address in ("known@b.com", "fresh@b.com"):
         token = _invite(session, now, owner, address).accept_url.rsplit("/", 1)[-1]
         with pytest.raises(InvalidInput) as refused:
-            ws.accept_invite(session, token=token, password="short", now=now)
+            invite_service.accept_invite(session, token=token, password="short", now=now)
         answers.append(refused.value.message)
     assert answers[0] == answers[1] == "Use a password of at least 8 characters."
 
@@ -168,7 +171,7 @@ def test_an_invite_to_an_address_archive_cannot_mail_is_refused_before_any_mail(
         _invite(session, now, owner, "🚀@example.org")
     assert session.exec(select(OutboxEmail)).all() == []
     assert (
-        ws.list_pending_invites(
+        invite_service.list_pending_invites(
             session, workspace_id=owner.workspace_id, user_id=owner.user_id, now=now
         )
         == []
@@ -180,7 +183,7 @@ def test_inviting_a_current_member_or_a_bad_address_is_refused(session, now):
     _invite_and_join(session, now, owner)
     for address, message in (("mate@a.com", "already a member"), ("nope", "not a valid")):
         with pytest.raises(InvalidInput, match=message):
-            ws.invite(
+            invite_service.invite(
                 session,
                 workspace_id=owner.workspace_id,
                 user_id=owner.user_id,
@@ -194,7 +197,7 @@ def test_members_cannot_invite_or_remove(session, now):
     owner = _owner(session, now)
     _, mate = _invite_and_join(session, now, owner)
     with pytest.raises(NotAllowed, match="Only workspace owners"):
-        ws.invite(
+        invite_service.invite(
             session,
             workspace_id=owner.workspace_id,
             user_id=mate.user_id,
@@ -203,7 +206,7 @@ def test_members_cannot_invite_or_remove(session, now):
             now=now,
         )
     with pytest.raises(NotAllowed):
-        ws.remove_member(
+        team_service.remove_member(
             session,
             workspace_id=owner.workspace_id,
             user_id=mate.user_id,
@@ -222,7 +225,7 @@ def test_removing_a_member_ends_access_sessions_and_pending_mail_at_once(session
         workspace_id=owner.workspace_id,
     )
     session.commit()
-    removed = ws.remove_member(
+    removed = team_service.remove_member(
         session, workspace_id=owner.workspace_id, user_id=owner.user_id, member_user_id=mate.user_id
     )
     session.commit()
@@ -231,15 +234,15 @@ def test_removing_a_member_ends_access_sessions_and_pending_mail_at_once(session
     assert session.exec(select(AuthSession).where(AuthSession.user_id == mate.user_id)).all() == []
     pending = session.exec(select(OutboxEmail).where(OutboxEmail.dedupe_key == "test-alert")).one()
     assert pending.status != "pending"
-    assert ws.member_emails(session, workspace_id=owner.workspace_id) == ["owner@a.com"]
+    assert team_service.member_emails(session, workspace_id=owner.workspace_id) == ["owner@a.com"]
     with pytest.raises(NotAllowed):
-        ws.list_members(session, workspace_id=owner.workspace_id, user_id=mate.user_id)
+        team_service.list_members(session, workspace_id=owner.workspace_id, user_id=mate.user_id)
 
 
 def test_the_last_owner_cannot_be_removed(session, now):
     owner = _owner(session, now)
     with pytest.raises(InvalidInput, match="last one"):
-        ws.remove_member(
+        team_service.remove_member(
             session,
             workspace_id=owner.workspace_id,
             user_id=owner.user_id,
@@ -251,7 +254,7 @@ def test_workspace_a_cannot_read_or_change_workspace_b(session, now):
     a = _owner(session, now, email="owner@a.com", name="Brand A")
     b = _owner(session, now, email="owner@b.com", name="Brand B")
     _, b_mate = _invite_and_join(session, now, b, email="mate@b.com")
-    b_invite = ws.invite(
+    b_invite = invite_service.invite(
         session,
         workspace_id=b.workspace_id,
         user_id=b.user_id,
@@ -261,13 +264,15 @@ def test_workspace_a_cannot_read_or_change_workspace_b(session, now):
     )
     # A's owner names B's workspace id: every service refuses, nothing of B leaks or changes.
     with pytest.raises(NotAllowed):
-        ws.list_members(session, workspace_id=b.workspace_id, user_id=a.user_id)
+        team_service.list_members(session, workspace_id=b.workspace_id, user_id=a.user_id)
     with pytest.raises(NotAllowed):
-        ws.list_pending_invites(session, workspace_id=b.workspace_id, user_id=a.user_id, now=now)
+        invite_service.list_pending_invites(
+            session, workspace_id=b.workspace_id, user_id=a.user_id, now=now
+        )
     with pytest.raises(NotAllowed):
-        ws.workspace_name(session, workspace_id=b.workspace_id, user_id=a.user_id)
+        team_service.workspace_name(session, workspace_id=b.workspace_id, user_id=a.user_id)
     with pytest.raises(NotAllowed):
-        ws.invite(
+        invite_service.invite(
             session,
             workspace_id=b.workspace_id,
             user_id=a.user_id,
@@ -276,26 +281,29 @@ def test_workspace_a_cannot_read_or_change_workspace_b(session, now):
             now=now,
         )
     with pytest.raises(NotAllowed):
-        ws.remove_member(
+        team_service.remove_member(
             session, workspace_id=b.workspace_id, user_id=a.user_id, member_user_id=b_mate.user_id
         )
     # From A's own workspace, B's people and invites are simply not there.
     with pytest.raises(NotFound):
-        ws.remove_member(
+        team_service.remove_member(
             session, workspace_id=a.workspace_id, user_id=a.user_id, member_user_id=b_mate.user_id
         )
     with pytest.raises(NotFound):
-        ws.revoke_invite(
+        invite_service.revoke_invite(
             session,
             workspace_id=a.workspace_id,
             user_id=a.user_id,
             invite_id=b_invite.invite_id,
             now=now,
         )
-    assert ws.member_emails(session, workspace_id=b.workspace_id) == ["mate@b.com", "owner@b.com"]
+    assert team_service.member_emails(session, workspace_id=b.workspace_id) == [
+        "mate@b.com",
+        "owner@b.com",
+    ]
     assert (
         len(
-            ws.list_pending_invites(
+            invite_service.list_pending_invites(
                 session, workspace_id=b.workspace_id, user_id=b.user_id, now=now
             )
         )
@@ -304,12 +312,16 @@ def test_workspace_a_cannot_read_or_change_workspace_b(session, now):
 
 
 def test_demo_seed_runs_once(session, now):
-    assert ws.seed_demo(session, now=now) is True
+    assert demo.seed_demo(session, now=now) is True
     session.commit()
-    assert ws.seed_demo(session, now=now) is False
-    owner = auth.log_in(session, email=ws.DEMO_OWNER, password=ws.DEMO_PASSWORD, ip="1", now=now)
+    assert demo.seed_demo(session, now=now) is False
+    owner = auth.log_in(
+        session, email=demo.DEMO_OWNER, password=demo.DEMO_PASSWORD, ip="1", now=now
+    )
     viewer = auth.current_viewer(session, token=owner.session_token, now=now)
     assert viewer is not None and viewer.workspace_name == "Demo Brand" and viewer.is_owner
-    mate = auth.log_in(session, email=ws.DEMO_MEMBER, password=ws.DEMO_PASSWORD, ip="1", now=now)
+    mate = auth.log_in(
+        session, email=demo.DEMO_MEMBER, password=demo.DEMO_PASSWORD, ip="1", now=now
+    )
     mate_viewer = auth.current_viewer(session, token=mate.session_token, now=now)
     assert mate_viewer is not None and not mate_viewer.is_owner

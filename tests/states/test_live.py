@@ -15,8 +15,8 @@ from archive_app.crypto import sha256_hex
 from archive_app.db import session_scope
 from archive_app.deps import Deps, current
 from archive_app.models.sources import Source, SourceStatus
-from archive_app.services import auth
-from archive_app.services import workspaces as ws
+from archive_app.services import auth, demo
+from archive_app.services import team as team_service
 from archive_app.services.workspace_view import load_workspace_view
 from archive_app.states.base import AppState
 
@@ -30,10 +30,10 @@ def app_db(app_deps: Deps) -> Iterator[None]:
 def _demo() -> tuple[auth.Viewer, str, str, int]:
     now = app_clock().now()
     with session_scope(current().engine) as s:
-        ws.seed_demo(s, now=now)
+        demo.seed_demo(s, now=now)
     with session_scope(current().engine) as s:
-        owner = auth.log_in(s, email=ws.DEMO_OWNER, password=ws.DEMO_PASSWORD, ip="t", now=now)
-        mate = auth.log_in(s, email=ws.DEMO_MEMBER, password=ws.DEMO_PASSWORD, ip="t", now=now)
+        owner = auth.log_in(s, email=demo.DEMO_OWNER, password=demo.DEMO_PASSWORD, ip="t", now=now)
+        mate = auth.log_in(s, email=demo.DEMO_MEMBER, password=demo.DEMO_PASSWORD, ip="t", now=now)
         viewer = auth.require_viewer(s, token=owner.session_token, now=now)
         s.add(
             Source(
@@ -96,7 +96,7 @@ def test_the_view_lists_only_sessions_of_current_members(app_db):
     assert {sha256_hex(owner_token), sha256_hex(mate_token)} <= view.session_hashes
     assert view.member_count == 2
     with session_scope(current().engine) as s:
-        ws.remove_member(
+        team_service.remove_member(
             s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, member_user_id=mate_id
         )
     with session_scope(current().engine) as s:
@@ -127,7 +127,7 @@ async def test_a_removed_members_tab_is_cleared_and_gets_nothing(app_db):
     await tab.guard()
     assert tab.signed_in and tab.workspace_id == viewer.workspace_id
     with session_scope(current().engine) as s:
-        ws.remove_member(
+        team_service.remove_member(
             s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, member_user_id=mate_id
         )
     with session_scope(current().engine) as s:
@@ -147,4 +147,4 @@ async def test_the_prepared_update_carries_the_view_and_nothing_of_the_viewer(ap
     shown = delta[AppState.get_full_name()]
     assert "demobrand" in str(shown["sources_rx_state_"])
     assert shown["member_count_rx_state_"] == 2
-    assert ws.DEMO_OWNER not in str(delta) and "session" not in str(delta)
+    assert demo.DEMO_OWNER not in str(delta) and "session" not in str(delta)

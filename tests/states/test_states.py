@@ -10,8 +10,9 @@ import reflex as rx
 from archive_app.clock import app_clock
 from archive_app.db import session_scope
 from archive_app.deps import Deps, current
-from archive_app.services import auth
-from archive_app.services import workspaces as ws
+from archive_app.services import auth, demo
+from archive_app.services import invite as invite_service
+from archive_app.services import team as team_service
 from archive_app.states.base import AppState, PublicState
 from archive_app.states.invite import InviteState
 from archive_app.states.profile import ProfileState
@@ -30,10 +31,10 @@ def _people() -> tuple[str, str, int]:
     """Demo workspace; returns the owner's and the member's session tokens and the member id."""
     now = app_clock().now()
     with session_scope(current().engine) as s:
-        ws.seed_demo(s, now=now)
+        demo.seed_demo(s, now=now)
     with session_scope(current().engine) as s:
-        owner = auth.log_in(s, email=ws.DEMO_OWNER, password=ws.DEMO_PASSWORD, ip="t", now=now)
-        mate = auth.log_in(s, email=ws.DEMO_MEMBER, password=ws.DEMO_PASSWORD, ip="t", now=now)
+        owner = auth.log_in(s, email=demo.DEMO_OWNER, password=demo.DEMO_PASSWORD, ip="t", now=now)
+        mate = auth.log_in(s, email=demo.DEMO_MEMBER, password=demo.DEMO_PASSWORD, ip="t", now=now)
     return owner.session_token, mate.session_token, mate.user_id
 
 
@@ -78,11 +79,11 @@ async def test_recheck_keeps_a_member_and_drops_a_removed_one(app_db):
     state = await _tab(AppState, cookie=f"archive_session={mate_token}")
     assert await state.recheck_access() is None
     assert (
-        state.signed_in and state.email == ws.DEMO_MEMBER and state.workspace_name == "Demo Brand"
+        state.signed_in and state.email == demo.DEMO_MEMBER and state.workspace_name == "Demo Brand"
     )
     with session_scope(current().engine) as s:
         viewer = auth.require_viewer(s, token=owner_token, now=app_clock().now())
-        ws.remove_member(
+        team_service.remove_member(
             s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, member_user_id=mate_id
         )
     event = await state.recheck_access()
@@ -100,14 +101,14 @@ async def test_a_member_cannot_remove_the_owner_through_the_socket(app_db):
     team.user_id = owner.user_id
     await team.remove_member(owner.user_id)
     with session_scope(current().engine) as s:
-        assert ws.DEMO_OWNER in ws.member_emails(s, workspace_id=owner.workspace_id)
+        assert demo.DEMO_OWNER in team_service.member_emails(s, workspace_id=owner.workspace_id)
 
 
 async def test_team_lists_members_and_shows_invite_errors_inline(app_db):
     owner_token, _, _ = _people()
     team = await _tab(TeamState, cookie=f"archive_session={owner_token}", path="/settings/team")
     await team.load()
-    assert [m.email for m in team.members] == [ws.DEMO_OWNER, ws.DEMO_MEMBER]
+    assert [m.email for m in team.members] == [demo.DEMO_OWNER, demo.DEMO_MEMBER]
     assert [m.is_you for m in team.members] == [True, False]
     team.set_invite_email("not an email")
     await team.send_invite()
@@ -125,7 +126,7 @@ async def test_profile_password_change_needs_the_current_password(app_db):
     profile.set_new_password("another-pass")
     await profile.save_password()
     assert "current password" in profile.password_error and profile.password_saved == ""
-    profile.set_current_password(ws.DEMO_PASSWORD)
+    profile.set_current_password(demo.DEMO_PASSWORD)
     await profile.save_password()
     assert profile.password_saved == "Password changed." and profile.password_error == ""
 
@@ -176,7 +177,7 @@ async def test_logging_out_other_sessions_sends_their_open_tabs_to_login(app_db)
     owner_token, _, _ = _people()
     with session_scope(current().engine) as s:
         other = auth.log_in(
-            s, email=ws.DEMO_OWNER, password=ws.DEMO_PASSWORD, ip="u", now=app_clock().now()
+            s, email=demo.DEMO_OWNER, password=demo.DEMO_PASSWORD, ip="u", now=app_clock().now()
         )
     elsewhere = await _tab(AppState, cookie=f"archive_session={other.session_token}")
     await elsewhere.guard()
@@ -199,7 +200,7 @@ async def test_the_invite_page_looks_the_same_whether_or_not_the_address_has_an_
         owner = auth.require_viewer(s, token=owner_token, now=now)
         auth.create_user(s, email="known@elsewhere.com", password="known-pass", now=now)
         links = [
-            ws.invite(
+            invite_service.invite(
                 s,
                 workspace_id=owner.workspace_id,
                 user_id=owner.user_id,
