@@ -28,6 +28,7 @@ from archive_app.services.qr_image import qr_data_url
 from archive_app.settings import Mode, Settings
 from archive_app.simulator import create_simulator_app
 from bench.common import machine, report
+from tests.ports import free_port
 
 T = TypeVar("T")
 
@@ -41,7 +42,6 @@ def _wait_until_started(server: object) -> None:
 
 
 async def main(rounds: int = 30) -> None:
-    import socket
     import threading
 
     import uvicorn
@@ -50,9 +50,7 @@ async def main(rounds: int = 30) -> None:
 
     print(f"# connect ({machine()})")
     tmp = Path(tempfile.mkdtemp(prefix="archive-bench-"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     settings = Settings(
         _env_file=None,
         mode=Mode.test,

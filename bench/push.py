@@ -57,7 +57,6 @@ import os
 import platform
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -83,6 +82,7 @@ from bench.tabs import (
     login_cookie,
     open_tabs,
 )
+from tests.ports import free_port
 
 LOCK_PATH = "/tmp/archive-web.lock"
 DISCONNECTED_LINE = "Attempting to send delta to disconnected client"
@@ -152,12 +152,6 @@ class ProcessTree:
 def loadavg() -> str:
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -21,15 +20,10 @@ from archive_app.mail.sender import SmtpSender
 from archive_app.mail.sink import MailSink
 from archive_app.settings import Settings
 from tests.conftest import build_test_deps
+from tests.ports import free_port
 from tests.production_settings import production_settings
 
 RECONNECT = "http://localhost:3000/settings/sources/3/reconnect"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _client(engine: Engine, settings: Settings, **kw) -> httpx.AsyncClient:
@@ -39,7 +33,7 @@ def _client(engine: Engine, settings: Settings, **kw) -> httpx.AsyncClient:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(mode="test", data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=_free_port())
+    return Settings(mode="test", data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=free_port())
 
 
 @pytest.fixture

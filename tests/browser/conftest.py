@@ -10,7 +10,6 @@ import fcntl
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,8 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 BOOT_LOCK = "/tmp/archive-web.lock"
 BOOT_TIMEOUT = float(os.environ.get("ARCHIVE_TEST_BOOT_TIMEOUT", "300"))
@@ -34,12 +35,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

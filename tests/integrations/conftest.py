@@ -16,10 +16,10 @@ from tests.integrations.tiktok_backends import (
     RecordedBackend,
     SimulatorBackend,
     UvicornThread,
-    free_port,
     live_settings,
     sim_settings,
 )
+from tests.ports import free_port
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ The contract tests only call the methods below, so both must make the same asser
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -51,12 +50,6 @@ def payload(name: str, **values: object) -> Any:
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", str(value))
     return json.loads(text)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def sim_settings(port: int, data_dir: Path, **overrides: object) -> Settings:

@@ -3,7 +3,6 @@ at a free port (start a sink there to receive)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,12 +14,7 @@ from archive_app.db import engine_for
 from archive_app.deps import Deps
 from archive_app.settings import Settings
 from tests.conftest import build_test_deps
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.ports import free_port
 
 
 @pytest.fixture
@@ -30,7 +24,7 @@ def app_settings(tmp_path: Path) -> Settings:
         data_dir=tmp_path,
         database_url=f"sqlite:///{tmp_path}/app.db",
         smtp_host="127.0.0.1",
-        smtp_port=_free_port(),
+        smtp_port=free_port(),
     )
 
 

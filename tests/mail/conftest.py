@@ -3,7 +3,6 @@ tests/conftest.py."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,18 +12,13 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from archive_app.settings import Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.ports import free_port as any_free_port
 
 
 @pytest.fixture
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
-    return _free_port()
+    return any_free_port()
 
 
 @dataclass
@@ -51,7 +45,7 @@ class SmtpServer:
 
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer(port=_free_port())
+    server = SmtpServer(port=any_free_port())
     controller = Controller(
         server, hostname="127.0.0.1", port=server.port, server_hostname="test-smtp"
     )

@@ -38,7 +38,8 @@ from archive_app.services.errors import (
 )
 from archive_app.services.notifications import Links
 from archive_app.simulator import create_simulator_app
-from tests.integrations.tiktok_backends import UvicornThread, free_port, sim_settings
+from tests.integrations.tiktok_backends import UvicornThread, sim_settings
+from tests.ports import free_port
 
 T = TypeVar("T")
 LINKS = Links(base_url="https://archive.test", help_url="https://help.archive.test/tiktok")

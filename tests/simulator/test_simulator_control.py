@@ -34,7 +34,8 @@ from archive_app.integrations.tiktok import (
 )
 from archive_app.settings import Settings
 from archive_app.simulator import create_simulator_app
-from tests.integrations.tiktok_backends import Sleeps, UvicornThread, free_port, sim_settings
+from tests.integrations.tiktok_backends import Sleeps, UvicornThread, sim_settings
+from tests.ports import free_port
 
 
 @dataclass
