@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
 from archive_app import deps as app_deps
-from archive_app import live
+from archive_app import live, paths
 from archive_app.api.auth import auth_routes
 from archive_app.api.dev import dev_routes
 from archive_app.api.oauth import oauth_routes
@@ -105,22 +105,20 @@ app.register_lifespan_task(_ready)
 app.register_lifespan_task(_mail_sink)
 app.register_lifespan_task(_jobs)
 
-app.add_page(login, route="/login", title="Log in · Archive", on_load=PublicState.load)
-app.add_page(signup, route="/signup", title="Sign up · Archive", on_load=PublicState.load)
+app.add_page(login, route=paths.LOGIN, title="Log in · Archive", on_load=PublicState.load)
+app.add_page(signup, route=paths.SIGNUP, title="Sign up · Archive", on_load=PublicState.load)
 app.add_page(
-    invite, route="/invite/[token]", title="Invitation · Archive", on_load=InviteState.load
+    invite, route=f"{paths.INVITE}/[token]", title="Invitation · Archive", on_load=InviteState.load
 )
 _guarded = AppState.guard
-app.add_page(feed, route="/feed", title="Feed · Archive", on_load=_guarded)
+app.add_page(feed, route=paths.FEED, title="Feed · Archive", on_load=_guarded)
 app.add_page(feed, route="/", title="Feed · Archive", on_load=_guarded)
-app.add_page(rights, route="/rights", title="Manage Rights · Archive", on_load=_guarded)
+app.add_page(rights, route=paths.RIGHTS, title="Manage Rights · Archive", on_load=_guarded)
 app.add_page(
     sources,
-    route="/settings/sources",
+    route=paths.SOURCES,
     title="Sources · Archive",
     on_load=[_guarded, SourcesState.load],
 )
-app.add_page(
-    team, route="/settings/team", title="Team · Archive", on_load=[_guarded, TeamState.load]
-)
-app.add_page(profile, route="/settings/profile", title="Profile · Archive", on_load=[_guarded])
+app.add_page(team, route=paths.TEAM, title="Team · Archive", on_load=[_guarded, TeamState.load])
+app.add_page(profile, route=paths.PROFILE, title="Profile · Archive", on_load=[_guarded])

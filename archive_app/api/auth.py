@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from archive_app import paths
 from archive_app.deps import Deps
 from archive_app.services import auth as auth_service
 from archive_app.services import invite as invite_service
@@ -38,7 +39,7 @@ def _safe_next(value: str | None) -> str:
     """Only same-site paths: never an open redirect."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
-    return "/feed"
+    return paths.FEED
 
 
 def auth_routes(deps: Deps) -> list[Route]:
@@ -87,7 +88,7 @@ def auth_routes(deps: Deps) -> list[Route]:
                 )
             )
         except ServiceError as exc:
-            return back("/login", exc.message, email=email.strip())
+            return back(paths.LOGIN, exc.message, email=email.strip())
         return signed_in(result.session_token, _safe_next(str(form.get("next", ""))))
 
     async def signup(request: Request) -> Response:
@@ -109,9 +110,9 @@ def auth_routes(deps: Deps) -> list[Route]:
                 )
             )
         except ServiceError as exc:
-            return back("/signup", exc.message, email=email.strip(), workspace=workspace.strip())
+            return back(paths.SIGNUP, exc.message, email=email.strip(), workspace=workspace.strip())
         # The same answer whether or not the address has an account: the mail says which.
-        response = RedirectResponse("/signup?sent=1", status_code=303)
+        response = RedirectResponse(f"{paths.SIGNUP}?sent=1", status_code=303)
         response.set_cookie(
             SIGNUP_COOKIE,
             result.browser_token,
@@ -134,8 +135,8 @@ def auth_routes(deps: Deps) -> list[Route]:
                 )
             )
         except ServiceError as exc:
-            return back("/signup", exc.message)
-        response = signed_in(result.session_token, "/feed")
+            return back(paths.SIGNUP, exc.message)
+        response = signed_in(result.session_token, paths.FEED)
         response.delete_cookie(
             SIGNUP_COOKIE, path=SIGNUP_COOKIE_PATH, secure=secure, httponly=True, samesite="lax"
         )
@@ -154,8 +155,8 @@ def auth_routes(deps: Deps) -> list[Route]:
                 )
             )
         except ServiceError as exc:
-            return back(f"/invite/{token}", exc.message)
-        return signed_in(result.session_token, "/feed")
+            return back(f"{paths.INVITE}/{token}", exc.message)
+        return signed_in(result.session_token, paths.FEED)
 
     async def logout(request: Request) -> Response:
         if not origin_ok(request):
@@ -163,7 +164,7 @@ def auth_routes(deps: Deps) -> list[Route]:
         token = read_session_cookie(request.headers.get("cookie"))
         if token:
             await in_db(lambda s: auth_service.log_out(s, token=token))
-        response = RedirectResponse("/login", status_code=303)
+        response = RedirectResponse(paths.LOGIN, status_code=303)
         response.delete_cookie(
             SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax"
         )

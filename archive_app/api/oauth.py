@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from archive_app import live
+from archive_app import live, paths
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.base import parse_id
@@ -23,7 +23,7 @@ from archive_app.services.errors import ConnectionCancelled, ServiceError, Wrong
 from archive_app.web.cookies import read_session_cookie
 from archive_app.web.flash import redirect_with_flash
 
-SOURCES = "/settings/sources"
+SOURCES = paths.SOURCES
 
 
 # Id columns are INTEGER: 32 bits on PostgreSQL, 64 on SQLite. A bigger number in a query is
@@ -50,7 +50,7 @@ def oauth_routes(deps: Deps) -> list[Route]:
     async def start_v2(request: Request) -> Response:
         viewer = await viewer_of(request)
         if viewer is None:
-            return RedirectResponse(f"/login?next={SOURCES}", status_code=303)
+            return RedirectResponse(f"{paths.LOGIN}?next={SOURCES}", status_code=303)
         raw_source = request.query_params.get("source")
         source_id = parse_id(raw_source) if raw_source else None
         if raw_source and source_id is None:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import reflex as rx
 
+from archive_app import paths
 from archive_app.components.alerts import disconnection_alerts
 from archive_app.components.forms import native_form
 from archive_app.states.base import AppState
 
 NAV = [
-    ("Feed", "/feed", "play"),
-    ("Manage Rights", "/rights", "badge-check"),
+    ("Feed", paths.FEED, "play"),
+    ("Manage Rights", paths.RIGHTS, "badge-check"),
 ]
 SETTINGS_NAV = [
-    ("Sources", "/settings/sources", "link"),
-    ("Team", "/settings/team", "users"),
-    ("Profile", "/settings/profile", "user"),
+    ("Sources", paths.SOURCES, "link"),
+    ("Team", paths.TEAM, "users"),
+    ("Profile", paths.PROFILE, "user"),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from archive_app import paths
 from archive_app.components.shell import empty_state, shell
 
 
@@ -14,7 +15,7 @@ def feed() -> rx.Component:
             "No mentions yet",
             "Connect your brand's TikTok account in Settings → Sources. Videos where creators "
             "mention or tag your brand will appear here.",
-            rx.link(rx.button("Go to Sources"), href="/settings/sources"),
+            rx.link(rx.button("Go to Sources"), href=paths.SOURCES),
         ),
         title="Feed",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from archive_app import paths
 from archive_app.components.forms import card_page, error_callout, field, native_form
 from archive_app.states.invite import InviteState
 
@@ -15,7 +16,7 @@ def invite() -> rx.Component:
             rx.vstack(
                 rx.heading("Invitation unavailable", size="6"),
                 rx.text(InviteState.invalid),
-                rx.link("Go to the login page", href="/login", underline="always"),
+                rx.link("Go to the login page", href=paths.LOGIN, underline="always"),
             ),
             rx.vstack(
                 rx.heading("Join " + InviteState.workspace_name, size="6"),

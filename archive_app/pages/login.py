@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from archive_app import paths
 from archive_app.components.forms import (
     card_page,
     error_callout,
@@ -69,7 +70,7 @@ def login() -> rx.Component:
         ),
         rx.text(
             "New to Archive? ",
-            rx.link("Create an account", href="/signup", underline="always"),
+            rx.link("Create an account", href=paths.SIGNUP, underline="always"),
             size="2",
         ),
     )
@@ -87,7 +88,7 @@ def _signup_sent() -> rx.Component:
             "If that address already has an Archive account, the email says so and links to "
             "the login page instead. Nothing arrived after a few minutes? Check your spam "
             "folder, or ",
-            rx.link("sign up again", href="/signup", underline="always"),
+            rx.link("sign up again", href=paths.SIGNUP, underline="always"),
             ".",
             size="2",
         ),
@@ -105,7 +106,7 @@ def _signup_sent() -> rx.Component:
         ),
         rx.text(
             "Already have an account? ",
-            rx.link("Log in", href="/login", underline="always"),
+            rx.link("Log in", href=paths.LOGIN, underline="always"),
             size="2",
         ),
         spacing="3",
@@ -157,7 +158,7 @@ def _signup_form() -> rx.Component:
         ),
         rx.text(
             "Already have an account? ",
-            rx.link("Log in", href="/login", underline="always"),
+            rx.link("Log in", href=paths.LOGIN, underline="always"),
             size="2",
         ),
         spacing="3",

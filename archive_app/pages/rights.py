@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from archive_app import paths
 from archive_app.components.shell import empty_state, shell
 
 
@@ -14,7 +15,7 @@ def rights() -> rx.Component:
             "No usage-rights requests yet",
             "Find a video in the Feed and click “Looking for usage rights?” to ask its creator. "
             "Your requests and their status will be listed here.",
-            rx.link(rx.button("Open the Feed"), href="/feed"),
+            rx.link(rx.button("Open the Feed"), href=paths.FEED),
         ),
         title="Manage Rights",
     )

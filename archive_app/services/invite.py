@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from archive_app import paths
 from archive_app.clock import utc
 from archive_app.crypto import sha256_hex
 from archive_app.mail.messages import invite_message
@@ -109,7 +110,7 @@ def invite(
     session.add(row)
     session.flush()
     assert row.id is not None
-    accept_url = f"{base_url}/invite/{token}"
+    accept_url = f"{base_url}{paths.INVITE}/{token}"
     inviter = session.get(User, owner.user_id)
     workspace = session.get(Workspace, workspace_id)
     assert inviter is not None and workspace is not None

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from archive_app import paths
 from archive_app.integrations.tiktok.kinds import spec
 from archive_app.mail.messages import disconnection_message
 from archive_app.models.sources import Source
@@ -29,7 +30,7 @@ class Links:
     help_url: str
 
     def reconnect(self, source_id: int) -> str:
-        return f"{self.base_url}/settings/sources?reconnect={source_id}"
+        return self.base_url + paths.reconnect(source_id)
 
 
 def announce_disconnection(

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import reflex as rx
 from sqlmodel import Session
 
-from archive_app import live
+from archive_app import live, paths
 from archive_app.crypto import sha256_hex
 from archive_app.deps import current, run_db
 from archive_app.services import auth as auth_service
@@ -149,7 +149,7 @@ class AppState(rx.State):
             path = self.router.url.path.rstrip("/") or "/"
             query = self.router.url.query
             target = f"{path}?{query}" if query else path
-            return rx.redirect("/login?" + urlencode({"next": target}))
+            return rx.redirect(f"{paths.LOGIN}?" + urlencode({"next": target}))
         viewer, view = found
         self._show(viewer)
         self._apply_workspace_view(view)
@@ -172,7 +172,7 @@ class AppState(rx.State):
         key = text_arg(key, limit=80)
         self.dismiss_alert(key)
         source_id = id_arg(key.split(":", 1)[0])
-        return rx.redirect(f"/settings/sources?reconnect={source_id}")
+        return rx.redirect(paths.reconnect(source_id))
 
     @rx.event
     async def recheck_access(self) -> Any:
@@ -187,7 +187,7 @@ class AppState(rx.State):
             member = await run_db(
                 lambda s: team_service.is_member(s, workspace_id=workspace_id, user_id=user_id)
             )
-            return rx.redirect(f"/login?notice={'signed_out' if member else 'removed'}")
+            return rx.redirect(f"{paths.LOGIN}?notice={'signed_out' if member else 'removed'}")
         return None
 
 
@@ -231,5 +231,5 @@ class PublicState(rx.State):
             now = current().clock.now()
             viewer = await run_db(lambda s: auth_service.current_viewer(s, token=token, now=now))
             if viewer is not None:
-                return rx.redirect("/feed")
+                return rx.redirect(paths.FEED)
         return None

@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from archive_app import paths
 from archive_app.deps import current
 from archive_app.services import auth as service
 from archive_app.services.errors import NotAllowed, ServiceError
@@ -96,7 +97,7 @@ class ProfileState(AppState):
             token, now = read_session_cookie(self.router.headers.cookie), current().clock.now()
             ended = await run_db(lambda s: service.log_out_other_sessions(s, token=token, now=now))
         except NotAllowed:
-            return rx.redirect("/login")
+            return rx.redirect(paths.LOGIN)
         if ended:
             await self._announce()  # their open tabs go to the login page now
         self.sessions_saved = (

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from archive_app import paths
 from archive_app.deps import current
 from archive_app.jobs import scheduler
 from archive_app.jobs.tasks import DRAIN_OUTBOX
@@ -79,7 +80,7 @@ class TeamState(AppState):
         try:
             await self._reload()
         except NotAllowed:
-            return rx.redirect("/login")
+            return rx.redirect(paths.LOGIN)
         return None
 
     @rx.event

@@ -1,0 +1,17 @@
+"""Every page's path, once: pages are registered, linked and redirected to by these names."""
+
+from __future__ import annotations
+
+LOGIN = "/login"
+SIGNUP = "/signup"
+FEED = "/feed"
+RIGHTS = "/rights"
+SOURCES = "/settings/sources"
+TEAM = "/settings/team"
+PROFILE = "/settings/profile"
+INVITE = "/invite"
+
+
+def reconnect(source_id: int) -> str:
+    """Settings → Sources, straight into the reconnect flow of one source."""
+    return f"{SOURCES}?reconnect={source_id}"
