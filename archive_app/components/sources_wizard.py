@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from archive_app.components.forms import email_chips, error_callout, native_form
-from archive_app.states.sources import SourcesState
+from archive_app.states.sources_wizard import ConnectWizardState
 
 
 def _choose() -> rx.Component:
@@ -32,12 +32,12 @@ def _choose() -> rx.Component:
             "TikTok Account v.1",
             "Capable of sending DMs to your creators (Manage Rights feature). Reconnect "
             "every 180 days.",
-            SourcesState.choose_v1,
+            ConnectWizardState.choose_v1,
         ),
         option(
             "TikTok Account v.2",
             "Can't send DMs to your creators, but has better coverage. Reconnect every 360 days.",
-            SourcesState.choose_v2,
+            ConnectWizardState.choose_v2,
         ),
         rx.callout(
             "Before connecting, check that you are logged into the correct TikTok "
@@ -58,7 +58,7 @@ def _v1_intro() -> rx.Component:
             "180 days. We can email reminders before that happens.",
             size="2",
         ),
-        rx.button("Set Up Reminders", on_click=SourcesState.setup_reminders),
+        rx.button("Set Up Reminders", on_click=ConnectWizardState.setup_reminders),
         spacing="3",
     )
 
@@ -67,8 +67,8 @@ def _reminders() -> rx.Component:
     return rx.vstack(
         rx.dialog.title("Set Up Reminders"),
         rx.cond(
-            SourcesState.reconnect_handle != "",
-            rx.text("Reconnecting @" + SourcesState.reconnect_handle + ".", size="2"),
+            ConnectWizardState.reconnect_handle != "",
+            rx.text("Reconnecting @" + ConnectWizardState.reconnect_handle + ".", size="2"),
         ),
         rx.text(
             "Who should we remind before this connection needs renewing? Add as many "
@@ -76,31 +76,31 @@ def _reminders() -> rx.Component:
             size="2",
         ),
         email_chips(
-            emails=SourcesState.reminder_emails,
-            draft=SourcesState.reminder_input,
-            error=SourcesState.reminder_error,
-            on_type=SourcesState.set_reminder_input,
-            on_add=SourcesState.add_reminder_email,
-            on_remove=SourcesState.remove_reminder_email,
+            emails=ConnectWizardState.reminder_emails,
+            draft=ConnectWizardState.reminder_input,
+            error=ConnectWizardState.reminder_error,
+            on_type=ConnectWizardState.set_reminder_input,
+            on_add=ConnectWizardState.add_reminder_email,
+            on_remove=ConnectWizardState.remove_reminder_email,
         ),
-        rx.button("Connect TikTok", on_click=SourcesState.connect_tiktok, width="100%"),
+        rx.button("Connect TikTok", on_click=ConnectWizardState.connect_tiktok, width="100%"),
         spacing="3",
         width="100%",
     )
 
 
 def _qr() -> rx.Component:
-    phase = SourcesState.qr_phase
+    phase = ConnectWizardState.qr_phase
     return rx.vstack(
         rx.dialog.title("Scan with the TikTok app"),
         rx.center(
             rx.cond(
-                SourcesState.qr_loading | (SourcesState.qr_image == ""),
+                ConnectWizardState.qr_loading | (ConnectWizardState.qr_image == ""),
                 rx.vstack(
                     rx.spinner(size="3"), rx.text("Loading your QR code…", size="2"), align="center"
                 ),
                 rx.image(
-                    src=SourcesState.qr_image,
+                    src=ConnectWizardState.qr_image,
                     width="240px",
                     height="240px",
                     alt="TikTok login QR code",
@@ -126,8 +126,8 @@ def _qr() -> rx.Component:
         rx.cond(
             (phase == "denied") | (phase == "failed"),
             rx.vstack(
-                error_callout(SourcesState.qr_message),
-                rx.button("Try again", on_click=SourcesState.try_again),
+                error_callout(ConnectWizardState.qr_message),
+                rx.button("Try again", on_click=ConnectWizardState.try_again),
             ),
         ),
         rx.text(
@@ -136,10 +136,10 @@ def _qr() -> rx.Component:
             size="1",
         ),
         rx.cond(
-            SourcesState.simulated & (SourcesState.qr_scan_url != ""),
+            ConnectWizardState.simulated & (ConnectWizardState.qr_scan_url != ""),
             rx.link(
                 "No phone at hand? Open the simulated TikTok app",
-                href=SourcesState.qr_scan_url,
+                href=ConnectWizardState.qr_scan_url,
                 is_external=True,
                 size="1",
                 data_testid="phone-link",
@@ -148,8 +148,8 @@ def _qr() -> rx.Component:
         rx.button(
             "Refresh QR code",
             variant="soft",
-            on_click=SourcesState.refresh_qr,
-            disabled=SourcesState.qr_loading,
+            on_click=ConnectWizardState.refresh_qr,
+            disabled=ConnectWizardState.qr_loading,
         ),
         _troubleshooting(),
         spacing="3",
@@ -216,7 +216,7 @@ def sources_wizard() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.match(
-                SourcesState.step,
+                ConnectWizardState.step,
                 ("choose", _choose()),
                 ("v1_intro", _v1_intro()),
                 ("reminders", _reminders()),
@@ -226,13 +226,18 @@ def sources_wizard() -> rx.Component:
             ),
             rx.hstack(
                 rx.button(
-                    "Close", variant="soft", color_scheme="gray", on_click=SourcesState.close_wizard
+                    "Close",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=ConnectWizardState.close_wizard,
                 ),
                 justify="end",
                 padding_top="12px",
             ),
             max_width="460px",
         ),
-        open=SourcesState.step != "",
-        on_open_change=lambda is_open: rx.cond(is_open, rx.noop(), SourcesState.close_wizard()),
+        open=ConnectWizardState.step != "",
+        on_open_change=lambda is_open: rx.cond(
+            is_open, rx.noop(), ConnectWizardState.close_wizard()
+        ),
     )

@@ -14,8 +14,10 @@ from archive_app.components.forms import (
 from archive_app.components.shell import empty_state, shell
 from archive_app.components.sources_wizard import sources_wizard
 from archive_app.states.base import AppState
+from archive_app.states.reminders import ReminderEditorState
 from archive_app.states.source_views import SourceView
 from archive_app.states.sources import SourcesState
+from archive_app.states.sources_wizard import ConnectWizardState
 
 
 def _badge(row: SourceView) -> rx.Component:
@@ -47,7 +49,7 @@ def _reconnect_button(row: SourceView) -> rx.Component:
         rx.button(
             "Reconnect",
             size="1",
-            on_click=SourcesState.reconnect_v1(row.source_id),
+            on_click=ConnectWizardState.reconnect_v1(row.source_id),
             aria_label="Reconnect @" + row.handle,
         ),
         # v.2 leaves the app for TikTok's consent page: a full page load.
@@ -109,7 +111,7 @@ def _source_row(row: SourceView) -> rx.Component:
                         "Edit reminders",
                         size="1",
                         variant="soft",
-                        on_click=SourcesState.edit_reminders(row.source_id),
+                        on_click=ReminderEditorState.edit_reminders(row.source_id),
                     ),
                 ),
                 spacing="2",
@@ -130,22 +132,22 @@ def _edit_reminders() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Reminder emails"),
             email_chips(
-                emails=SourcesState.edit_emails,
-                draft=SourcesState.edit_input,
-                error=SourcesState.edit_error,
-                on_type=SourcesState.set_edit_input,
-                on_add=SourcesState.add_edit_email,
-                on_remove=SourcesState.remove_edit_email,
+                emails=ReminderEditorState.edit_emails,
+                draft=ReminderEditorState.edit_input,
+                error=ReminderEditorState.edit_error,
+                on_type=ReminderEditorState.set_edit_input,
+                on_add=ReminderEditorState.add_edit_email,
+                on_remove=ReminderEditorState.remove_edit_email,
             ),
             rx.hstack(
-                rx.button("Cancel", variant="soft", on_click=SourcesState.cancel_edit),
-                rx.button("Save", on_click=SourcesState.save_reminders),
+                rx.button("Cancel", variant="soft", on_click=ReminderEditorState.cancel_edit),
+                rx.button("Save", on_click=ReminderEditorState.save_reminders),
                 justify="end",
                 spacing="3",
                 padding_top="12px",
             ),
         ),
-        open=SourcesState.edit_source_id != 0,
+        open=ReminderEditorState.edit_source_id != 0,
     )
 
 
@@ -157,14 +159,14 @@ def sources() -> rx.Component:
                 color_scheme="gray",
                 size="2",
             ),
-            rx.button("Add Source", on_click=SourcesState.open_add),
+            rx.button("Add Source", on_click=ConnectWizardState.open_add),
             width="100%",
             padding_bottom="12px",
             justify="between",
             align="center",
             wrap="wrap",
         ),
-        notice_callout(SourcesState.flash),
+        notice_callout(ConnectWizardState.flash),
         error_callout(SourcesState.page_error),
         rx.cond(
             AppState.sources.length() > 0,
@@ -176,7 +178,7 @@ def sources() -> rx.Component:
                     "No sources yet",
                     "Click Add Source to connect your brand's TikTok account. Archive then "
                     "finds the videos that mention your brand.",
-                    rx.button("Add Source", on_click=SourcesState.open_add, variant="soft"),
+                    rx.button("Add Source", on_click=ConnectWizardState.open_add, variant="soft"),
                 ),
                 rx.center(rx.spinner(), padding="40px"),
             ),

@@ -1,10 +1,16 @@
-"""How a source row looks in Settings → Sources and in the disconnection pop-up."""
+"""How a source looks in Settings → Sources and in the disconnection pop-up, and the small
+helpers the Sources page's states share (reading a source now, the reminder chips)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from archive_app import deps
+from archive_app.services import sources as sources_service
+from archive_app.services.errors import ServiceError
 from archive_app.services.sources import SourceRow
+from archive_app.states.args import id_arg
 
 
 @dataclass
@@ -53,3 +59,44 @@ def source_view(row: SourceRow) -> SourceView:
         reminder_emails=list(row.reminder_emails),
         alert_key=f"{row.source_id}:{row.alert_event_id}" if row.alert_event_id else "",
     )
+
+
+MAX_TYPED = 400  # longer than any email address (320): text a page of ours never sends
+
+
+async def find_source(state: Any, source_id: int) -> SourceView | None:
+    """A source of the viewer's workspace, read now from the database.
+
+    ``state`` is any signed-in page state (it resolves the viewer from the cookie). The
+    ``sources`` var a tab shows is a pushed display var, not something to decide from.
+    """
+    try:
+        viewer = await state._viewer()
+        now = deps.current().clock.now()
+        rows = await deps.run_db(
+            lambda s: sources_service.list_sources(
+                s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, now=now
+            )
+        )
+    except ServiceError:
+        return None
+    return next((source_view(r) for r in rows if r.source_id == source_id), None)
+
+
+def add_reminder_chip(emails: list[str], raw: str) -> tuple[list[str], str]:
+    """The reminder list with ``raw`` added, or the list unchanged and why not.
+
+    The same rule the service applies when the list is saved (``clean_reminder_emails``).
+    """
+    try:
+        return sources_service.clean_reminder_emails([*emails, raw]), ""
+    except ServiceError as exc:
+        return emails, exc.message
+
+
+def query_id(query: dict[str, str], name: str) -> int | None:
+    """An id from the page's query string (a link we sent), or None."""
+    try:
+        return id_arg(query.get(name, ""))
+    except ValueError:
+        return None

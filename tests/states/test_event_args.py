@@ -10,6 +10,7 @@ from archive_app.models.base import MAX_ID
 from archive_app.states.args import BadEventArgs, id_arg, on_handler_error, text_arg
 from archive_app.states.source_views import source_view
 from archive_app.states.sources import SourcesState
+from archive_app.states.sources_wizard import ConnectWizardState
 from archive_app.states.team import TeamState
 
 
@@ -31,8 +32,9 @@ async def test_a_source_id_that_is_not_a_number_is_refused_before_any_work():
     state = SourcesState(_reflex_internal_init=True)
     with pytest.raises(BadEventArgs):
         await state.disconnect("abc")  # type: ignore[arg-type]
+    wizard = ConnectWizardState(_reflex_internal_init=True)
     with pytest.raises(BadEventArgs):
-        state.set_reminder_input({"not": "text"})  # type: ignore[arg-type]
+        wizard.set_reminder_input({"not": "text"})  # type: ignore[arg-type]
 
 
 def _answer(exc: Exception, caplog: pytest.LogCaptureFixture):
