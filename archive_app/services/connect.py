@@ -27,6 +27,7 @@ from archive_app.models.sources import AttemptStatus, ConnectAttempt, SourceStat
 from archive_app.models.workspaces import User
 from archive_app.services import sources as source_service
 from archive_app.services.errors import ConnectionCancelled, InvalidInput, NotFound, ServiceError
+from archive_app.services.reminders import clean_reminder_emails
 from archive_app.services.team import require_member
 from archive_app.settings import new_token
 
@@ -56,7 +57,7 @@ def begin_attempt(
     require_member(session, workspace_id=workspace_id, user_id=user_id)
     emails: list[str] = []
     if spec(kind).can_send_dms and reminder_emails is not None:
-        emails = source_service.clean_reminder_emails(reminder_emails)
+        emails = clean_reminder_emails(reminder_emails)
     if source_id is not None:
         source = source_service.get_source(
             session, workspace_id=workspace_id, user_id=user_id, source_id=source_id

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from archive_app.clock import utc
@@ -21,13 +20,12 @@ from archive_app.integrations.tiktok.protocol import Profile, TokenSet
 from archive_app.models.sources import ReminderRecipient, Source, SourceEvent, SourceStatus
 from archive_app.models.workspaces import User
 from archive_app.services import notifications
-from archive_app.services.auth import normalize_email
 from archive_app.services.errors import InvalidInput, NotFound, WrongAccount
+from archive_app.services.reminders import clean_reminder_emails, set_reminder_emails
 from archive_app.services.team import require_member
 
 # A source turns amber this many days before it must be reconnected.
 NEAR_DEADLINE_DAYS = 14
-MAX_REMINDER_EMAILS = 10
 SECONDS_PER_DAY = 86_400
 
 
@@ -137,31 +135,6 @@ def get_source(session: Session, *, workspace_id: int, user_id: int, source_id: 
     if source is None or source.workspace_id != workspace_id:
         raise NotFound("That source is not in this workspace.")
     return source
-
-
-def clean_reminder_emails(raw: list[str]) -> list[str]:
-    """Validate "Set Up Reminders" chips: each address valid, no duplicates, at least one."""
-    cleaned: list[str] = []
-    for item in raw:
-        address = normalize_email(item)
-        if address in cleaned:
-            raise InvalidInput(f"{address} is already in the list.", field="reminder_emails")
-        cleaned.append(address)
-    if not cleaned:
-        raise InvalidInput("Add at least one email address for reminders.", field="reminder_emails")
-    if len(cleaned) > MAX_REMINDER_EMAILS:
-        raise InvalidInput(
-            f"Up to {MAX_REMINDER_EMAILS} addresses can receive reminders.",
-            field="reminder_emails",
-        )
-    return cleaned
-
-
-def set_reminder_emails(session: Session, *, source: Source, emails: list[str]) -> None:
-    assert source.id is not None
-    session.execute(delete(ReminderRecipient).where(col(ReminderRecipient.source_id) == source.id))
-    for address in emails:
-        session.add(ReminderRecipient(source_id=source.id, email=address))
 
 
 def update_reminders(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive_app import deps
+from archive_app.services import reminders as reminders_service
 from archive_app.services import sources as sources_service
 from archive_app.services.errors import ServiceError
 from archive_app.services.sources import SourceRow
@@ -89,7 +90,7 @@ def add_reminder_chip(emails: list[str], raw: str) -> tuple[list[str], str]:
     The same rule the service applies when the list is saved (``clean_reminder_emails``).
     """
     try:
-        return sources_service.clean_reminder_emails([*emails, raw]), ""
+        return reminders_service.clean_reminder_emails([*emails, raw]), ""
     except ServiceError as exc:
         return emails, exc.message
 
