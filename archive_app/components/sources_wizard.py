@@ -5,7 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from archive_app.components.forms import email_chips, error_callout, native_form
+from archive_app.integrations.tiktok.kinds import Kind, spec
 from archive_app.states.sources_wizard import ConnectWizardState
+
+# Every number and label of a kind comes from its row in kinds.py (the help article's promises).
+V1, V2 = spec(Kind.tiktok_v1), spec(Kind.tiktok_v2)
 
 
 def _choose() -> rx.Component:
@@ -29,14 +33,13 @@ def _choose() -> rx.Component:
         rx.dialog.title("Add Source"),
         rx.text("You don't need to choose between them: you can connect both.", size="2"),
         option(
-            "TikTok Account v.1",
-            "Capable of sending DMs to your creators (Manage Rights feature). Reconnect "
-            "every 180 days.",
+            V1.display_name,
+            f"{V1.summary}. Reconnect every {V1.reconnect_days} days.",
             ConnectWizardState.choose_v1,
         ),
         option(
-            "TikTok Account v.2",
-            "Can't send DMs to your creators, but has better coverage. Reconnect every 360 days.",
+            V2.display_name,
+            f"{V2.summary}. Reconnect every {V2.reconnect_days} days.",
             ConnectWizardState.choose_v2,
         ),
         rx.callout(
@@ -52,10 +55,10 @@ def _choose() -> rx.Component:
 
 def _v1_intro() -> rx.Component:
     return rx.vstack(
-        rx.dialog.title("TikTok Account v.1"),
+        rx.dialog.title(V1.display_name),
         rx.text(
             "Due to TikTok's security policies you'll need to reconnect this account every "
-            "180 days. We can email reminders before that happens.",
+            f"{V1.reconnect_days} days. We can email reminders before that happens.",
             size="2",
         ),
         rx.button("Set Up Reminders", on_click=ConnectWizardState.setup_reminders),
@@ -159,7 +162,7 @@ def _qr() -> rx.Component:
 
 def _consent() -> rx.Component:
     return rx.vstack(
-        rx.dialog.title("TikTok Account v.2"),
+        rx.dialog.title(V2.display_name),
         rx.text(
             "TikTok will show the permissions Archive asks for. For full detection coverage, "
             "enable all of them, then click Continue on TikTok's page.",
@@ -167,7 +170,7 @@ def _consent() -> rx.Component:
         ),
         rx.text(
             "Due to TikTok's security policies you'll need to reconnect this account every "
-            "360 days.",
+            f"{V2.reconnect_days} days.",
             size="1",
             color_scheme="gray",
         ),
