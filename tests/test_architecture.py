@@ -16,9 +16,6 @@ MAX_LINES = 300
 # No file not listed may pass 300, and a listed one may not grow past its number.
 OVER_THE_LIMIT = {
     "live.py": 400,
-    "mail/messages.py": 301,
-    "services/auth.py": 341,
-    "services/outbox.py": 303,
 }
 
 # Settings are read once, where the app is built (archive_app.py builds Deps from them).

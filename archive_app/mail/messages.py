@@ -195,13 +195,15 @@ def reminder_message(
     handle = _handle(source_handle)
     within = _days(days_left)
     deadline = _deadline(deadline_at)
+    policy = (
+        "Due to TikTok's security policies, TikTok v.1 connections must be renewed every "
+        "180 days. Reconnect now to keep finding mentions and sending messages without a gap."
+    )
     text = "\n\n".join(
         [
             f"The TikTok account {handle} connected to {name} on Archive will be disconnected "
             f"on {deadline}, in {within}.",
-            "Due to TikTok's security policies, TikTok v.1 connections must be renewed every "
-            "180 days. Reconnect now to keep finding mentions and sending messages without "
-            "a gap.",
+            policy,
             f"Reconnect: {reconnect_url}",
             "You receive this reminder because your address was added under Set Up Reminders "
             "when this account was connected.",
@@ -213,11 +215,7 @@ def reminder_message(
             f"<strong>{_e(name)}</strong> on Archive will be disconnected on "
             f"<strong>{_e(deadline)}</strong>, in {_e(within)}."
         )
-        + _p(
-            "Due to TikTok's security policies, TikTok v.1 connections must be renewed every "
-            "180 days. Reconnect now to keep finding mentions and sending messages without "
-            "a gap."
-        )
+        + _p(policy)
         + _button("Reconnect", reconnect_url)
         + _small(
             "You receive this reminder because your address was added under Set Up Reminders "

@@ -2,20 +2,12 @@
 
 Passwords are argon2id hashes. A session is a random token kept in an HttpOnly cookie; only its
 SHA-256 is stored, so a leaked database does not let anyone sign in. Changing the password ends
-every other session of that person.
-
-Throttling (why it is shaped like this): failures are counted per (email, IP address) pair, so
-a stranger typing wrong passwords for your email from elsewhere never locks you out, and one
-colleague's typos never lock the office. After ``FREE_FAILURES`` failures of one pair, each
-further try waits twice as long as the last (1, 2, 4 … minutes, at most ``MAX_DELAY``). An IP
-address with ``IP_MAX_FAILURES`` failures over all emails in ``IP_WINDOW`` is refused
-altogether for the rest of that window. A pair's count starts again after a success from it.
+every other session of that person. Failed log-ins are throttled by ``services.login_throttle``.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,25 +15,19 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import and_, delete, func, or_
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from archive_app.clock import utc
 from archive_app.crypto import sha256_hex
-from archive_app.models.auth import AuthSession, LoginAttempt
+from archive_app.models.auth import AuthSession
 from archive_app.models.workspaces import Membership, Role, User, Workspace
-from archive_app.services.errors import InvalidInput, NotAllowed, RateLimited
+from archive_app.services import login_throttle
+from archive_app.services.errors import InvalidInput, NotAllowed
 from archive_app.settings import new_token
 
 SESSION_LIFETIME = timedelta(days=30)
 MIN_PASSWORD_LENGTH = 8
-# Throttling (see the module docstring)
-FREE_FAILURES = 5
-FIRST_DELAY = timedelta(minutes=1)
-MAX_DELAY = timedelta(hours=1)
-PAIR_MEMORY = timedelta(days=1)  # a pair's failures older than this are forgotten
-IP_MAX_FAILURES = 100
-IP_WINDOW = timedelta(minutes=10)
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -158,42 +144,6 @@ def _first_workspace_id(session: Session, user_id: int) -> int | None:
     ).first()
 
 
-def _wait_message(until: datetime, now: datetime) -> RateLimited:
-    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-    unit = "minute" if minutes == 1 else "minutes"
-    return RateLimited(
-        f"Too many failed attempts. Try again in {minutes} {unit}.",
-        retry_after_minutes=minutes,
-    )
-
-
-def pair_delay(failures: int) -> timedelta:
-    """How long one (email, IP address) pair waits after its latest failure."""
-    if failures < FREE_FAILURES:
-        return timedelta(0)
-    return min(FIRST_DELAY * 2 ** min(failures - FREE_FAILURES, 20), MAX_DELAY)
-
-
-def _check_rate_limit(session: Session, *, email: str, ip: str, now: datetime) -> None:
-    """Refuse before checking the password; never for failures from another IP address."""
-    failures, last = session.exec(
-        select(func.count(), func.max(LoginAttempt.attempted_at)).where(
-            LoginAttempt.email == email,
-            LoginAttempt.ip == ip,
-            LoginAttempt.attempted_at > now - PAIR_MEMORY,
-        )
-    ).one()
-    if last is not None and utc(last) + pair_delay(failures) > now:
-        raise _wait_message(utc(last) + pair_delay(failures), now)
-    from_ip, oldest = session.exec(
-        select(func.count(), func.min(LoginAttempt.attempted_at)).where(
-            LoginAttempt.ip == ip, LoginAttempt.attempted_at > now - IP_WINDOW
-        )
-    ).one()
-    if from_ip >= IP_MAX_FAILURES and oldest is not None:
-        raise _wait_message(utc(oldest) + IP_WINDOW, now)
-
-
 def log_in(session: Session, *, email: str, password: str, ip: str, now: datetime) -> SignedIn:
     """Check the password and open a session, or refuse with one message for every failure.
 
@@ -206,27 +156,18 @@ def log_in(session: Session, *, email: str, password: str, ip: str, now: datetim
     except InvalidInput:
         address = (email or "").strip().lower()[:320]
     ip = ip[:64]
-    _check_rate_limit(session, email=address, ip=ip, now=now)
+    login_throttle.check_rate_limit(session, email=address, ip=ip, now=now)
     user = find_user(session, email=address)
     # An unknown address costs one argon2 check too, so the answer's timing does not say
     # whether an account exists.
     known_hash = user.password_hash if user is not None else _unknown_user_hash()
     if not verify_password(known_hash, password or "") or user is None:
-        session.add(LoginAttempt(email=address, ip=ip, attempted_at=now))
-        session.flush()
+        login_throttle.record_failure(session, email=address, ip=ip, now=now)
         raise InvalidInput("That email and password don't match an account.", field="password")
     assert user.id is not None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    # Only this pair's slate is wiped: a success here says nothing about other addresses.
-    session.execute(
-        delete(LoginAttempt).where(
-            or_(
-                and_(col(LoginAttempt.email) == address, col(LoginAttempt.ip) == ip),
-                col(LoginAttempt.attempted_at) < now - PAIR_MEMORY,
-            )
-        )
-    )
+    login_throttle.forget_pair(session, email=address, ip=ip, now=now)
     return start_session(
         session, user_id=user.id, workspace_id=_first_workspace_id(session, user.id), now=now
     )

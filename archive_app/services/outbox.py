@@ -90,8 +90,7 @@ def enqueue(
         session.execute(lite_stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"outbox does not support {dialect}")
-    row = session.exec(select(OutboxEmail).where(OutboxEmail.dedupe_key == dedupe_key)).one()
-    return row
+    return session.exec(select(OutboxEmail).where(OutboxEmail.dedupe_key == dedupe_key)).one()
 
 
 def cancel_for_recipient(session: Session, *, workspace_id: int, to_address: str) -> int:
@@ -194,11 +193,7 @@ def failed_count(session: Session, *, workspace_id: int | None = None) -> int:
 def _log_give_up(row: OutboxEmail, exc: MailError) -> None:
     why = "permanent error" if exc.permanent else f"{row.attempts} attempts"
     log.warning(
-        "outbox: gave up on mail %s to %s (%s), marked failed: %s",
-        row.id,
-        row.to_address,
-        why,
-        exc,
+        "outbox: gave up on mail %s to %s (%s), marked failed: %s", row.id, row.to_address, why, exc
     )
 
 

@@ -1,0 +1,97 @@
+"""Login throttling, as a person experiences it: per (email, IP) pair delays and a per-IP
+ceiling, so a stranger never locks you out and one colleague never locks the office."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from archive_app.services import auth, login_throttle, signup
+from archive_app.services.errors import InvalidInput, RateLimited
+
+
+def _signup(session: Session, now, email="Owner@Brand.com ", password="s3cret-pass"):
+    result = signup.sign_up(
+        session, email=email, password=password, workspace_name="Brand", now=now
+    )
+    session.commit()
+    return result
+
+
+def _fail(session, *, email="owner@brand.com", ip="1.1.1.1", at):
+    with pytest.raises(InvalidInput, match="don't match"):
+        auth.log_in(session, email=email, password="bad-pass-1", ip=ip, now=at)
+
+
+def _log_in(session, *, email="owner@brand.com", ip="1.1.1.1", at, password="s3cret-pass"):
+    return auth.log_in(session, email=email, password=password, ip=ip, now=at)
+
+
+def test_a_stranger_failing_on_your_email_from_another_ip_never_locks_you_out(session, now):
+    _signup(session, now)
+    for i in range(50):
+        # The attacker's own pair is made to wait; the victim's is not.
+        with contextlib.suppress(RateLimited):
+            _fail(session, ip="6.6.6.6", at=now + timedelta(minutes=i * 2))
+    later = now + timedelta(minutes=100)
+    with pytest.raises(RateLimited):
+        _log_in(session, ip="6.6.6.6", at=later)
+    assert _log_in(session, ip="10.0.0.7", at=later)  # the victim, from home
+    # ... and the victim's own typo from home is just a typo.
+    _fail(session, ip="10.0.0.7", at=later)
+    assert _log_in(session, ip="10.0.0.7", at=later)
+
+
+def test_one_person_failing_at_the_office_does_not_lock_colleagues_on_the_same_ip(session, now):
+    _signup(session, now)
+    signup.sign_up(
+        session, email="mate@brand.com", password="mate-pass-1", workspace_name="B", now=now
+    )
+    office = "203.0.113.9"
+    for i in range(login_throttle.FREE_FAILURES):
+        _fail(session, email="mate@brand.com", ip=office, at=now + timedelta(seconds=i))
+    with pytest.raises(RateLimited):
+        _log_in(session, email="mate@brand.com", ip=office, at=now + timedelta(seconds=10))
+    assert _log_in(session, ip=office, at=now + timedelta(seconds=10))
+
+
+def test_failures_of_one_email_and_ip_wait_twice_as_long_each_time(session, now):
+    _signup(session, now)
+    at = now
+    for _ in range(login_throttle.FREE_FAILURES):
+        _fail(session, at=at)
+    waits = []
+    for _ in range(4):
+        with pytest.raises(RateLimited, match=r"Try again in \d+ minutes?\.") as limited:
+            _log_in(session, at=at)  # refused even with the right password, for now
+        waits.append(limited.value.retry_after_minutes)
+        at += timedelta(minutes=limited.value.retry_after_minutes)
+        _fail(session, at=at)
+    assert waits == [1, 2, 4, 8]
+    assert str(limited.value) == "Too many failed attempts. Try again in 8 minutes."
+    assert login_throttle.pair_delay(100) == login_throttle.MAX_DELAY  # capped
+    at += timedelta(minutes=16)
+    assert _log_in(session, at=at)  # after the wait, the right password works
+    _fail(session, at=at)  # and a success starts the pair's count again
+    assert _log_in(session, at=at)
+
+
+def test_one_ip_failing_on_many_accounts_hits_the_per_ip_ceiling(session, now):
+    _signup(session, now)
+    for i in range(login_throttle.IP_MAX_FAILURES - 1):
+        _fail(session, email=f"guess{i}@brand.com", ip="6.6.6.6", at=now)
+    _fail(session, email="owner@brand.com", ip="6.6.6.6", at=now)
+    with pytest.raises(RateLimited, match="Try again in 10 minutes"):
+        _log_in(session, email="another@brand.com", ip="6.6.6.6", at=now)
+    assert _log_in(session, ip="7.7.7.7", at=now)  # other addresses are not affected
+    assert _log_in(session, ip="6.6.6.6", at=now + login_throttle.IP_WINDOW + timedelta(seconds=1))
+
+
+def test_the_per_ip_ceiling_is_far_above_an_office_of_typos(session, now):
+    _signup(session, now)
+    for i in range(30):  # thirty colleagues, one typo each
+        _fail(session, email=f"colleague{i}@brand.com", ip="203.0.113.9", at=now)
+    assert _log_in(session, ip="203.0.113.9", at=now)
