@@ -14,9 +14,7 @@ MAX_LINES = 300
 
 # Over 300 lines today. This list only shrinks: split a file, then delete its line here.
 # No file not listed may pass 300, and a listed one may not grow past its number.
-OVER_THE_LIMIT = {
-    "live.py": 400,
-}
+OVER_THE_LIMIT: dict[str, int] = {}
 
 # Settings are read once, where the app is built (archive_app.py builds Deps from them).
 GET_SETTINGS_ALLOWED = {"settings.py", "archive_app.py"}

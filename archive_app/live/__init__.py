@@ -1,0 +1,107 @@
+"""Pushing to open browser tabs. The only module that touches Reflex internals (REFLEX.md).
+
+The rule (DESIGN.md section 4, README "Security"):
+
+- There is no shared state. Reflex keeps a shared state under its link token in the same store
+  as tab tokens, and every public method of a shared state is an event any linked tab may call,
+  so one would hand a workspace's data to whoever names its token. Instead, each worker keeps a
+  **registry of its open tabs per workspace** (in memory), filled by a tab's ``on_load`` after
+  its auth check (a tab's events run on the worker that holds its socket) and emptied when the
+  socket closes.
+- When something changes, :func:`announce` loads the workspace's view once, builds the update
+  that shows it once, and sends it to each open tab whose session (recorded when the tab
+  passed its page-load check) is among the view's valid sessions of current members. A tab
+  that fails is cleared through its own state (``app.modify_state``), unlinked and sent to
+  re-check its access. Opening a tab pushes nothing to others.
+- With ``redis_url`` (several workers or replicas) the announcement is also published on one
+  Redis channel; every other worker with open tabs of that workspace loads the view and pushes
+  to its own tabs. Each worker updates only sockets it holds, so no update crosses workers and
+  the work is spread over them (measured in bench/push.py).
+- A socket whose tab token is not the UUID the browser generates is refused at connect, and a
+  closed tab's state is released, so a replayed token finds nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from reflex.state import BaseState
+
+from archive_app.live.bound import CHANNEL, Bound
+from archive_app.live.channel import listen_to_other_workers, publish
+from archive_app.live.push import TabView, load_view, push_local, send_to_tab, tab_is_open
+from archive_app.live.registry import MemoryTabs, is_tab_token
+from archive_app.live.sockets import guard_socket
+from archive_app.services.workspace_view import WorkspaceView
+
+if TYPE_CHECKING:
+    from reflex.app import App
+
+# The package's parts: ``registry`` (which tabs are open here), ``bound`` (what bind() and the
+# lifespan set), ``push`` (this worker's own sockets), ``channel`` (Redis between workers) and
+# ``sockets`` (the connect guard and a closed tab's release). Callers use only this module.
+__all__ = [
+    "CHANNEL",
+    "MemoryTabs",
+    "TabView",
+    "announce",
+    "bind",
+    "is_tab_token",
+    "load_view",
+    "open_tab_count",
+    "register_tab",
+    "send_to_tab",
+    "tab_is_open",
+    "unregister_tab",
+    "workspace_tabs",
+]
+
+
+def bind(app: App, *, tab_state: type[BaseState]) -> None:
+    """Called once by archive_app.py: the app whose tabs we push to, and the per-tab state."""
+    from reflex.utils import prerequisites
+
+    Bound.app, Bound.tab_state = app, tab_state
+    namespace = app.event_namespace
+    if namespace is not None:
+        guard_socket(namespace)
+    if prerequisites.check_redis_used():
+        app.register_lifespan_task(listen_to_other_workers)
+
+
+# --- what states, routes and jobs call ------------------------------------------------------
+
+
+async def register_tab(tab: str, *, workspace_id: int, session_hash: str) -> None:
+    """From a tab's on_load, after its auth check: it will hear about its workspace."""
+    if is_tab_token(tab):
+        await Bound.registry.add(tab, workspace_id=workspace_id, session_hash=session_hash)
+
+
+async def unregister_tab(tab: str) -> None:
+    await Bound.registry.remove(tab)
+
+
+async def open_tab_count() -> int:
+    return await Bound.registry.count()
+
+
+async def workspace_tabs(workspace_id: int) -> dict[str, str]:
+    """This worker's open tabs of a workspace (tab token → session hash)."""
+    return await Bound.registry.tabs(workspace_id)
+
+
+async def announce(
+    workspace_id: int, *, now: datetime, skip_tab: str | None = None
+) -> WorkspaceView:
+    """Something in the workspace changed: every open tab of it shows the new view.
+
+    Callable from a route, a job, or an event handler (pass ``skip_tab`` = the handler's own
+    tab, whose state it already holds; ``modify_state`` is not re-entrant). Returns the view so
+    the caller's own tab can show it too. Never raises because a tab is gone.
+    """
+    view = await load_view(workspace_id, now=now)
+    await publish(workspace_id, now=now)
+    await push_local(view, skip_tab=skip_tab)
+    return view

@@ -1,0 +1,86 @@
+"""The Redis channel between workers: with several workers, each one hears every announcement.
+
+A tab's socket lives on one worker, so an announcement made on one worker is published here
+and every other worker with open tabs of that workspace loads the view and pushes to its own
+tabs. Nothing but the workspace, the time and the sender crosses the channel (no view, no
+session), and a worker with no tab of the workspace does no database work at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from archive_app.live.bound import CHANNEL, Bound, spawn
+from archive_app.live.push import load_view, push_local
+
+__all__ = ["CHANNEL", "listen_to_other_workers", "publish"]
+
+log = logging.getLogger("archive_app.live")
+
+
+async def publish(workspace_id: int, *, now: datetime) -> None:
+    """Tell the other workers (if there are any: only with Redis) that the workspace changed."""
+    if Bound.redis is not None:
+        message = {"workspace_id": workspace_id, "now": now.isoformat(), "worker": Bound.worker_id}
+        try:
+            await Bound.redis.publish(Bound.channel, json.dumps(message))
+        except Exception:  # the other workers' tabs catch up at their next page load
+            log.exception("could not tell the other workers about workspace %s", workspace_id)
+
+
+@contextlib.asynccontextmanager
+async def listen_to_other_workers(_app: Any = None) -> AsyncIterator[None]:
+    """Every worker hears every other worker's announcements (one Redis channel)."""
+    from reflex.utils import prerequisites
+
+    Bound.redis = prerequisites.get_redis()
+    Bound.worker_id = uuid.uuid4().hex
+    db = Bound.redis.connection_pool.connection_kwargs.get("db", 0) if Bound.redis else 0
+    Bound.channel = f"{CHANNEL}:{db}"
+    listener = asyncio.get_running_loop().create_task(_listen())
+    try:
+        yield
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+        Bound.redis = None
+
+
+async def _listen() -> None:
+    redis = Bound.redis
+    assert redis is not None
+    while True:
+        try:
+            async with redis.pubsub() as pubsub:
+                await pubsub.subscribe(Bound.channel)
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        spawn(_on_announcement(message.get("data")))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # Redis restarted or the connection dropped: listen again
+            log.warning("lost the live channel on Redis; listening again in 1 s")
+            await asyncio.sleep(1)
+
+
+async def _on_announcement(data: Any) -> None:
+    try:
+        message = json.loads(data)
+        workspace_id = int(message["workspace_id"])
+        now = datetime.fromisoformat(message["now"])
+        sender = str(message["worker"])
+    except (ValueError, TypeError, KeyError):
+        log.warning("ignored a malformed message on %s", Bound.channel)
+        return
+    if sender == Bound.worker_id or not await Bound.registry.tabs(workspace_id):
+        return  # ours, or no tab of that workspace here: no database work at all
+    view = await load_view(workspace_id, now=now)
+    await push_local(view)

@@ -1,0 +1,114 @@
+"""Sending to this worker's own open tabs: a prepared view update, a send-away, browser events.
+
+Only sockets this worker holds are written to (a tab's socket lives on one worker); the Redis
+channel (``channel.py``) is how the other workers hear to do the same for theirs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any, Protocol
+
+import reflex as rx
+from reflex.state import StateUpdate
+from reflex_base.event import Event
+
+from archive_app.deps import run_db
+from archive_app.live.bound import Bound, bound_app
+from archive_app.services.workspace_view import WorkspaceView, load_workspace_view
+
+log = logging.getLogger("archive_app.live")
+
+
+class TabView(Protocol):
+    """The per-tab state that shows a workspace view (``AppState``)."""
+
+    def _apply_workspace_view(self, view: WorkspaceView) -> bool:
+        """Show ``view`` if this tab's session may see it; else clear the tab and say False."""
+        ...
+
+    @classmethod
+    async def _view_delta(cls, view: WorkspaceView) -> dict[str, Any]:
+        """The update (Reflex delta) that shows ``view`` in a tab."""
+        ...
+
+
+async def load_view(workspace_id: int, *, now: datetime) -> WorkspaceView:
+    return await run_db(
+        lambda session: load_workspace_view(session, workspace_id=workspace_id, now=now)
+    )
+
+
+async def push_local(view: WorkspaceView, *, skip_tab: str | None = None) -> None:
+    """Push a view to this worker's open tabs of its workspace.
+
+    A tab whose session may see the view gets one prepared update (the same for every tab:
+    no state is loaded per tab); a tab whose session may not is cleared and sent away.
+    """
+    tabs = await Bound.registry.tabs(view.workspace_id)
+    tabs.pop(skip_tab or "", None)
+    if not tabs:
+        return
+    state_cls = Bound.tab_state
+    assert state_cls is not None
+    allowed = [t for t, session in tabs.items() if session in view.session_hashes]
+    refused = [t for t in tabs if t not in allowed]
+    if allowed:
+        tab_view: TabView = state_cls  # type: ignore[assignment]
+        update = StateUpdate(delta=await tab_view._view_delta(view))
+        await asyncio.gather(*(_send(tab, update) for tab in allowed))
+    for tab in refused:
+        await _send_away(tab, view)
+
+
+async def _send(tab: str, update: StateUpdate) -> None:
+    app = bound_app()
+    if app.event_namespace is None or not await tab_is_open(tab):
+        await Bound.registry.remove(tab)  # closed while we were not looking
+        return
+    try:
+        await app.event_namespace.emit_update(update, tab)
+    except Exception:  # one broken socket must not stop the others
+        log.exception("could not reach tab %s", tab)
+
+
+async def _send_away(tab: str, view: WorkspaceView) -> None:
+    """A tab whose session lost the workspace: clear its state, unlink it, send it to log in."""
+    await Bound.registry.remove(tab)
+    if not await tab_is_open(tab):
+        return
+    state_cls = Bound.tab_state
+    assert state_cls is not None
+    try:
+        async with bound_app().modify_state(rx.BaseStateToken(ident=tab, cls=state_cls)) as root:
+            tab_state: TabView = await root.get_state(state_cls)  # type: ignore[assignment]
+            tab_state._apply_workspace_view(view)  # fails its check: clears the tab
+    except Exception:
+        log.exception("could not clear tab %s", tab)
+        return
+    recheck = getattr(state_cls, "recheck_access", None)
+    if recheck is not None:
+        await send_to_tab(tab, recheck)
+
+
+async def tab_is_open(token: str) -> bool:
+    """Whether this tab still has a live websocket (background loops stop when it closes)."""
+    if Bound.app is None:
+        return False  # no server (a State under test): no socket is open
+    app = Bound.app
+    manager = app.event_namespace._token_manager if app.event_namespace else None
+    return manager is not None and await manager.is_token_connected(token)
+
+
+async def send_to_tab(tab: str, events: Any) -> None:
+    """Browser events (a toast, a handler call) for one open tab; nothing if it closed."""
+    app = bound_app()
+    if app.event_namespace is None or not await tab_is_open(tab):
+        return
+    update = StateUpdate(events=Event.from_event_type(events))
+    try:
+        await app.event_namespace.emit_update(update, tab)
+    except Exception:
+        log.exception("could not reach tab %s", tab)
