@@ -39,18 +39,21 @@ def make_team(url: str, settings: Settings, *, name: str) -> Team:
     """A workspace ``name`` with an owner, a member and one connected v.2 source @<name>."""
     now = datetime.now(UTC)
     open_id = f"{name}-{uuid.uuid4().hex}"
+    # Its own addresses each time: a module-scoped fixture is made again when tests of
+    # several modules run interleaved (any order must pass).
+    domain = f"{name}-{uuid.uuid4().hex[:8]}.com"
     engine = make_engine(settings.database_url)
     with Session(engine, expire_on_commit=False) as s:
         owner = sign_up(
             s,
-            email=f"owner@{name}.com",
+            email=f"owner@{domain}",
             password="socket-pass",
             workspace_name=name.title(),
             now=now,
         )
         assert owner.workspace_id is not None
         member = auth.add_user(
-            s, email=f"member@{name}.com", password_hash=auth.hash_password("socket-pass"), now=now
+            s, email=f"member@{domain}", password_hash=auth.hash_password("socket-pass"), now=now
         )
         assert member.id is not None
         s.add(
