@@ -34,9 +34,9 @@ Each scenario gets a fresh server and fresh data, so its figures stand alone:
 Mode: ``ARCHIVE_MODE=test`` with ``ARCHIVE_SEED_DEMO=true`` and the app's own mail sink.
 The bench plays TikTok itself: it signs the webhook with the app's v.2 client secret exactly
 as TikTok (and the simulator's ``POST /_sim/control/accounts/<u>/revoke``) does, and posts it
-to ``/webhooks/tiktok``, the app's real verification path. Not through the simulator because
-the simulator keeps grants in each worker's memory, so with ``--workers 2`` its revoke call
-lands on a worker that may not know the grant. Production mode would need https and live
+to ``/webhooks/tiktok``, the app's real verification path. The sources are written straight
+into the database before the server starts (no simulator grants behind them), so the bench
+signs the revocation itself. Production mode would need https and live
 TikTok keys; the live layer under test is the same code in both modes.
 
 With ``ARCHIVE_REDIS_URL`` the bench uses a Redis database that is empty when it starts
