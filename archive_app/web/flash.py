@@ -14,9 +14,10 @@ import binascii
 import json
 import secrets
 from dataclasses import dataclass, field
-from http.cookies import CookieError, SimpleCookie
 
 from starlette.responses import RedirectResponse
+
+from archive_app.web.cookies import read_cookie
 
 FLASH_COOKIE = "archive_flash"
 FLASH_SECONDS = 60
@@ -60,16 +61,10 @@ def redirect_with_flash(path: str, error: str, *, secure: bool, **fields: str) -
 def read_flash(cookie_header: str | None, *, page: str, seen: str = "") -> Flash | None:
     """The flash for ``page`` in a Cookie header, unless it is absent, expired, for another
     page, or the one this tab showed already (its id is ``seen``)."""
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(cookie_header or "")
-    except CookieError:
-        return None
-    morsel = jar.get(FLASH_COOKIE)
-    if morsel is None:
+    raw = read_cookie(cookie_header, FLASH_COOKIE)
+    if raw is None:
         return None
     try:
-        raw = morsel.value
         data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
         fields = data.get("fields", {})
         flash = Flash(
