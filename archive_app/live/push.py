@@ -104,11 +104,4 @@ async def tab_is_open(token: str) -> bool:
 
 async def send_to_tab(tab: str, events: Any) -> None:
     """Browser events (a toast, a handler call) for one open tab; nothing if it closed."""
-    app = bound_app()
-    if app.event_namespace is None or not await tab_is_open(tab):
-        return
-    update = StateUpdate(events=Event.from_event_type(events))
-    try:
-        await app.event_namespace.emit_update(update, tab)
-    except Exception:
-        log.exception("could not reach tab %s", tab)
+    await _send(tab, StateUpdate(events=Event.from_event_type(events)))
