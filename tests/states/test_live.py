@@ -3,41 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-
-import pytest
-import reflex as rx
 
 from archive_app import live
 from archive_app.clock import app_clock
 from archive_app.crypto import sha256_hex
 from archive_app.db import session_scope
-from archive_app.deps import Deps, current
+from archive_app.deps import current
 from archive_app.models.sources import Source, SourceStatus
 from archive_app.services import auth, demo
 from archive_app.services import team as team_service
 from archive_app.services.workspace_view import load_workspace_view
 from archive_app.states.base import AppState
-
-
-@pytest.fixture
-def app_db(app_deps: Deps) -> Iterator[None]:
-    """The database the States use: the installed ``Deps``' (``engine`` empties it after)."""
-    yield
+from tests.states.conftest import open_tab, sign_in_demo
 
 
 def _demo() -> tuple[auth.Viewer, str, str, int]:
+    """The demo's people signed in, and one connected source in their workspace."""
+    people = sign_in_demo()
     now = app_clock().now()
     with session_scope(current().engine) as s:
-        demo.seed_demo(s, now=now)
-    with session_scope(current().engine) as s:
-        owner = auth.log_in(s, email=demo.DEMO_OWNER, password=demo.DEMO_PASSWORD, ip="t", now=now)
-        mate = auth.log_in(s, email=demo.DEMO_MEMBER, password=demo.DEMO_PASSWORD, ip="t", now=now)
-        viewer = auth.require_viewer(s, token=owner.session_token, now=now)
         s.add(
             Source(
-                workspace_id=viewer.workspace_id,
+                workspace_id=people.owner.workspace_id,
                 kind="tiktok_v2",
                 open_id="open-1",
                 handle="demobrand",
@@ -48,22 +36,11 @@ def _demo() -> tuple[auth.Viewer, str, str, int]:
                 created_at=now,
             )
         )
-    return viewer, owner.session_token, mate.session_token, mate.user_id
+    return people.owner, people.owner_token, people.member_token, people.member_id
 
 
 async def _tab(cookie: str) -> AppState:
-    root = rx.State()
-    root._update_router_vars(
-        {
-            "headers": {"cookie": cookie},
-            "pathname": "/settings/sources",
-            "asPath": "/settings/sources",
-            "query": {},
-            "token": str(uuid.uuid4()),
-        },
-        {},
-    )
-    return await root.get_state(AppState)
+    return await open_tab(AppState, cookie=cookie, path="/settings/sources")
 
 
 def test_tab_tokens_are_the_shape_the_browser_makes():

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-import reflex as rx
 
 from archive_app.clock import app_clock
 from archive_app.db import session_scope
-from archive_app.deps import Deps, current
+from archive_app.deps import current
 from archive_app.services import auth, demo
 from archive_app.services import invite as invite_service
 from archive_app.services import team as team_service
@@ -19,38 +16,16 @@ from archive_app.states.profile import ProfileState
 from archive_app.states.sources import SourcesState
 from archive_app.states.team import TeamState
 from archive_app.web.flash import FLASH_COOKIE, redirect_with_flash
-
-
-@pytest.fixture
-def app_db(app_deps: Deps) -> Iterator[None]:
-    """The database the States use: the installed ``Deps``' (``engine`` empties it after)."""
-    yield
+from tests.states.conftest import open_tab, sign_in_demo
 
 
 def _people() -> tuple[str, str, int]:
     """Demo workspace; returns the owner's and the member's session tokens and the member id."""
-    now = app_clock().now()
-    with session_scope(current().engine) as s:
-        demo.seed_demo(s, now=now)
-    with session_scope(current().engine) as s:
-        owner = auth.log_in(s, email=demo.DEMO_OWNER, password=demo.DEMO_PASSWORD, ip="t", now=now)
-        mate = auth.log_in(s, email=demo.DEMO_MEMBER, password=demo.DEMO_PASSWORD, ip="t", now=now)
-    return owner.session_token, mate.session_token, mate.user_id
+    people = sign_in_demo()
+    return people.owner_token, people.member_token, people.member_id
 
 
-async def _tab(cls: type[rx.State], *, cookie: str = "", path: str = "/feed", query: str = ""):
-    root = rx.State()
-    root._update_router_vars(
-        {
-            "headers": {"cookie": cookie},
-            "pathname": path,
-            "asPath": f"{path}?{query}" if query else path,
-            "query": dict(p.split("=", 1) for p in query.split("&") if p),
-            "token": "test-tab",
-        },
-        {},
-    )
-    return await root.get_state(cls)
+_tab = open_tab
 
 
 def _redirect_path(event) -> str:
