@@ -9,35 +9,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from archive_app.mail.messages import EmailMessage
 from archive_app.mail.sender import SmtpSender
-from archive_app.models.notifications import OutboxEmail, OutboxStatus
+from archive_app.models.notifications import OutboxStatus
 from archive_app.services import outbox
 from archive_app.settings import Settings
 
 # The real SMTP server and its settings live with the mail tests.
 from tests.mail.conftest import SmtpServer, mail_settings, smtp_server  # noqa: F401
-
-
-def _enqueue(engine: Engine, now: datetime, to: str) -> int:
-    message = EmailMessage(
-        to=to,
-        subject="[ACTION REQUIRED]: TikTok Reconnection Needed",
-        text="Reconnect: http://localhost:3000/r",
-        html='<a href="http://localhost:3000/r">Reconnect</a>',
-    )
-    with Session(engine) as session:
-        row = outbox.enqueue(session, message=message, dedupe_key=to, now=now, workspace_id=1)
-        session.commit()
-        assert row.id is not None
-        return row.id
-
-
-def _row(engine: Engine, row_id: int) -> OutboxEmail:
-    with Session(engine) as session:
-        row = session.get(OutboxEmail, row_id)
-        assert row is not None
-        return row
+from tests.services.test_outbox import _enqueue, _row
 
 
 def _give_ups(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -51,7 +30,7 @@ def test_a_non_ascii_address_is_failed_at_once_with_a_reason_a_person_can_read(
     mail_settings: Settings,  # noqa: F811
     caplog: pytest.LogCaptureFixture,
 ):
-    row_id = _enqueue(engine, now, "🚀@example.org")
+    row_id = _enqueue(engine, now, to="🚀@example.org")
     sender = SmtpSender(mail_settings)
     first = outbox.drain(engine, sender=sender, now=now)
     later = outbox.drain(engine, sender=sender, now=now + timedelta(days=1))
@@ -74,7 +53,7 @@ def test_a_recipient_refused_with_5xx_is_failed_after_one_attempt(
     caplog: pytest.LogCaptureFixture,
 ):
     smtp_server.refuse_rcpt = "550 5.1.1 no such user"
-    row_id = _enqueue(engine, now, "gone@brand.example")
+    row_id = _enqueue(engine, now, to="gone@brand.example")
     sender = SmtpSender(mail_settings)
     assert outbox.drain(engine, sender=sender, now=now).failed == 1
     assert outbox.drain(engine, sender=sender, now=now + timedelta(days=1)) == outbox.DrainResult()
@@ -93,7 +72,7 @@ def test_a_server_that_keeps_saying_try_later_is_given_up_after_max_attempts(
     caplog: pytest.LogCaptureFixture,
 ):
     smtp_server.refuse_rcpt = "451 4.3.0 try again later"
-    row_id = _enqueue(engine, now, "owner@brand.example")
+    row_id = _enqueue(engine, now, to="owner@brand.example")
     sender = SmtpSender(mail_settings)
     at = now
     for _ in range(outbox.MAX_ATTEMPTS + 3):
