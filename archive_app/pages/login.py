@@ -104,14 +104,18 @@ def _signup_sent() -> rx.Component:
                 color_scheme="iris",
             ),
         ),
-        rx.text(
-            "Already have an account? ",
-            rx.link("Log in", href=paths.LOGIN, underline="always"),
-            size="2",
-        ),
+        _log_in_instead(),
         spacing="3",
         width="100%",
         data_testid="signup-sent",
+    )
+
+
+def _log_in_instead() -> rx.Component:
+    return rx.text(
+        "Already have an account? ",
+        rx.link("Log in", href=paths.LOGIN, underline="always"),
+        size="2",
     )
 
 
@@ -156,11 +160,7 @@ def _signup_form() -> rx.Component:
             "We'll email you a link to confirm the address before anything is created.",
             size="2",
         ),
-        rx.text(
-            "Already have an account? ",
-            rx.link("Log in", href=paths.LOGIN, underline="always"),
-            size="2",
-        ),
+        _log_in_instead(),
         spacing="3",
         width="100%",
     )
