@@ -28,23 +28,20 @@ class MemberRow:
     joined_at: datetime
 
 
-def is_member(session: Session, *, workspace_id: int, user_id: int) -> bool:
-    return (
-        session.exec(
-            select(Membership.id).where(
-                Membership.workspace_id == workspace_id, Membership.user_id == user_id
-            )
-        ).first()
-        is not None
-    )
-
-
-def require_member(session: Session, *, workspace_id: int, user_id: int) -> Membership:
-    membership = session.exec(
+def _membership(session: Session, *, workspace_id: int, user_id: int) -> Membership | None:
+    return session.exec(
         select(Membership).where(
             Membership.workspace_id == workspace_id, Membership.user_id == user_id
         )
     ).first()
+
+
+def is_member(session: Session, *, workspace_id: int, user_id: int) -> bool:
+    return _membership(session, workspace_id=workspace_id, user_id=user_id) is not None
+
+
+def require_member(session: Session, *, workspace_id: int, user_id: int) -> Membership:
+    membership = _membership(session, workspace_id=workspace_id, user_id=user_id)
     if membership is None:
         raise NotAllowed("You no longer have access to this workspace.")
     return membership
@@ -93,11 +90,7 @@ def list_members(session: Session, *, workspace_id: int, user_id: int) -> list[M
 def remove_member(session: Session, *, workspace_id: int, user_id: int, member_user_id: int) -> str:
     """End a member's access at once: membership, their sessions here, and their pending mail."""
     require_owner(session, workspace_id=workspace_id, user_id=user_id)
-    target = session.exec(
-        select(Membership).where(
-            Membership.workspace_id == workspace_id, Membership.user_id == member_user_id
-        )
-    ).first()
+    target = _membership(session, workspace_id=workspace_id, user_id=member_user_id)
     if target is None:
         raise NotFound("That person is not a member of this workspace.")
     if target.role == Role.owner:
