@@ -22,9 +22,9 @@ from archive_app.services.auth import Viewer
 from archive_app.services.errors import NotAllowed
 from archive_app.services.workspace_view import WorkspaceView, load_workspace_view
 from archive_app.states.args import id_arg, text_arg
+from archive_app.states.flash import take_flash
 from archive_app.states.source_views import SourceView, source_view
 from archive_app.web.cookies import read_session_cookie
-from archive_app.web.flash import read_flash
 
 
 class AppState(rx.State):
@@ -207,19 +207,16 @@ class PublicState(rx.State):
     workspace: str = ""
     next_path: str = ""
     demo_mode: bool = False
-    # The last flash message this tab showed (shown once; see api/flash.py).
+    # The last flash message this tab showed (shown once; see web/flash.py).
     _seen_flash: str = ""
 
     @rx.event
     async def load(self) -> Any:
         query = self.router.url.query_parameters
         # Never text from the URL: only a flash our own route set in this browser.
-        flash = read_flash(
-            self.router.headers.cookie, page=self.router.url.path, seen=self._seen_flash
-        )
+        flash = take_flash(self)
         self.error = self.email = self.workspace = ""
         if flash is not None:
-            self._seen_flash = flash.flash_id
             self.error = flash.error
             self.email = flash.fields.get("email", "")
             self.workspace = flash.fields.get("workspace", "")

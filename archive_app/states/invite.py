@@ -8,7 +8,7 @@ from archive_app.deps import current
 from archive_app.services import invite as service
 from archive_app.services.errors import ServiceError
 from archive_app.states.base import run_db
-from archive_app.web.flash import read_flash
+from archive_app.states.flash import take_flash
 
 
 class InviteState(rx.State):
@@ -22,12 +22,8 @@ class InviteState(rx.State):
     @rx.event
     async def load(self) -> None:
         self.invite_token = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
-        flash = read_flash(
-            self.router.headers.cookie, page=self.router.url.path, seen=self._seen_flash
-        )
+        flash = take_flash(self)
         self.error = flash.error if flash else ""
-        if flash:
-            self._seen_flash = flash.flash_id
         token, now = self.invite_token, current().clock.now()
         try:
             details = await run_db(lambda s: service.describe_invite(s, token=token, now=now))

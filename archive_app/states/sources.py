@@ -15,10 +15,10 @@ from archive_app.services import connect
 from archive_app.services.errors import ServiceError
 from archive_app.states.args import id_arg
 from archive_app.states.base import AppState
+from archive_app.states.flash import take_flash
 from archive_app.states.reminders import ReminderEditorState
 from archive_app.states.source_views import find_source, query_id
 from archive_app.states.sources_wizard import ConnectWizardState
-from archive_app.web.flash import read_flash
 
 GONE = "That source is no longer in this workspace."
 
@@ -30,12 +30,8 @@ class SourcesState(AppState):
     @rx.event
     async def load(self) -> Any:
         query = self.router.url.query_parameters
-        flash = read_flash(
-            self.router.headers.cookie, page=self.router.url.path, seen=self._seen_flash
-        )
+        flash = take_flash(self)
         self.page_error = flash.error if flash else ""
-        if flash:
-            self._seen_flash = flash.flash_id
         # Tab state outlives a page load (e.g. the trip to TikTok's consent page and back):
         # a wizard or an editor left open then is over.
         wizard = await self.get_state(ConnectWizardState)
