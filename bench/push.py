@@ -297,10 +297,8 @@ def prepare_data(
 
     from archive_app.crypto import TokenCipher
     from archive_app.db import make_engine
-    from archive_app.integrations.tiktok.kinds import Kind
-    from archive_app.integrations.tiktok.protocol import Profile, TokenSet
     from archive_app.models.workspaces import Membership
-    from archive_app.services import auth, sources
+    from archive_app.services import auth
     from archive_app.services import demo as demo_service
 
     try:
@@ -339,20 +337,12 @@ def prepare_data(
                     # Fixed width, so no handle is a substring of another.
                     handle = f"bench{ws_index:03d}r{r:02d}"
                     open_id = f"bench-{uuid.uuid4().hex}"
-                    sources.save_connection(
+                    connect_v2_directly(
                         s,
                         workspace_id=ws_id,
                         user_id=user_id,
-                        kind=Kind.tiktok_v2,
-                        tokens=TokenSet(
-                            access_token=f"act.{uuid.uuid4().hex}",
-                            refresh_token=f"rft.{uuid.uuid4().hex}",
-                            access_expires_at=now + timedelta(days=1),
-                            refresh_expires_at=now + timedelta(days=365),
-                            open_id=open_id,
-                            scopes=("user.info.basic",),
-                        ),
-                        profile=Profile(open_id, handle, f"Bench {handle}", ""),
+                        handle=handle,
+                        open_id=open_id,
                         cipher=cipher,
                         now=now,
                     )
@@ -362,6 +352,41 @@ def prepare_data(
     finally:
         engine.dispose()
     return made
+
+
+def connect_v2_directly(
+    session: Any,
+    *,
+    workspace_id: int,
+    user_id: int,
+    handle: str,
+    open_id: str,
+    cipher: Any,
+    now: datetime,
+) -> None:
+    """A connected v.2 source written straight into the database (no TikTok behind it): for
+    load and socket tests, which then play TikTok's signed webhooks themselves."""
+    from archive_app.integrations.tiktok.kinds import Kind
+    from archive_app.integrations.tiktok.protocol import Profile, TokenSet
+    from archive_app.services import sources
+
+    sources.save_connection(
+        session,
+        workspace_id=workspace_id,
+        user_id=user_id,
+        kind=Kind.tiktok_v2,
+        tokens=TokenSet(
+            access_token=f"act.{uuid.uuid4().hex}",
+            refresh_token=f"rft.{uuid.uuid4().hex}",
+            access_expires_at=now + timedelta(days=1),
+            refresh_expires_at=now + timedelta(days=365),
+            open_id=open_id,
+            scopes=("user.info.basic",),
+        ),
+        profile=Profile(open_id, handle, handle.title(), ""),
+        cipher=cipher,
+        now=now,
+    )
 
 
 def webhook_secret(env: dict[str, str]) -> tuple[str, str]:

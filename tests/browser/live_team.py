@@ -7,20 +7,19 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 from sqlmodel import Session
 
 from archive_app.crypto import TokenCipher
 from archive_app.db import make_engine
-from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.integrations.tiktok.protocol import Profile, TokenSet
 from archive_app.integrations.tiktok.webhooks import signature
 from archive_app.models.workspaces import Membership, Role
-from archive_app.services import auth, sources
+from archive_app.services import auth
 from archive_app.services.signup import sign_up
 from archive_app.settings import Settings
+from bench.push import connect_v2_directly
 
 
 @dataclass
@@ -64,20 +63,12 @@ def make_team(url: str, settings: Settings, *, name: str) -> Team:
         member_session = auth.start_session(
             s, user_id=member.id, workspace_id=owner.workspace_id, now=now
         )
-        sources.save_connection(
+        connect_v2_directly(
             s,
             workspace_id=owner.workspace_id,
             user_id=owner.user_id,
-            kind=Kind.tiktok_v2,
-            tokens=TokenSet(
-                access_token=f"act.{name}",
-                refresh_token=f"rft.{name}",
-                access_expires_at=now + timedelta(days=1),
-                refresh_expires_at=now + timedelta(days=365),
-                open_id=open_id,
-                scopes=("user.info.basic",),
-            ),
-            profile=Profile(open_id, name, name.title(), ""),
+            handle=name,
+            open_id=open_id,
             cipher=TokenCipher(settings.fernet_key()),
             now=now,
         )
