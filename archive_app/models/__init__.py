@@ -1,5 +1,13 @@
 """Tables. Importing this package registers every table on ``SQLModel.metadata`` (for Alembic)."""
 
-from archive_app.models import auth, notifications, sources, webhooks, workspaces
+from archive_app.models import (
+    auth,
+    mentions,
+    notifications,
+    rights,
+    sources,
+    webhooks,
+    workspaces,
+)
 
-__all__ = ["auth", "notifications", "sources", "webhooks", "workspaces"]
+__all__ = ["auth", "mentions", "notifications", "rights", "sources", "webhooks", "workspaces"]
