@@ -23,12 +23,13 @@ The rule (DESIGN.md section 4, README "Security"):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reflex.state import BaseState
 
-from archive_app.live.bound import CHANNEL, Bound
+from archive_app.live.bound import CHANNEL, Bound, Topic
 from archive_app.live.channel import listen_to_other_workers, publish
 from archive_app.live.push import TabView, load_view, push_local, send_to_tab, tab_is_open
 from archive_app.live.registry import MemoryTabs, is_tab_token
@@ -45,10 +46,12 @@ __all__ = [
     "CHANNEL",
     "MemoryTabs",
     "TabView",
+    "Topic",
     "announce",
     "bind",
     "is_tab_token",
     "load_view",
+    "on_topic",
     "open_tab_count",
     "register_tab",
     "send_to_tab",
@@ -68,6 +71,12 @@ def bind(app: App, *, tab_state: type[BaseState]) -> None:
         guard_socket(namespace)
     if prerequisites.check_redis_used():
         app.register_lifespan_task(listen_to_other_workers)
+
+
+def on_topic(topic: Topic, handler: Any) -> None:
+    """Called by archive_app.py: the event handler an open tab runs when ``topic`` changes
+    (e.g. ``FeedState.mentions_changed``). It must re-check the tab's viewer like a page load."""
+    Bound.topic_events[Topic(topic)] = handler
 
 
 # --- what states, routes and jobs call ------------------------------------------------------
@@ -93,15 +102,22 @@ async def workspace_tabs(workspace_id: int) -> dict[str, str]:
 
 
 async def announce(
-    workspace_id: int, *, now: datetime, skip_tab: str | None = None
+    workspace_id: int,
+    *,
+    now: datetime,
+    skip_tab: str | None = None,
+    topics: Iterable[Topic] = (),
 ) -> WorkspaceView:
     """Something in the workspace changed: every open tab of it shows the new view.
 
     Callable from a route, a job, or an event handler (pass ``skip_tab`` = the handler's own
-    tab, whose state it already holds; ``modify_state`` is not re-entrant). Returns the view so
-    the caller's own tab can show it too. Never raises because a tab is gone.
+    tab, whose state it already holds; ``modify_state`` is not re-entrant, so that handler
+    reloads its own topic itself). ``topics`` (``Topic.mentions``, ``Topic.rights``) also asks
+    each open tab to run that topic's handler (see :func:`on_topic`). Returns the view so the
+    caller's own tab can show it too. Never raises because a tab is gone.
     """
+    topics = tuple(dict.fromkeys(Topic(t) for t in topics))
     view = await load_view(workspace_id, now=now)
-    await publish(workspace_id, now=now)
-    await push_local(view, skip_tab=skip_tab)
+    await publish(workspace_id, now=now, topics=topics)
+    await push_local(view, skip_tab=skip_tab, topics=topics)
     return view

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from reflex.state import BaseState
@@ -25,9 +26,23 @@ log = logging.getLogger("archive_app.live")
 CHANNEL = "archive:live:announce"  # + the Redis database: pub/sub channels span databases
 
 
+class Topic(StrEnum):
+    """What else changed, besides the workspace view every announcement pushes.
+
+    Each topic names one event handler (registered by archive_app.py with ``live.on_topic``)
+    that an open tab of the workspace is asked to run: the tab reloads what it shows of that
+    topic through its own state, with its own viewer and membership check.
+    """
+
+    mentions = "mentions"
+    rights = "rights"
+
+
 class Bound:
     app: App | None = None
     tab_state: type[BaseState] | None = None
+    # Topic -> the event handler (e.g. ``FeedState.mentions_changed``) a tab runs for it.
+    topic_events: dict[Topic, Any] = {}
     registry = MemoryTabs()
     # Set in each worker's lifespan (workers are forked after the app is imported).
     redis: Redis | None = None

@@ -2,8 +2,8 @@
 
 A tab's socket lives on one worker, so an announcement made on one worker is published here
 and every other worker with open tabs of that workspace loads the view and pushes to its own
-tabs. Nothing but the workspace, the time and the sender crosses the channel (no view, no
-session), and a worker with no tab of the workspace does no database work at all.
+tabs. Nothing but the workspace, the time, the topics and the sender crosses the channel (no
+view, no session), and a worker with no tab of the workspace does no database work at all.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 
-from archive_app.live.bound import CHANNEL, Bound, spawn
+from archive_app.live.bound import CHANNEL, Bound, Topic, spawn
 from archive_app.live.push import load_view, push_local
 
 __all__ = ["CHANNEL", "listen_to_other_workers", "publish"]
@@ -25,10 +25,15 @@ __all__ = ["CHANNEL", "listen_to_other_workers", "publish"]
 log = logging.getLogger("archive_app.live")
 
 
-async def publish(workspace_id: int, *, now: datetime) -> None:
+async def publish(workspace_id: int, *, now: datetime, topics: Iterable[Topic] = ()) -> None:
     """Tell the other workers (if there are any: only with Redis) that the workspace changed."""
     if Bound.redis is not None:
-        message = {"workspace_id": workspace_id, "now": now.isoformat(), "worker": Bound.worker_id}
+        message = {
+            "workspace_id": workspace_id,
+            "now": now.isoformat(),
+            "worker": Bound.worker_id,
+            "topics": [str(t) for t in topics],
+        }
         try:
             await Bound.redis.publish(Bound.channel, json.dumps(message))
         except Exception:  # the other workers' tabs catch up at their next page load
@@ -77,10 +82,11 @@ async def _on_announcement(data: Any) -> None:
         workspace_id = int(message["workspace_id"])
         now = datetime.fromisoformat(message["now"])
         sender = str(message["worker"])
+        topics = [Topic(t) for t in message.get("topics", [])]
     except (ValueError, TypeError, KeyError):
         log.warning("ignored a malformed message on %s", Bound.channel)
         return
     if sender == Bound.worker_id or not await Bound.registry.tabs(workspace_id):
         return  # ours, or no tab of that workspace here: no database work at all
     view = await load_view(workspace_id, now=now)
-    await push_local(view)
+    await push_local(view, topics=topics)

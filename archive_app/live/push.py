@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -16,7 +17,7 @@ from reflex.state import StateUpdate
 from reflex_base.event import Event
 
 from archive_app.deps import run_db
-from archive_app.live.bound import Bound, bound_app
+from archive_app.live.bound import Bound, Topic, bound_app
 from archive_app.services.workspace_view import WorkspaceView, load_workspace_view
 
 log = logging.getLogger("archive_app.live")
@@ -41,11 +42,14 @@ async def load_view(workspace_id: int, *, now: datetime) -> WorkspaceView:
     )
 
 
-async def push_local(view: WorkspaceView, *, skip_tab: str | None = None) -> None:
+async def push_local(
+    view: WorkspaceView, *, skip_tab: str | None = None, topics: Iterable[Topic] = ()
+) -> None:
     """Push a view to this worker's open tabs of its workspace.
 
     A tab whose session may see the view gets one prepared update (the same for every tab:
-    no state is loaded per tab); a tab whose session may not is cleared and sent away.
+    no state is loaded per tab), carrying the events of ``topics`` (each tab then reloads that
+    topic itself, through its own checks); a tab whose session may not is cleared and sent away.
     """
     tabs = await Bound.registry.tabs(view.workspace_id)
     tabs.pop(skip_tab or "", None)
@@ -57,7 +61,11 @@ async def push_local(view: WorkspaceView, *, skip_tab: str | None = None) -> Non
     refused = [t for t in tabs if t not in allowed]
     if allowed:
         tab_view: TabView = state_cls  # type: ignore[assignment]
-        update = StateUpdate(delta=await tab_view._view_delta(view))
+        handlers = [Bound.topic_events[t] for t in dict.fromkeys(topics) if t in Bound.topic_events]
+        update = StateUpdate(
+            delta=await tab_view._view_delta(view),
+            events=Event.from_event_type(handlers) if handlers else [],
+        )
         await asyncio.gather(*(_send(tab, update) for tab in allowed))
     for tab in refused:
         await _send_away(tab, view)

@@ -125,3 +125,54 @@ async def test_the_prepared_update_carries_the_view_and_nothing_of_the_viewer(ap
     assert "demobrand" in str(shown["sources_rx_state_"])
     assert shown["member_count_rx_state_"] == 2
     assert demo.DEMO_OWNER not in str(delta) and "session" not in str(delta)
+
+
+class _Sockets:
+    """Stands in for Reflex's event namespace: every tab is connected; updates are recorded."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, list] = {}
+        self._token_manager = self
+
+    async def is_token_connected(self, token: str) -> bool:
+        return True
+
+    async def emit_update(self, update, token: str) -> None:
+        self.sent.setdefault(token, []).append(update)
+
+
+class _App:
+    def __init__(self) -> None:
+        self.event_namespace = _Sockets()
+
+
+async def test_a_topic_adds_its_handler_to_each_tabs_update_and_no_topic_adds_none(
+    app_db, monkeypatch
+):
+    viewer, owner_token, mate_token, _ = _demo()
+    app = _App()
+    monkeypatch.setattr(live.Bound, "app", app)
+    monkeypatch.setattr(live.Bound, "tab_state", AppState)
+    monkeypatch.setattr(live.Bound, "topic_events", {})
+    monkeypatch.setattr(live.Bound, "registry", live.MemoryTabs())
+    live.on_topic(live.Topic.mentions, AppState.recheck_access)
+    tabs = {str(uuid.uuid4()): owner_token, str(uuid.uuid4()): mate_token}
+    for tab, token in tabs.items():
+        await live.register_tab(
+            tab, workspace_id=viewer.workspace_id, session_hash=sha256_hex(token)
+        )
+
+    await live.announce(viewer.workspace_id, now=app_clock().now())
+    plain = app.event_namespace.sent
+    assert set(plain) == set(tabs)
+    assert all(update.events == [] for updates in plain.values() for update in updates)
+
+    app.event_namespace.sent = {}
+    await live.announce(
+        viewer.workspace_id, now=app_clock().now(), topics=[live.Topic.mentions, "rights"]
+    )
+    for tab in tabs:
+        (update,) = app.event_namespace.sent[tab]
+        assert [e.name for e in update.events] == [f"{AppState.get_full_name()}.recheck_access"], (
+            "one event: the mentions handler; rights has none registered"
+        )
