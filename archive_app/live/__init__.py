@@ -74,9 +74,12 @@ def bind(app: App, *, tab_state: type[BaseState]) -> None:
 
 
 def on_topic(topic: Topic, handler: Any) -> None:
-    """Called by archive_app.py: the event handler an open tab runs when ``topic`` changes
-    (e.g. ``FeedState.mentions_changed``). It must re-check the tab's viewer like a page load."""
-    Bound.topic_events[Topic(topic)] = handler
+    """Called by archive_app.py: an event handler an open tab runs when ``topic`` changes
+    (e.g. ``FeedState.mentions_changed``). It must re-check the tab's viewer like a page load,
+    and return at once when the tab is not on its page (every topic handler runs in every tab)."""
+    handlers = Bound.topic_events.setdefault(Topic(topic), [])
+    if handler not in handlers:
+        handlers.append(handler)
 
 
 # --- what states, routes and jobs call ------------------------------------------------------

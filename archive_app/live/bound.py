@@ -29,9 +29,10 @@ CHANNEL = "archive:live:announce"  # + the Redis database: pub/sub channels span
 class Topic(StrEnum):
     """What else changed, besides the workspace view every announcement pushes.
 
-    Each topic names one event handler (registered by archive_app.py with ``live.on_topic``)
-    that an open tab of the workspace is asked to run: the tab reloads what it shows of that
-    topic through its own state, with its own viewer and membership check.
+    Each topic names event handlers (registered by archive_app.py with ``live.on_topic``)
+    that an open tab of the workspace is asked to run. A handler returns at once unless its page
+    is the one showing; else the tab reloads what it shows of that topic through its own state,
+    with its own viewer and membership check.
     """
 
     mentions = "mentions"
@@ -41,8 +42,8 @@ class Topic(StrEnum):
 class Bound:
     app: App | None = None
     tab_state: type[BaseState] | None = None
-    # Topic -> the event handler (e.g. ``FeedState.mentions_changed``) a tab runs for it.
-    topic_events: dict[Topic, Any] = {}
+    # Topic -> the event handlers (e.g. ``FeedState.mentions_changed``) a tab runs for it.
+    topic_events: dict[Topic, list[Any]] = {}
     registry = MemoryTabs()
     # Set in each worker's lifespan (workers are forked after the app is imported).
     redis: Redis | None = None

@@ -61,7 +61,7 @@ async def push_local(
     refused = [t for t in tabs if t not in allowed]
     if allowed:
         tab_view: TabView = state_cls  # type: ignore[assignment]
-        handlers = [Bound.topic_events[t] for t in dict.fromkeys(topics) if t in Bound.topic_events]
+        handlers = [h for t in dict.fromkeys(topics) for h in Bound.topic_events.get(t, [])]
         update = StateUpdate(
             delta=await tab_view._view_delta(view),
             events=Event.from_event_type(handlers) if handlers else [],
