@@ -212,9 +212,22 @@ def deny_qr(state: SimState, token: str) -> QrLogin:
         return found
 
 
-def send_dm(state: SimState, grant: Grant, *, handle: str, text: str) -> tuple[str, str]:
-    """The product rule (TIKTOK.md): ("sent", message_id) or ("refused", reason)."""
+def send_dm(
+    state: SimState, grant: Grant, *, handle: str, text: str, idempotency_key: str = ""
+) -> tuple[str, str]:
+    """The product rule (TIKTOK.md): ("sent", message_id) or ("refused", reason).
+
+    A key this sender already delivered answers that message's id and sends nothing; a refused
+    send does not use its key up (the same request may be delivered once the creator allows it).
+    """
     with state.lock:
+        if idempotency_key:
+            for earlier in state.messages:
+                if (earlier.sender_username, earlier.idempotency_key) == (
+                    grant.username,
+                    idempotency_key,
+                ):
+                    return "sent", earlier.message_id
         creator = state.creators.get(handle.lstrip("@"))
         if creator is None:
             return "refused", "creator_not_found"
@@ -224,7 +237,9 @@ def send_dm(state: SimState, grant: Grant, *, handle: str, text: str) -> tuple[s
         )
         if not allowed:
             return "refused", "creator_dm_setting"
-        message = Message(new_id("msg."), grant.username, creator.handle, text, state.now())
+        message = Message(
+            new_id("msg."), grant.username, creator.handle, text, state.now(), idempotency_key
+        )
         state.messages.append(message)
         return "sent", message.message_id
 

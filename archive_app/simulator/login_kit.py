@@ -157,7 +157,8 @@ def login_kit_routes(state: SimState, *, timeout_seconds: float) -> list[Route]:
         handle, text = str(payload.get("creator_handle", "")), str(payload.get("text", ""))
         if not handle or not text:
             return api_error("invalid_params", "creator_handle and text are required", 400)
-        status, detail = grants.send_dm(state, grant, handle=handle, text=text)
+        key = str(payload.get("idempotency_key") or "")[:128]
+        status, detail = grants.send_dm(state, grant, handle=handle, text=text, idempotency_key=key)
         if status == "sent":
             return api_ok({"status": "sent", "message_id": detail})
         return api_ok({"status": "refused", "reason": detail})

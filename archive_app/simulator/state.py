@@ -136,6 +136,8 @@ class Message:
     creator_handle: str
     text: str
     sent_at: datetime
+    # The sender's idempotency key (optional): a repeated key is answered, never re-sent.
+    idempotency_key: str = ""
 
 
 @dataclass

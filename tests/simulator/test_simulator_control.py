@@ -246,3 +246,31 @@ async def test_timeouts_become_transient_errors(tmp_path: Path) -> None:
         assert len(sleeps) == 1
         assert (await gateway.check_qrcode(qr)).state is QrState.new
         await gateway.aclose()
+
+
+async def test_a_repeated_dm_idempotency_key_answers_the_first_message_and_sends_nothing(
+    world: World,
+) -> None:
+    tokens = await world.connect(Kind.tiktok_v1, "brandco")
+    gateway = world.gateway(Kind.tiktok_v1)
+    await world.post("/creators", {"handle": "pal", "dm_setting": "friends"})
+
+    refused = await gateway.send_dm(
+        access_token=tokens.access_token, creator_handle="pal", text="hi", idempotency_key="k1"
+    )
+    assert isinstance(refused, Queued)  # a refusal does not use the key up
+    await world.post("/creators/pal/friends", {"username": "brandco"})
+    first = await gateway.send_dm(
+        access_token=tokens.access_token, creator_handle="pal", text="hi", idempotency_key="k1"
+    )
+    again = await gateway.send_dm(
+        access_token=tokens.access_token, creator_handle="pal", text="hi", idempotency_key="k1"
+    )
+    other = await gateway.send_dm(
+        access_token=tokens.access_token, creator_handle="pal", text="hi", idempotency_key="k2"
+    )
+    assert isinstance(first, Sent) and isinstance(again, Sent) and isinstance(other, Sent)
+    assert again.message_id == first.message_id != other.message_id
+
+    messages = (await world.control.get("/_sim/control/creators/pal/messages")).json()
+    assert [m["message_id"] for m in messages["messages"]] == [first.message_id, other.message_id]

@@ -161,22 +161,37 @@ class LoginKitGateway(_Gateway):
             avatar_url=str(user.get("avatar_url", "")),
         )
 
-    async def send_dm(self, *, access_token: str, creator_handle: str, text: str) -> DmResult:
-        """Sent only when a DM channel answered "sent"; anything else is Queued with a reason."""
+    async def send_dm(
+        self,
+        *,
+        access_token: str,
+        creator_handle: str,
+        text: str,
+        idempotency_key: str | None = None,
+    ) -> DmResult:
+        """Sent only when a DM channel answered "sent"; anything else is Queued with a reason.
+
+        With an ``idempotency_key`` the relay must deliver that key at most once (README), so a
+        timeout is retried too; without one a timeout is not (it may have been delivered).
+        """
         handle = creator_handle.lstrip("@")
         if not self._dm_base:
             return Queued(QueueReason.no_relay)
+
+        payload = {"creator_handle": handle, "text": text}
+        if idempotency_key:
+            payload["idempotency_key"] = idempotency_key
 
         async def attempt() -> dict[str, Any]:
             response = await self._http.request(
                 "POST",
                 f"{self._dm_base}/v2/dm/send/",
-                json={"creator_handle": handle, "text": text},
+                json=payload,
                 headers={"Authorization": f"Bearer {access_token}"},
             )
             return login_kit_json(response)
 
-        body = await self._http.with_retries(attempt, retry_timeouts=False)
+        body = await self._http.with_retries(attempt, retry_timeouts=bool(idempotency_key))
         data = body.get("data") or {}
         if data.get("status") == "sent":
             return Sent(message_id=str(data.get("message_id", "")))

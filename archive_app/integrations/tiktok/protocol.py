@@ -179,8 +179,19 @@ class MentionList(Gateway, Protocol):
 
 @runtime_checkable
 class DmSend(Gateway, Protocol):
-    async def send_dm(self, *, access_token: str, creator_handle: str, text: str) -> DmResult:
-        """Sent, or Queued with a ``QueueReason``; never raises for a refusal."""
+    async def send_dm(
+        self,
+        *,
+        access_token: str,
+        creator_handle: str,
+        text: str,
+        idempotency_key: str | None = None,
+    ) -> DmResult:
+        """Sent, or Queued with a ``QueueReason``; never raises for a refusal.
+
+        With ``idempotency_key`` the relay delivers a key at most once: a repeated key answers
+        the first message's Sent without sending again (retries after a timeout or a crash).
+        """
         ...
 
 
