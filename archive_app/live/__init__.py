@@ -56,6 +56,7 @@ __all__ = [
     "register_tab",
     "send_to_tab",
     "tab_is_open",
+    "topic_handlers",
     "unregister_tab",
     "workspace_tabs",
 ]
@@ -80,6 +81,12 @@ def on_topic(topic: Topic, handler: Any) -> None:
     handlers = Bound.topic_events.setdefault(Topic(topic), [])
     if handler not in handlers:
         handlers.append(handler)
+
+
+def topic_handlers(topic: Topic) -> list[Any]:
+    """The handlers registered for ``topic``: a handler that announced with ``skip_tab`` (its
+    own tab) returns these to run them in its own tab too."""
+    return list(Bound.topic_events.get(Topic(topic), []))
 
 
 # --- what states, routes and jobs call ------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from archive_app import paths
+from archive_app.components.rights_request import rights_request_dialog
 from archive_app.components.shell import empty_state, shell
 
 
@@ -17,5 +18,6 @@ def feed() -> rx.Component:
             "mention or tag your brand will appear here.",
             rx.link(rx.button("Go to Sources"), href=paths.SOURCES),
         ),
+        rights_request_dialog(),
         title="Feed",
     )

@@ -35,6 +35,15 @@ def id_arg(value: Any) -> int:
     return parsed
 
 
+def ids_arg(value: Any, *, limit: int) -> list[int]:
+    """A list of database ids from an event (e.g. the selected videos), at most ``limit``."""
+    if not isinstance(value, list | tuple):
+        raise BadEventArgs(f"expected a list of ids, got {type(value).__name__}")
+    if len(value) > limit:
+        raise BadEventArgs(f"more than {limit} ids")
+    return [id_arg(v) for v in value]
+
+
 def text_arg(value: Any, *, limit: int) -> str:
     """Text typed or chosen on a page; longer than ``limit`` is not something we send."""
     if not isinstance(value, str):

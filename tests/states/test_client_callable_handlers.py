@@ -53,6 +53,15 @@ ALLOWED: dict[str, set[str]] = {
         "try_again",
         "watch_qr",
     },
+    "RightsRequestState": {
+        "open_request",
+        "save_default_message",
+        "set_request_message",
+        "set_request_open",
+        "set_request_sender",
+        "setvar",
+        "submit_request",
+    },
     "ReminderEditorState": {
         "add_edit_email",
         "cancel_edit",

@@ -1,0 +1,184 @@
+"""The "Looking for usage rights?" window: one per page (Feed, a creator's page), opened by the
+button on any card with that card's video (or several selected videos of one creator).
+
+Everything shown is a display var. Submitting re-reads the viewer from the cookie and hands
+the service only the ids and the text: which videos, which creator, which sending account and
+whether the content may still be asked for are decided again from the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from archive_app import deps, live
+from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.services import rights as service
+from archive_app.services import rights_query as query
+from archive_app.services.errors import InvalidInput, ServiceError
+from archive_app.states.args import id_arg, ids_arg, text_arg
+from archive_app.states.base import AppState
+
+TYPED_LIMIT = 20_000  # far above MESSAGE_LIMIT: longer text is not something our page sends
+
+
+@dataclass
+class SenderView:
+    source_id: str  # the select's value
+    handle: str
+    avatar_url: str
+
+
+class RightsRequestState(AppState):
+    request_open: bool = False
+    request_mention_ids: list[int] = []
+    request_creator: str = ""
+    request_links: list[str] = []
+    request_message: str = ""
+    request_error: str = ""
+    request_saved_note: str = ""
+    request_senders: list[SenderView] = []
+    request_sender: str = ""
+    request_brand_handle: str = ""
+    request_brand_avatar: str = ""
+    request_sending: bool = False
+
+    @rx.var
+    def request_length(self) -> str:
+        used = len(query.dm_text(self.request_message, self.request_links))
+        return f"{used:,} / {query.MESSAGE_LIMIT:,} characters, links included"
+
+    @rx.event
+    async def open_request(self, mention_ids: list[int]) -> Any:
+        """The card's button: open the window for these videos, if they can be asked for."""
+        ids = ids_arg(mention_ids, limit=query.MAX_VIDEOS)
+        try:
+            viewer = await self._viewer()
+            window = await deps.run_db(
+                lambda s: query.request_window(
+                    s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, mention_ids=ids
+                )
+            )
+        except ServiceError as exc:
+            self.request_open = False
+            return rx.toast.error(exc.message, id="rights-request")
+        self.request_mention_ids = window.mention_ids
+        self.request_creator = window.creator_handle
+        self.request_links = window.links
+        self.request_message = window.message
+        self.request_error = ""
+        self.request_saved_note = ""
+        self.request_senders = [
+            SenderView(str(s.source_id), s.handle, s.avatar_url) for s in window.senders
+        ]
+        self.request_sender = self.request_senders[0].source_id if window.senders else ""
+        self.request_brand_handle = window.brand_handle
+        self.request_brand_avatar = window.brand_avatar
+        self.request_sending = False
+        self.request_open = True
+        return None
+
+    @rx.event
+    def set_request_open(self, value: bool) -> None:
+        """The dialog's own open/close (Escape, the close button, a click outside)."""
+        if value is not True:
+            self.request_open = False
+
+    @rx.event
+    def set_request_message(self, value: str) -> None:
+        self.request_message = text_arg(value, limit=TYPED_LIMIT)
+        self.request_error = ""
+        self.request_saved_note = ""
+
+    @rx.event
+    def set_request_sender(self, value: str) -> None:
+        value = text_arg(value, limit=20)
+        for sender in self.request_senders:
+            if sender.source_id == value:
+                self.request_sender = value
+                self.request_brand_handle = sender.handle
+                self.request_brand_avatar = sender.avatar_url
+
+    @rx.event
+    async def save_default_message(self) -> Any:
+        """Save as Default Message: saved at once, for the whole workspace."""
+        text = self.request_message
+        try:
+            viewer = await self._viewer()
+            now = deps.current().clock.now()
+            await deps.run_db(
+                lambda s: service.save_default_message(
+                    s,
+                    workspace_id=viewer.workspace_id,
+                    user_id=viewer.user_id,
+                    message=text,
+                    now=now,
+                )
+            )
+        except InvalidInput as exc:
+            self.request_error = exc.message
+            return None
+        except ServiceError as exc:
+            return rx.toast.error(exc.message, id="rights-request")
+        self.request_error = ""
+        self.request_saved_note = (
+            "Saved as the default message. Every new request in this workspace starts with it."
+        )
+        return None
+
+    @rx.event
+    async def submit_request(self) -> AsyncIterator[Any]:
+        """Submit a Request: sent as a DM now, or In Queue with the reason (a toast says which)."""
+        if self.request_sending:
+            return
+        ids = ids_arg(self.request_mention_ids, limit=query.MAX_VIDEOS)
+        text = self.request_message
+        sender = id_arg(self.request_sender) if self.request_sender else None
+        self.request_sending = True
+        yield
+        try:
+            viewer = await self._viewer()
+            current = deps.current()
+            outcome = await service.submit_request(
+                deps.run_db,
+                workspace_id=viewer.workspace_id,
+                user_id=viewer.user_id,
+                mention_ids=ids,
+                message=text,
+                sender_source_id=sender,
+                now=current.clock.now(),
+                gateway=current.gateway(Kind.tiktok_v1),
+                cipher=current.cipher,
+            )
+        except InvalidInput as exc:
+            self.request_error = exc.message
+            self.request_sending = False
+            return
+        except ServiceError as exc:
+            self.request_sending = False
+            yield rx.toast.error(exc.message, id="rights-request")
+            return
+        self.request_sending = False
+        self.request_open = False
+        if outcome.sent:
+            yield rx.toast.success(outcome.toast, id="rights-request")
+        else:
+            yield rx.toast.info(outcome.toast, id="rights-request", duration=12000)
+        for handler in await announce_rights(self, viewer.workspace_id):
+            yield handler
+
+
+async def announce_rights(state: AppState, workspace_id: int) -> list[Any]:
+    """After a tab changed a request: every other open tab of the workspace re-reads its
+    rights (Topic.rights); returns the same handlers for the caller to run in its own tab."""
+    view = await live.announce(
+        workspace_id,
+        now=deps.current().clock.now(),
+        skip_tab=state._tab(),
+        topics=[live.Topic.rights],
+    )
+    state._apply_workspace_view(view)
+    return live.topic_handlers(live.Topic.rights)
