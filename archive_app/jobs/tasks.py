@@ -13,8 +13,10 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
+from archive_app import live
 from archive_app.deps import Deps
-from archive_app.services import outbox
+from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.services import outbox, rights_retry
 
 JobRun = Callable[[Deps], Awaitable[Mapping[str, Any] | None]]
 
@@ -40,4 +42,22 @@ async def drain_outbox(deps: Deps) -> dict[str, int]:
     return asdict(result)
 
 
-JOBS: tuple[JobSpec, ...] = (JobSpec(DRAIN_OUTBOX, timedelta(seconds=5), drain_outbox),)
+RETRY_QUEUED_DMS = "retry_queued_dms"
+
+
+async def retry_queued_dms(deps: Deps) -> dict[str, int]:
+    """Send the queued usage-rights requests whose reason may have gone away (at most once:
+    services/rights_send.py), then tell the open tabs of each workspace that changed."""
+    now = deps.clock.now()
+    result = await rights_retry.retry_queued(
+        deps.db, now=now, gateway=deps.gateway(Kind.tiktok_v1), cipher=deps.cipher
+    )
+    for workspace_id in sorted(result.workspaces):
+        await live.announce(workspace_id, now=now, topics=[live.Topic.rights])
+    return {"tried": result.tried, "sent": result.sent, "queued": result.queued}
+
+
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec(DRAIN_OUTBOX, timedelta(seconds=5), drain_outbox),
+    JobSpec(RETRY_QUEUED_DMS, timedelta(minutes=1), retry_queued_dms),
+)

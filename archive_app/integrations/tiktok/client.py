@@ -169,18 +169,11 @@ class LoginKitGateway(_Gateway):
         text: str,
         idempotency_key: str | None = None,
     ) -> DmResult:
-        """Sent only when a DM channel answered "sent"; anything else is Queued with a reason.
-
-        With an ``idempotency_key`` the relay must deliver that key at most once (README), so a
-        timeout is retried too; without one a timeout is not (it may have been delivered).
-        """
-        handle = creator_handle.lstrip("@")
+        """Sent only on the relay's "sent", else Queued; a timeout is retried only with a key."""
         if not self._dm_base:
             return Queued(QueueReason.no_relay)
-
-        payload = {"creator_handle": handle, "text": text}
-        if idempotency_key:
-            payload["idempotency_key"] = idempotency_key
+        handle, key = creator_handle.lstrip("@"), idempotency_key
+        payload = {"creator_handle": handle, "text": text, "idempotency_key": key}
 
         async def attempt() -> dict[str, Any]:
             response = await self._http.request(
@@ -195,8 +188,7 @@ class LoginKitGateway(_Gateway):
         data = body.get("data") or {}
         if data.get("status") == "sent":
             return Sent(message_id=str(data.get("message_id", "")))
-        code = str(data.get("reason") or "refused")
-        reason = QueueReason.from_wire(code)
+        reason = QueueReason.from_wire(code := str(data.get("reason") or "refused"))
         return Queued(reason, detail="" if reason.value == code else code)
 
 
