@@ -18,10 +18,11 @@ from archive_app import deps as app_deps
 from archive_app import live, paths
 from archive_app.api.auth import auth_routes
 from archive_app.api.dev import dev_routes
+from archive_app.api.mentions import on_mention_event
 from archive_app.api.oauth import oauth_routes
 from archive_app.api.sources import on_tiktok_event
 from archive_app.api.webhooks import webhook_routes
-from archive_app.integrations.tiktok.webhooks import TikTokEvent
+from archive_app.integrations.tiktok.webhooks import BrandMention, TikTokEvent
 from archive_app.jobs.scheduler import kick, run_job_now, run_scheduler
 from archive_app.jobs.tasks import DRAIN_OUTBOX
 from archive_app.mail.sink import mail_sink_lifespan
@@ -49,6 +50,9 @@ deps = app_deps.install(app_deps.build_deps(settings))
 
 
 async def _on_webhook(event: TikTokEvent) -> None:
+    if isinstance(event, BrandMention):
+        await on_mention_event(event, deps=deps)
+        return
     links = Links(base_url=settings.public_url, help_url=settings.help_url)
     if await on_tiktok_event(event, deps=deps, links=links):
         kick(DRAIN_OUTBOX)  # the alert emails go now, not at the next tick

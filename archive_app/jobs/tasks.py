@@ -16,7 +16,7 @@ from typing import Any
 from archive_app import live
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.services import outbox, rights_retry
+from archive_app.services import mention_poll, outbox, rights_retry
 
 JobRun = Callable[[Deps], Awaitable[Mapping[str, Any] | None]]
 
@@ -57,7 +57,21 @@ async def retry_queued_dms(deps: Deps) -> dict[str, int]:
     return {"tried": result.tried, "sent": result.sent, "queued": result.queued}
 
 
+POLL_MENTIONS = "poll_mentions"
+
+
+async def poll_mentions(deps: Deps) -> dict[str, int]:
+    """Read every connected source's mentions at TikTok (services/mention_poll.py); open Feed
+    tabs of a workspace that got new ones hear about it at once."""
+    now = deps.clock.now()
+    outcome = await mention_poll.poll_all(deps.db, deps.gateway, cipher=deps.cipher, now=now)
+    for workspace_id in sorted(outcome.workspace_ids):
+        await live.announce(workspace_id, now=now, topics=[live.Topic.mentions])
+    return outcome.summary()
+
+
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(DRAIN_OUTBOX, timedelta(seconds=5), drain_outbox),
     JobSpec(RETRY_QUEUED_DMS, timedelta(minutes=1), retry_queued_dms),
+    JobSpec(POLL_MENTIONS, timedelta(minutes=10), poll_mentions),
 )

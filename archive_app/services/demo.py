@@ -1,4 +1,5 @@
-"""The demo workspace of ``make run``: "Demo Brand" with an owner and a teammate."""
+"""The demo workspace of ``make run``: "Demo Brand" with an owner, a teammate, and the
+creators and mentions of the demo's TikTok (``demo_data.py``), so its Feed is not empty."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from archive_app.demo_data import DEMO_CREATORS, demo_videos
+from archive_app.models.mentions import Creator, Mention
 from archive_app.models.workspaces import Membership, Role, Workspace
 from archive_app.services.auth import create_user, find_user
 
@@ -32,4 +35,46 @@ def seed_demo(session: Session, *, now: datetime) -> bool:
             Membership(workspace_id=workspace.id, user_id=user.id, role=role, created_at=now)
         )
     session.flush()
+    seed_mentions(session, workspace_id=workspace.id, now=now)
     return True
+
+
+def seed_mentions(session: Session, *, workspace_id: int, now: datetime) -> None:
+    """The demo's videos as mentions (found by no source yet: connect ``demobrand`` to find
+    them again), and the creators with their DM settings as if learned today."""
+    creators: dict[str, Creator] = {}
+    for handle, setting in DEMO_CREATORS.items():
+        creators[handle] = Creator(
+            workspace_id=workspace_id,
+            handle=handle,
+            display_name=handle.split(".")[0].title(),
+            dm_setting=setting,
+            dm_setting_at=now,
+            first_seen_at=now,
+        )
+        session.add(creators[handle])
+    session.flush()
+    for video in demo_videos(now):
+        creator = creators[video.creator_handle]
+        assert creator.id is not None
+        creator.mention_count += 1
+        last = creator.last_mention_at
+        creator.last_mention_at = video.created_at if last is None else max(last, video.created_at)
+        session.add(
+            Mention(
+                workspace_id=workspace_id,
+                video_id=video.item_id,
+                creator_id=creator.id,
+                creator_handle=video.creator_handle,
+                caption=video.caption,
+                thumbnail_url=f"/_sim/media/{video.item_id}.svg",
+                url=f"https://www.tiktok.com/@{video.creator_handle}/video/{video.item_id}",
+                views=video.views,
+                likes=video.likes,
+                comments=video.comments,
+                shares=video.shares,
+                posted_at=video.created_at,
+                first_seen_at=now,
+            )
+        )
+    session.flush()

@@ -1,7 +1,8 @@
 """API for Business (``/business/open_api/v1.3/...``): tokens, account info, mentions.
 
-Always HTTP 200; failures are ``code`` values (TIKTOK.md). Tokens of either registered app are
-accepted for mentions (a v.1 source reads them too), but only v.2 grants see tag-only videos.
+Always HTTP 200; failures are ``code`` values (TIKTOK.md). Only API for Business grants read
+mentions here; a v.1 (Login Kit) account's mentions come from the relay's notifications inbox
+(``login_kit.py``), with lower coverage.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from archive_app.simulator import grants
-from archive_app.simulator.state import Grant, SimState, TokenProblem
+from archive_app.simulator.state import Grant, SimState, TokenProblem, VideoRec
 from archive_app.simulator.wire import business, form_or_json, guarded, sim_base
 
 PREFIX = "/business/open_api/v1.3"
@@ -21,6 +22,22 @@ PREFIX = "/business/open_api/v1.3"
 
 def media_base(request: Request) -> str:
     return f"{sim_base(request).removesuffix(PREFIX)}/media"
+
+
+def video_json(v: VideoRec, media: str) -> dict[str, object]:
+    """A video in the mention list's shape (also the relay inbox's and the webhook's)."""
+    return {
+        "item_id": v.item_id,
+        "create_time": int(v.created_at.timestamp()),
+        "video_link": f"https://www.tiktok.com/@{v.creator_handle}/video/{v.item_id}",
+        "caption": v.caption,
+        "likes": v.likes,
+        "comments": v.comments,
+        "shares": v.shares,
+        "views": v.views,
+        "thumbnail_url": f"{media}/{v.item_id}.svg",
+        "creator_handle_name": v.creator_handle,
+    }
 
 
 def business_routes(state: SimState, *, timeout_seconds: float) -> list[Route]:
@@ -119,25 +136,15 @@ def business_routes(state: SimState, *, timeout_seconds: float) -> list[Route]:
             fields = json.loads(request.query_params.get("fields") or "[]")
         except ValueError:
             return business(40002, "cursor, max_count and fields must be valid")
-        see_tags = state.apps[grant.client_key].kind == "tiktok_v2"
+        if state.apps[grant.client_key].kind != "tiktok_v2":
+            return business(40001, "No permission: not an API for Business grant")
         page, next_cursor, has_more = grants.mentions(
-            state, grant, see_tags=see_tags, cursor=cursor, max_count=max_count
+            state, grant, see_tags=True, cursor=cursor, max_count=max_count
         )
         media = media_base(request)
         videos = []
         for v in page:
-            full = {
-                "item_id": v.item_id,
-                "create_time": int(v.created_at.timestamp()),
-                "video_link": f"https://www.tiktok.com/@{v.creator_handle}/video/{v.item_id}",
-                "caption": v.caption,
-                "likes": v.likes,
-                "comments": v.comments,
-                "shares": v.shares,
-                "views": v.views,
-                "thumbnail_url": f"{media}/{v.item_id}.svg",
-                "creator_handle_name": v.creator_handle,
-            }
+            full = video_json(v, media)
             videos.append({k: val for k, val in full.items() if not fields or k in fields})
         return business(0, "OK", {"videos": videos, "cursor": next_cursor, "has_more": has_more})
 

@@ -1,7 +1,9 @@
 """The control API (``/control/...``): tests and the demo play the TikTok side through it.
 
 Every call answers the object it changed, as JSON. Revoking an account also delivers TikTok's
-signed ``authorization.removed`` webhook to the app (best effort; the outcome is recorded).
+signed ``authorization.removed`` webhook to the app, and a new mention a ``brand.mention.event``
+to each API for Business app the brand granted (best effort; the outcome is recorded). Real
+TikTok sends the mention event 2-3 hours late; the simulator sends it at once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from archive_app.simulator import grants
+from archive_app.simulator.business import video_json
 from archive_app.simulator.state import (
     DM_SETTINGS,
     Creator,
@@ -30,6 +33,7 @@ from archive_app.simulator.state import (
     new_id,
     to_json,
 )
+from archive_app.simulator.wire import sim_base
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -194,7 +198,20 @@ def control_routes(
             if not video.creator_handle:
                 raise SimError("creator_handle is required")
             state.videos.append(video)
-        return ok(video, 201)
+            business_keys = {
+                g.client_key: g.open_id
+                for g in state.grants
+                if g.username == brand
+                and g.revoked_at is None
+                and state.apps[g.client_key].kind == "tiktok_v2"
+            }
+        # The event carries the video in the mention list's shape (TikTok documents no more).
+        content = video_json(video, f"{sim_base(request)}/media")
+        deliveries = [
+            await deliver("brand.mention.event", key, open_id, content)
+            for key, open_id in business_keys.items()
+        ]
+        return ok({**to_json(video), "webhooks": to_json(deliveries)}, 201)
 
     async def add_failure(request: Request) -> Response:
         body = await _json(request)

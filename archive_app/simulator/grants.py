@@ -26,6 +26,9 @@ from archive_app.simulator.state import (
 
 MENTION_WINDOW = timedelta(days=90)  # TikTok returns roughly the last 90 days...
 MENTION_LIMIT = 1000  # ...and only the top 1000 mentions.
+# The v.1 relay reads the account's notifications inbox: 30 days, the newest 100 (lower coverage).
+INBOX_WINDOW = timedelta(days=30)
+INBOX_LIMIT = 100
 
 
 def issue_code(
@@ -245,11 +248,21 @@ def send_dm(
 
 
 def mentions(
-    state: SimState, grant: Grant, *, see_tags: bool, cursor: int, max_count: int
+    state: SimState,
+    grant: Grant,
+    *,
+    see_tags: bool,
+    cursor: int,
+    max_count: int,
+    window: timedelta = MENTION_WINDOW,
+    limit: int = MENTION_LIMIT,
 ) -> tuple[list[VideoRec], int, bool]:
-    """Newest first, last 90 days, top 1000; v.1 grants do not see tag-only videos."""
+    """Newest first, last 90 days, top 1000; v.1 grants do not see tag-only videos.
+
+    The v.1 relay's notifications inbox passes a shorter ``window`` and ``limit``
+    (``INBOX_WINDOW``, ``INBOX_LIMIT``): lower coverage than v.2."""
     with state.lock:
-        since = state.now() - MENTION_WINDOW
+        since = state.now() - window
         found = [
             v
             for v in state.videos
@@ -258,7 +271,7 @@ def mentions(
             and (see_tags or not v.tag_only)
         ]
         found.sort(key=lambda v: v.created_at, reverse=True)
-        found = found[:MENTION_LIMIT]
+        found = found[:limit]
         page = found[cursor : cursor + max_count]
         end = cursor + len(page)
         return page, end, end < len(found)

@@ -2,6 +2,9 @@
 
 TikTok has no cold-DM API; ``POST /open/v2/dm/send/`` is the simulator's stand-in, in Login
 Kit's shape (Bearer token, ``{"data", "error"}``), applying the DM-setting rule of TIKTOK.md.
+Nor has it a mentions API for Login Kit accounts: ``GET /open/v2/notifications/mentions/`` stands
+in for a relay reading the account's "Mentions and tag notifications" inbox, with lower coverage
+than API for Business (no tag-only videos, 30 days, the newest 100).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from archive_app.simulator import grants
+from archive_app.simulator.business import video_json
 from archive_app.simulator.state import Grant, SimState, TokenProblem
 from archive_app.simulator.wire import (
     api_error,
@@ -163,6 +167,38 @@ def login_kit_routes(state: SimState, *, timeout_seconds: float) -> list[Route]:
             return api_ok({"status": "sent", "message_id": detail})
         return api_ok({"status": "refused", "reason": detail})
 
+    @guard
+    async def mention_inbox(request: Request) -> Response:
+        grant = authorised(request)
+        if not isinstance(grant, Grant):
+            return grant
+        if state.apps[grant.client_key].kind != "tiktok_v1":
+            return api_error("scope_not_authorized", "Not a TikTok Account v.1 grant", 403)
+        try:
+            cursor = max(int(request.query_params.get("cursor") or 0), 0)
+            max_count = min(max(int(request.query_params.get("max_count") or 20), 1), 50)
+        except ValueError:
+            return api_error("invalid_params", "cursor and max_count must be numbers", 400)
+        page, next_cursor, has_more = grants.mentions(
+            state,
+            grant,
+            see_tags=False,
+            cursor=cursor,
+            max_count=max_count,
+            window=grants.INBOX_WINDOW,
+            limit=grants.INBOX_LIMIT,
+        )
+        media = f"{sim_base(request).removesuffix(PREFIX)}/media"
+        notes = [
+            {
+                "type": "mention",
+                "create_time": int(v.created_at.timestamp()),
+                "video": video_json(v, media),
+            }
+            for v in page
+        ]
+        return api_ok({"notifications": notes, "cursor": next_cursor, "has_more": has_more})
+
     return [
         Route("/v2/oauth/get_qrcode/", get_qrcode, methods=["POST"]),
         Route("/v2/oauth/check_qrcode/", check_qrcode, methods=["POST"]),
@@ -170,4 +206,5 @@ def login_kit_routes(state: SimState, *, timeout_seconds: float) -> list[Route]:
         Route("/v2/oauth/revoke/", revoke, methods=["POST"]),
         Route("/v2/user/info/", user_info, methods=["GET"]),
         Route("/v2/dm/send/", dm_send, methods=["POST"]),
+        Route("/v2/notifications/mentions/", mention_inbox, methods=["GET"]),
     ]

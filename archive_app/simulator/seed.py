@@ -6,27 +6,8 @@ through the control API, so nothing here can make a test pass by accident.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+from archive_app.demo_data import DEMO_BRAND, DEMO_CREATORS, demo_videos
 from archive_app.simulator.state import App, Creator, SimState, VideoRec
-
-DEMO_BRAND = "demobrand"
-DEMO_CREATORS = {
-    "maya.makes": "everyone",
-    "tom.cooks": "friends",
-    "lina.travels": "suggested_friends",
-    "quiet.joe": "no_one",
-    "bex.fits": "everyone",
-    "sam.sketches": "friends",
-}
-CAPTIONS = [
-    "Unboxing my new favourite from @{brand} #ad",
-    "Morning routine ft. @{brand}",
-    "Honest review of @{brand} after a month",
-    "3 ways to style @{brand}",
-    "Would you try this? @{brand}",
-    "Day in my life (with @{brand})",
-]
 
 
 def register_apps(state: SimState, *, apps: list[App]) -> None:
@@ -44,23 +25,18 @@ def seed_demo(state: SimState) -> None:
         now = state.now()
         for handle, setting in DEMO_CREATORS.items():
             state.creators[handle] = Creator(handle, setting)
-        handles = list(DEMO_CREATORS)
-        for n in range(36):
-            handle = handles[n % len(handles)]
-            # Every fifth video only tags the brand: TikTok Account v.2 finds those too.
-            tag_only = n % 5 == 4
-            caption = "New video, tagged the brand" if tag_only else CAPTIONS[n % len(CAPTIONS)]
+        for video in demo_videos(now):
             state.videos.append(
                 VideoRec(
-                    item_id=f"7{300000000000000000 + n * 7919}",
+                    item_id=video.item_id,
                     brand_username=DEMO_BRAND,
-                    creator_handle=handle,
-                    caption=caption.format(brand=DEMO_BRAND),
-                    created_at=now - timedelta(hours=5 + n * 37),
-                    views=1200 + (n * 7331) % 250000,
-                    likes=90 + (n * 613) % 20000,
-                    comments=4 + (n * 37) % 900,
-                    shares=1 + (n * 11) % 400,
-                    tag_only=tag_only,
+                    creator_handle=video.creator_handle,
+                    caption=video.caption,
+                    created_at=video.created_at,
+                    views=video.views,
+                    likes=video.likes,
+                    comments=video.comments,
+                    shares=video.shares,
+                    tag_only=video.tag_only,
                 )
             )

@@ -292,6 +292,7 @@ class RecordedBackend:
             "/tt_user/oauth2/refresh_token/": self._business_token,
             "/business/get/": self._business_get,
             "/business/mention/video/list/": self._mentions,
+            "/v2/notifications/mentions/": self._inbox,
         }
         for suffix, route in routes.items():
             if path.endswith(suffix):
@@ -367,6 +368,17 @@ class RecordedBackend:
             "business_mentions_page2"
             if request.url.params.get("cursor") == "3"
             else "business_mentions_page1"
+        )
+        return httpx.Response(200, json=payload(page))
+
+    def _inbox(self, request: httpx.Request) -> httpx.Response:
+        """The v.1 relay's notifications inbox (Login Kit's shape), recorded like the list."""
+        if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.access:
+            return httpx.Response(401, json=payload("login_kit_error_access_token_invalid"))
+        page = (
+            "login_kit_mentions_page2"
+            if request.url.params.get("cursor") == "3"
+            else "login_kit_mentions_page1"
         )
         return httpx.Response(200, json=payload(page))
 

@@ -16,10 +16,10 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from archive_app.clock import ShiftedClock
+from archive_app.demo_data import DEMO_BRAND, DEMO_CREATORS
 from archive_app.integrations.tiktok import Kind, Sent, TokenExpired, TokenSet, gateway_for
 from archive_app.settings import Settings
 from archive_app.simulator import SimState, create_simulator_app
-from archive_app.simulator.seed import DEMO_BRAND, DEMO_CREATORS
 from archive_app.simulator.store import FILE_NAME
 from tests.integrations.tiktok_backends import sim_settings
 

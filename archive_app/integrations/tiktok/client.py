@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, overload
 
 import httpx
@@ -24,6 +24,7 @@ from archive_app.integrations.tiktok._http import (
 )
 from archive_app.integrations.tiktok.dm import DmResult, Queued, QueueReason, Sent
 from archive_app.integrations.tiktok.kinds import Kind, spec
+from archive_app.integrations.tiktok.mentions import business_mentions, inbox_mentions
 from archive_app.integrations.tiktok.oauth import BusinessOAuth, LoginKitOAuth
 from archive_app.integrations.tiktok.protocol import (
     MentionPage,
@@ -34,74 +35,17 @@ from archive_app.integrations.tiktok.protocol import (
     TokenSet,
     V1Gateway,
     V2Gateway,
-    Video,
 )
 from archive_app.settings import Settings
 
-MENTION_FIELDS = [
-    "item_id",
-    "create_time",
-    "video_link",
-    "caption",
-    "likes",
-    "comments",
-    "shares",
-    "views",
-    "thumbnail_url",
-    "creator_handle_name",
-]
-
-
-def _video(raw: dict[str, Any]) -> Video:
-    return Video(
-        item_id=str(raw["item_id"]),
-        created_at=datetime.fromtimestamp(int(raw.get("create_time", 0)), UTC),
-        url=str(raw.get("video_link", "")),
-        caption=str(raw.get("caption", "")),
-        creator_handle=str(raw.get("creator_handle_name", "")).lstrip("@"),
-        thumbnail_url=str(raw.get("thumbnail_url", "")),
-        likes=int(raw.get("likes", 0)),
-        comments=int(raw.get("comments", 0)),
-        shares=int(raw.get("shares", 0)),
-        views=int(raw.get("views", 0)),
-    )
-
 
 class _Gateway:
-    """What both kinds share: the Mentions API (API for Business)."""
+    """What both kinds share: settings, the HTTP helper, the Business base URL."""
 
     def __init__(self, settings: Settings, http: TikTokHttp) -> None:
         self._settings = settings
         self._http = http
         self._business = settings.tiktok_business_base_url.rstrip("/")
-
-    async def mentions(
-        self, *, access_token: str, open_id: str, cursor: str | None = None, max_count: int = 20
-    ) -> MentionPage:
-        params: dict[str, str | int] = {
-            "business_id": open_id,
-            "fields": json.dumps(MENTION_FIELDS),
-            "max_count": max_count,
-        }
-        if cursor is not None:
-            params["cursor"] = cursor
-
-        async def attempt() -> dict[str, Any]:
-            response = await self._http.request(
-                "GET",
-                f"{self._business}/business/mention/video/list/",
-                params=params,
-                headers={"Access-Token": access_token},
-            )
-            return business_data(response)
-
-        data = await self._http.with_retries(attempt)
-        raw_cursor = data.get("cursor")
-        return MentionPage(
-            videos=tuple(_video(v) for v in data.get("videos") or []),
-            cursor=None if raw_cursor is None else str(raw_cursor),
-            has_more=bool(data.get("has_more")),
-        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -161,6 +105,18 @@ class LoginKitGateway(_Gateway):
             avatar_url=str(user.get("avatar_url", "")),
         )
 
+    async def mentions(
+        self, *, access_token: str, open_id: str, cursor: str | None = None, max_count: int = 20
+    ) -> MentionPage:
+        """The account's mention notifications, through the DM relay (``mentions.py``)."""
+        return await inbox_mentions(
+            self._http,
+            relay_url=self._dm_base,
+            access_token=access_token,
+            cursor=cursor,
+            max_count=max_count,
+        )
+
     async def send_dm(
         self,
         *,
@@ -211,6 +167,18 @@ class BusinessGateway(_Gateway):
 
     def authorize_url(self, *, state: str) -> str:
         return self._oauth.authorize_url(state=state)
+
+    async def mentions(
+        self, *, access_token: str, open_id: str, cursor: str | None = None, max_count: int = 20
+    ) -> MentionPage:
+        return await business_mentions(
+            self._http,
+            base_url=self._business,
+            access_token=access_token,
+            open_id=open_id,
+            cursor=cursor,
+            max_count=max_count,
+        )
 
     async def exchange_code(self, *, code: str, now: datetime) -> TokenSet:
         return await self._oauth.exchange_code(code=code, now=now)
