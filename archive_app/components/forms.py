@@ -65,7 +65,12 @@ def card_page(*children: rx.Component) -> rx.Component:
     return rx.el.main(
         rx.center(
             rx.card(
-                rx.vstack(*children, spacing="4", width="100%"),
+                rx.vstack(
+                    rx.image(src="/logo.svg", alt="Archive", width="32px", height="32px"),
+                    *children,
+                    spacing="4",
+                    width="100%",
+                ),
                 width="100%",
                 max_width="400px",
                 padding=["20px", "28px"],

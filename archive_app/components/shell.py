@@ -41,9 +41,19 @@ def _nav_link(label: str, href: str, icon: str) -> rx.Component:
     )
 
 
+def brand(*, size: str) -> rx.Component:
+    """The logo (assets/logo.svg, decorative: the word says it) and the name."""
+    return rx.hstack(
+        rx.image(src="/logo.svg", alt="", width="24px", height="24px"),
+        rx.text("Archive", size=size, weight="bold"),  # type: ignore[arg-type]
+        spacing="2",
+        align="center",
+    )
+
+
 def _workspace() -> rx.Component:
     return rx.vstack(
-        rx.text("Archive", size="5", weight="bold"),
+        brand(size="5"),
         rx.text(AppState.workspace_name, size="2", weight="medium", data_testid="workspace-name"),
         rx.text(AppState.member_count.to_string() + " members", size="1", color_scheme="gray"),
         spacing="1",
@@ -163,7 +173,7 @@ def top_bar() -> rx.Component:
     return rx.el.header(
         rx.flex(
             _menu(),
-            rx.text("Archive", weight="bold", size="3"),
+            brand(size="3"),
             rx.text(AppState.workspace_name, size="2", color_scheme="gray", truncate=True),
             align="center",
             spacing="3",

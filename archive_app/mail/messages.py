@@ -293,7 +293,8 @@ def _layout(title: str, body_html: str) -> str:
         'font-family:Helvetica,Arial,sans-serif;color:#111827;line-height:1.5;">\n'
         '<div style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:12px;'
         'padding:32px;">\n'
-        '<p style="margin:0 0 24px;font-weight:700;font-size:20px;">Archive</p>\n'
+        '<p style="margin:0 0 24px;"><img src="cid:archive-logo.png" alt="Archive" '
+        'width="160" height="40" style="display:block;border:0;"></p>\n'
         f"{body_html}"
         "</div>\n</body></html>\n"
     )

@@ -24,6 +24,7 @@ from emails.message import Message
 
 from archive_app.mail.messages import EmailMessage
 from archive_app.settings import Settings
+from archive_app.static import EMAIL_LOGO, LOGO_CID
 
 SMTP_TIMEOUT_SECONDS = 20
 
@@ -73,6 +74,13 @@ class SmtpSender:
             )
         except ValueError as exc:
             raise MailError(f"cannot build the message: {exc}", permanent=True) from exc
+        if f"cid:{LOGO_CID}" in message.html:
+            mail.attach(
+                data=EMAIL_LOGO.read_bytes(),
+                filename=LOGO_CID,
+                content_disposition="inline",
+                mime_type="image/png",
+            )
         backend = SMTPBackend(
             host=s.smtp_host,
             port=s.smtp_port,

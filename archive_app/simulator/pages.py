@@ -16,6 +16,10 @@ from starlette.routing import Route
 
 from archive_app.simulator import grants
 from archive_app.simulator.state import SimError, SimState
+from archive_app.static import SIMULATOR_MEDIA
+
+# A thumbnail or avatar: the template's {hue} and {name} filled in per picture.
+MEDIA_TEMPLATE = SIMULATOR_MEDIA.read_text()
 
 
 def page(title: str, body: str, status: int = 200) -> HTMLResponse:
@@ -127,13 +131,7 @@ def page_routes(state: SimState) -> list[Route]:
         """Offline thumbnails and avatars, so the demo feed shows pictures without a network."""
         name = escape(request.path_params["name"])[:40]
         hue = sum(name.encode()) % 360
-        svg = (
-            '<svg xmlns="http://www.w3.org/2000/svg" width="360" height="640" '
-            'viewBox="0 0 360 640">'
-            f'<rect width="360" height="640" fill="hsl({hue},55%,45%)"/>'
-            '<text x="180" y="320" font-family="sans-serif" font-size="22" fill="#fff" '
-            f'text-anchor="middle">{name}</text></svg>'
-        )
+        svg = MEDIA_TEMPLATE.replace("{hue}", str(hue)).replace("{name}", name)
         return Response(svg, media_type="image/svg+xml")
 
     return [

@@ -9,6 +9,7 @@ import pytest
 from archive_app.mail.messages import disconnection_message
 from archive_app.mail.sender import MailError, RecordingSender, SmtpSender
 from archive_app.settings import Settings
+from archive_app.static import EMAIL_LOGO
 
 
 def _message():
@@ -86,3 +87,16 @@ def test_recording_sender_records_and_raises_scripted_errors():
     sender.send(_message(), message_id="1")
     assert sender.attempts == 2
     assert [m.subject for m in sender.messages] == [_message().subject]
+
+
+def test_the_logo_travels_inside_the_mail_as_the_image_the_html_shows(
+    smtp_server, mail_settings: Settings
+):
+    SmtpSender(mail_settings).send(_message(), message_id="outbox:2:logo:abc")
+    received = message_from_bytes(smtp_server.envelopes[0].original_content, policy=policy.default)
+    html = received.get_body(preferencelist=("html",)).get_content()
+    assert '<img src="cid:archive-logo.png"' in html
+    images = [p for p in received.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1
+    assert images[0]["Content-ID"] == "<archive-logo.png>"
+    assert images[0].get_content() == EMAIL_LOGO.read_bytes()
