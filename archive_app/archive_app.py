@@ -15,11 +15,13 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
 from archive_app import deps as app_deps
-from archive_app import live, paths
+from archive_app import live, logs, paths
 from archive_app.api.auth import auth_routes
 from archive_app.api.dev import dev_routes
+from archive_app.api.health import health_routes
 from archive_app.api.mentions import on_mention_event
 from archive_app.api.oauth import oauth_routes
+from archive_app.api.origins import wrong_origin_guard
 from archive_app.api.sources import on_tiktok_event
 from archive_app.api.webhooks import webhook_routes
 from archive_app.integrations.tiktok.webhooks import BrandMention, TikTokEvent
@@ -44,6 +46,7 @@ from archive_app.states.sources import SourcesState
 from archive_app.states.team import TeamState
 
 settings = get_settings()
+logs.configure(settings)
 # The outside world, built once: routes and jobs get it as an argument, States through
 # ``deps.current()`` (DESIGN.md section 2).
 deps = app_deps.install(app_deps.build_deps(settings))
@@ -64,6 +67,7 @@ async def _run_job(name: str) -> dict[str, Any]:
 
 def _routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [
+        *health_routes(deps),
         *auth_routes(deps),
         *oauth_routes(deps),
         *webhook_routes(deps, on_event=_on_webhook),
@@ -100,7 +104,8 @@ async def _jobs(_app: Any = None) -> AsyncIterator[None]:
 
 
 app = rx.App(
-    api_transformer=Starlette(routes=_routes()),
+    # Our routes first; then a page opened at an address we are not set up for says so.
+    api_transformer=[Starlette(routes=_routes()), wrong_origin_guard(settings), logs.RequestIds],
     toaster=rx.toast.provider(position="top-right", close_button=True),
     backend_exception_handler=on_handler_error,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -31,6 +32,8 @@ def fernet_key_problem(key: str | bytes) -> str | None:
 class TokenCipher:
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        # For values the browser carries back (the flash cookie): ours only if signed with this.
+        self.signing_key = hmac.new(key, b"archive signing key", hashlib.sha256).digest()
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
@@ -44,3 +47,11 @@ class TokenCipher:
 
 def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def sign(key: bytes, data: bytes) -> str:
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def signature_ok(key: bytes, data: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign(key, data), signature)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlmodel import Session, create_engine
 
 from archive_app.settings import Settings
@@ -77,3 +77,12 @@ class SessionRunner:
     async def off_loop(self, work: Callable[[Engine], T]) -> T:
         """Blocking work that manages its own transactions (e.g. the outbox's one per mail)."""
         return await asyncio.to_thread(work, self.engine)
+
+
+def ping(session: Session) -> str:
+    """The schema's revision, read from the database: raises when the database is unreachable,
+    or is not Archive's (a deleted SQLite file reopens empty, without ``alembic_version``)."""
+    revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if revision is None:
+        raise RuntimeError("the database has no migration applied")
+    return str(revision)

@@ -17,6 +17,7 @@ from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from archive_app.crypto import fernet_key_problem
+from archive_app.production_checks import production_problems
 
 
 class Mode(StrEnum):
@@ -34,6 +35,9 @@ class Settings(BaseSettings):
     mode: Mode = Mode.demo
     data_dir: Path = Path("./data")
     port: int = 3000
+    # The address the server listens on; empty: every address ("::", IPv4 too; "0.0.0.0"
+    # on a machine without IPv6).
+    host: str = ""
     # The address people use to reach the app; links in emails and OAuth redirects start here.
     public_url: str = ""
     # Production needs an https public URL (session cookies are then sent with ``Secure``).
@@ -83,12 +87,17 @@ class Settings(BaseSettings):
     # Seed the "Demo Brand" workspace and its two demo logins (default: in demo mode only).
     seed_demo: bool | None = None
 
+    # Logs: one line per event; "json" for a log collector
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
     # Jobs
     scheduler_enabled: bool = True
     help_url: str = "https://help.archive.local/connecting-tiktok"
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
+        public_url_set = bool(self.public_url)
         if not self.public_url:
             self.public_url = f"http://localhost:{self.port}"
         self.public_url = self.public_url.rstrip("/")
@@ -102,7 +111,8 @@ class Settings(BaseSettings):
         if self.mail_sink is None:
             self.mail_sink = self.mode == Mode.demo
         if self.is_production:
-            self._refuse_placeholders()
+            self._refuse_problems(public_url_set=public_url_set)
+            self._fill_live_tiktok()
         else:
             sim = f"{self.public_url}/_sim"
             self.tiktok_login_base_url = self.tiktok_login_base_url or f"{sim}/open"
@@ -116,6 +126,12 @@ class Settings(BaseSettings):
         )
         if not self.cors_allowed_origins:
             self.cors_allowed_origins = [self.public_url]
+        if not self.is_production:
+            # Every loopback spelling of this port works outside production (the page at
+            # 127.0.0.1 opens its websocket at 127.0.0.1, an origin the socket must accept).
+            self.cors_allowed_origins = list(
+                dict.fromkeys([*self.cors_allowed_origins, *loopback_origins(self.port)])
+            )
         return self
 
     def _fill_simulator_apps(self, sim: str) -> None:
@@ -128,30 +144,18 @@ class Settings(BaseSettings):
             self.tiktok_v2_client_secret = SecretStr("sim-tiktok-v2-secret")
         self.tiktok_dm_base_url = self.tiktok_dm_base_url or f"{sim}/open"
 
-    def _refuse_placeholders(self) -> None:
-        missing = [
-            name
-            for name, value in {
-                "ARCHIVE_ENCRYPTION_KEY": self.encryption_key.get_secret_value(),
-                "ARCHIVE_PUBLIC_URL": self.public_url if "localhost" not in self.public_url else "",
-                # Both kinds are offered in Settings → Sources: each needs its TikTok app.
-                "ARCHIVE_TIKTOK_V1_CLIENT_KEY": self.tiktok_v1_client_key,
-                "ARCHIVE_TIKTOK_V1_CLIENT_SECRET": self.tiktok_v1_client_secret.get_secret_value(),
-                "ARCHIVE_TIKTOK_V2_CLIENT_KEY": self.tiktok_v2_client_key,
-                "ARCHIVE_TIKTOK_V2_CLIENT_SECRET": self.tiktok_v2_client_secret.get_secret_value(),
-            }.items()
-            if not value
-        ]
-        if "*" in self.cors_allowed_origins:
-            missing.append("ARCHIVE_CORS_ALLOWED_ORIGINS (not '*')")
-        if missing:
-            raise ValueError("production mode needs: " + ", ".join(missing))
-        if not self.secure_cookies and not self.allow_insecure_http:
+    def _refuse_problems(self, *, public_url_set: bool) -> None:
+        problems = production_problems(
+            self,
+            public_url_set=public_url_set,
+            smtp_host_set="smtp_host" in self.model_fields_set,
+        )
+        if problems:
             raise ValueError(
-                f"ARCHIVE_PUBLIC_URL must start with https:// in production (it is "
-                f"{self.public_url!r}): over plain http the session cookie cannot be Secure. "
-                "On a trusted LAN without TLS, set ARCHIVE_ALLOW_INSECURE_HTTP=true."
+                "production mode refuses to start:\n  - " + "\n  - ".join(problems) + "\n"
             )
+
+    def _fill_live_tiktok(self) -> None:
         self.tiktok_login_base_url = self.tiktok_login_base_url or "https://open.tiktokapis.com"
         self.tiktok_business_base_url = (
             self.tiktok_business_base_url or "https://business-api.tiktok.com/open_api/v1.3"
@@ -190,6 +194,11 @@ class Settings(BaseSettings):
         if problem := fernet_key_problem(generated):
             raise ValueError(f"{path} {problem}")
         return generated
+
+
+def loopback_origins(port: int) -> list[str]:
+    """How a browser on this machine spells the app's origin (Chromium keeps [::1] in brackets)."""
+    return [f"http://{host}:{port}" for host in ("localhost", "127.0.0.1", "[::1]")]
 
 
 @lru_cache

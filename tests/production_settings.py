@@ -24,6 +24,8 @@ def production_settings(data_dir: Path, **overrides: Any) -> Settings:
         "tiktok_v1_client_secret": SecretStr("live-v1-secret"),
         "tiktok_v2_client_key": "live-v2-key",
         "tiktok_v2_client_secret": SecretStr("live-v2-secret"),
+        "smtp_host": "smtp.brand.example",
+        "mail_from": "Archive <archive@brand.example>",
         **overrides,
     }
     return Settings(_env_file=None, **values)

@@ -3,8 +3,8 @@
 The session cookie is HttpOnly and SameSite=Lax, so page scripts never see it; States read it
 from the websocket's headers (DESIGN.md section 5). It is ``Secure`` whenever the public URL is
 https (production requires https unless ``ARCHIVE_ALLOW_INSECURE_HTTP`` is set). A POST whose
-Origin is not ours is refused (login CSRF). Errors go back to the form as a query parameter,
-with nothing changed.
+Origin (or, without one, ``Sec-Fetch-Site``) is not ours is refused (login CSRF). Errors go
+back to the form as a signed one-time cookie (``web/flash.py``), with nothing changed.
 
 Sign-up answers "check your email" whatever the address (``services.signup.request_sign_up``); the
 emailed link (``GET /auth/signup/confirm/<token>``) creates the account, and only in the browser
@@ -45,12 +45,24 @@ def _safe_next(value: str | None) -> str:
 def auth_routes(deps: Deps) -> list[Route]:
     settings, clock, in_db = deps.settings, deps.clock, deps.db
     secure = settings.secure_cookies
+    signing_key = deps.cipher.signing_key
     allowed_origins = {o.rstrip("/") for o in settings.cors_allowed_origins} | {settings.public_url}
 
     def origin_ok(request: Request) -> bool:
+        """Login CSRF: a state-changing POST must come from our own pages.
+
+        Browsers send ``Origin`` on every POST; where one is missing (an old browser, a
+        privacy extension), ``Sec-Fetch-Site`` decides: ``same-origin`` or ``none`` (typed or
+        bookmarked) pass, ``same-site`` and ``cross-site`` do not (a sibling subdomain is not
+        us). A request with neither header comes from no browser, so it carries no victim's
+        cookies and passes.
+        """
         origin = request.headers.get("origin")
-        if not origin or origin == "null":
-            return origin is None
+        if origin is None:
+            fetch_site = request.headers.get("sec-fetch-site")
+            return fetch_site is None or fetch_site in ("same-origin", "none")
+        if origin == "null":
+            return False
         host_origin = f"{request.url.scheme}://{request.url.netloc}"
         return origin.rstrip("/") in allowed_origins | {host_origin}
 
@@ -68,7 +80,7 @@ def auth_routes(deps: Deps) -> list[Route]:
         return response
 
     def back(path: str, error: str, **keep: str) -> Response:
-        return redirect_with_flash(path, error, secure=secure, **keep)
+        return redirect_with_flash(path, error, secure=secure, key=signing_key, **keep)
 
     def refused() -> Response:
         return PlainTextResponse("This form was sent from another site.", status_code=403)

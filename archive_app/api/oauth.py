@@ -8,6 +8,7 @@ happened and changes nothing.
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -41,6 +42,7 @@ color:#1c2024}}a{{color:#3e63dd}}</style></head><body>
 
 def oauth_routes(deps: Deps) -> list[Route]:
     clock, secure = deps.clock, deps.settings.secure_cookies
+    key = deps.cipher.signing_key
 
     async def viewer_of(request: Request) -> auth_service.Viewer | None:
         token = read_session_cookie(request.headers.get("cookie"))
@@ -48,13 +50,15 @@ def oauth_routes(deps: Deps) -> list[Route]:
         return await deps.db(lambda s: auth_service.current_viewer(s, token=token, now=now))
 
     async def start_v2(request: Request) -> Response:
-        viewer = await viewer_of(request)
-        if viewer is None:
-            return RedirectResponse(f"{paths.LOGIN}?next={SOURCES}", status_code=303)
         raw_source = request.query_params.get("source")
         source_id = parse_id(raw_source) if raw_source else None
         if raw_source and source_id is None:
             return _refusal("That source id is not valid.")
+        viewer = await viewer_of(request)
+        if viewer is None:
+            # Log in first, then come straight back here (the reconnect of that source).
+            back = f"{request.url.path}?source={source_id}" if source_id else request.url.path
+            return RedirectResponse(f"{paths.LOGIN}?{urlencode({'next': back})}", status_code=303)
         try:
             url = await connect.start_consent(
                 deps.db,
@@ -65,7 +69,7 @@ def oauth_routes(deps: Deps) -> list[Route]:
                 source_id=source_id,
             )
         except ServiceError as exc:
-            return redirect_with_flash(SOURCES, exc.message, secure=secure)
+            return redirect_with_flash(SOURCES, exc.message, secure=secure, key=key)
         return RedirectResponse(url, status_code=303)
 
     async def callback(request: Request) -> Response:
@@ -91,7 +95,7 @@ def oauth_routes(deps: Deps) -> list[Route]:
                 now=clock.now(),
             )
         except (ConnectionCancelled, WrongAccount) as exc:
-            return redirect_with_flash(SOURCES, exc.message, secure=secure)
+            return redirect_with_flash(SOURCES, exc.message, secure=secure, key=key)
         except ServiceError as exc:
             return _refusal(exc.message)
         # Every open tab of the workspace shows the connected source now, not at its next load.

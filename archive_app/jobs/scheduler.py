@@ -20,6 +20,7 @@ from typing import Any
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from archive_app import logs
 from archive_app.deps import Deps
 from archive_app.jobs.leader import Leadership, leader_lock_for
 from archive_app.jobs.tasks import JOBS, JobSpec
@@ -161,4 +162,9 @@ async def _run_scheduled(job: JobSpec, deps: Deps) -> None:
 async def _run_locked(job: JobSpec, deps: Deps) -> Mapping[str, Any] | None:
     lock = _locks.setdefault(job.name, asyncio.Lock())
     async with lock:
-        return await job.run(deps)
+        # Every log line of this run (threads included) carries its id.
+        token = logs.job_id.set(f"{job.name}-{logs.new_id()}")
+        try:
+            return await job.run(deps)
+        finally:
+            logs.job_id.reset(token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archive_app.deps import current
 from archive_app.web.flash import Flash, read_flash
 
 
@@ -13,7 +14,10 @@ def take_flash(state: Any) -> Flash | None:
     ``state`` is a page's State with a ``_seen_flash: str`` backend var.
     """
     flash = read_flash(
-        state.router.headers.cookie, page=state.router.url.path, seen=state._seen_flash
+        state.router.headers.cookie,
+        page=state.router.url.path,
+        key=current().cipher.signing_key,
+        seen=state._seen_flash,
     )
     if flash is not None:
         state._seen_flash = flash.flash_id

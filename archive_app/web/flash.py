@@ -3,7 +3,9 @@
 A page that showed ``?error=<text>`` let anyone link to our login page with a sentence of their
 choosing. Instead, the route that refuses a form redirects with a short-lived HttpOnly cookie
 holding the message (and the fields to fill in again); only our own response to that browser's
-own request can set it, so a link cannot. The page reads it from the socket's cookie header
+own request can set it, so a link cannot. The cookie is signed (HMAC with a key derived from
+the encryption key), so a cookie planted another way (a sibling subdomain, a script) is ignored:
+the page shows only sentences this app wrote. The page reads it from the socket's cookie header
 and remembers the flash's id, so it is shown once.
 """
 
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 
 from starlette.responses import RedirectResponse
 
+from archive_app.crypto import sign, signature_ok
 from archive_app.web.cookies import read_cookie
 
 FLASH_COOKIE = "archive_flash"
@@ -35,8 +38,12 @@ class Flash:
         return self.path.rstrip("/") == path.rstrip("/")
 
 
-def redirect_with_flash(path: str, error: str, *, secure: bool, **fields: str) -> RedirectResponse:
-    """A 303 to ``path`` that shows ``error`` there once (``fields`` refill the form)."""
+def redirect_with_flash(
+    path: str, error: str, *, secure: bool, key: bytes, **fields: str
+) -> RedirectResponse:
+    """A 303 to ``path`` that shows ``error`` there once (``fields`` refill the form).
+
+    ``key`` is ``deps.cipher.signing_key``."""
     payload = {
         "id": secrets.token_hex(8),
         "path": path,
@@ -44,7 +51,8 @@ def redirect_with_flash(path: str, error: str, *, secure: bool, **fields: str) -
         "fields": {k: v[:MAX_TEXT] for k, v in fields.items() if v},
     }
     # Unpadded base64url: a cookie value without "=" is never quoted.
-    value = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    body = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    value = f"{body}.{sign(key, body.encode())}"
     response = RedirectResponse(path, status_code=303)
     response.set_cookie(
         FLASH_COOKIE,
@@ -58,11 +66,14 @@ def redirect_with_flash(path: str, error: str, *, secure: bool, **fields: str) -
     return response
 
 
-def read_flash(cookie_header: str | None, *, page: str, seen: str = "") -> Flash | None:
-    """The flash for ``page`` in a Cookie header, unless it is absent, expired, for another
-    page, or the one this tab showed already (its id is ``seen``)."""
-    raw = read_cookie(cookie_header, FLASH_COOKIE)
-    if raw is None:
+def read_flash(cookie_header: str | None, *, page: str, key: bytes, seen: str = "") -> Flash | None:
+    """The flash for ``page`` in a Cookie header, unless it is absent, expired, not signed
+    with ``key``, for another page, or the one this tab showed already (its id is ``seen``)."""
+    value = read_cookie(cookie_header, FLASH_COOKIE)
+    if value is None or "." not in value:
+        return None
+    raw, signature = value.rsplit(".", 1)
+    if not signature_ok(key, raw.encode(), signature):
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))

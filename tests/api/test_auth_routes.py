@@ -27,26 +27,28 @@ ORIGIN = "http://archive.test"
 @pytest.fixture
 async def client(engine, now, tmp_path):
     settings = Settings(_env_file=None, mode=Mode.test, data_dir=tmp_path, public_url=ORIGIN)
-    app = Starlette(routes=auth_routes(build_test_deps(engine, settings, clock=FixedClock(now))))
+    deps = build_test_deps(engine, settings, clock=FixedClock(now))
+    app = Starlette(routes=auth_routes(deps))
     with session_scope(engine) as s:
         sign_up(s, email="owner@brand.com", password="owner-pass", workspace_name="Brand", now=now)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as c:
+        c.flash_key = deps.cipher.signing_key  # what the pages read the flash with
         yield c
 
 
-def _flash(response) -> Flash:
+def _flash(client, response) -> Flash:
     """The one-time message our route set for the page it redirects to (never in the URL)."""
     location = urlsplit(response.headers["location"])
     assert location.query == "", "no message may travel in the URL"
     value = response.cookies.get(FLASH_COOKIE)
-    flash = read_flash(f"{FLASH_COOKIE}={value}", page=location.path)
+    flash = read_flash(f"{FLASH_COOKIE}={value}", page=location.path, key=client.flash_key)
     assert flash is not None
     return flash
 
 
-def _error(response) -> str:
-    return _flash(response).error
+def _error(client, response) -> str:
+    return _flash(client, response).error
 
 
 async def test_login_sets_an_httponly_lax_cookie_and_goes_to_the_feed(client):
@@ -76,7 +78,7 @@ async def test_a_wrong_password_returns_to_the_form_with_the_message_and_no_cook
     )
     assert response.status_code == 303 and SESSION_COOKIE not in response.cookies
     assert response.headers["location"] == "/login"
-    assert _error(response) == "That email and password don't match an account."
+    assert _error(client, response) == "That email and password don't match an account."
 
 
 async def test_a_form_posted_from_another_site_is_refused(client):
@@ -86,6 +88,42 @@ async def test_a_form_posted_from_another_site_is_refused(client):
         headers={"origin": "https://evil.example"},
     )
     assert response.status_code == 403 and "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/signup", "/auth/logout"])
+@pytest.mark.parametrize("fetch_site", ["cross-site", "same-site"])
+async def test_a_post_without_origin_is_refused_when_the_browser_says_it_came_from_elsewhere(
+    client, path, fetch_site
+):
+    response = await client.post(
+        path,
+        data={"email": "owner@brand.com", "password": "owner-pass", "workspace": "X"},
+        headers={"sec-fetch-site": fetch_site},
+    )
+    assert response.status_code == 403 and "set-cookie" not in response.headers
+    assert response.text == "This form was sent from another site."
+
+
+@pytest.mark.parametrize("fetch_site", ["same-origin", "none", None])
+async def test_a_post_without_origin_passes_from_our_own_page_or_from_no_browser(
+    client, fetch_site
+):
+    headers = {"sec-fetch-site": fetch_site} if fetch_site else {}
+    response = await client.post(
+        "/auth/login",
+        data={"email": "owner@brand.com", "password": "owner-pass"},
+        headers=headers,
+    )
+    assert response.status_code == 303 and response.cookies.get(SESSION_COOKIE)
+
+
+async def test_an_opaque_null_origin_is_refused(client):
+    response = await client.post(
+        "/auth/login",
+        data={"email": "owner@brand.com", "password": "owner-pass"},
+        headers={"origin": "null", "sec-fetch-site": "same-origin"},
+    )
+    assert response.status_code == 403
 
 
 async def test_sign_up_answers_the_same_for_a_new_and_a_known_address(client):
@@ -116,8 +154,8 @@ async def test_a_bad_sign_up_form_keeps_what_was_typed_and_says_why(client):
         "/auth/signup",
         data={"email": "new@brand.com", "password": "short", "workspace": "Second"},
     )
-    assert "at least 8 characters" in _error(response)
-    fields = _flash(response).fields
+    assert "at least 8 characters" in _error(client, response)
+    fields = _flash(client, response).fields
     assert fields["email"] == "new@brand.com" and fields["workspace"] == "Second"
 
 
@@ -137,7 +175,7 @@ async def test_the_emailed_link_signs_in_only_the_browser_that_signed_up(client,
     client.cookies.clear()  # another browser: the link does nothing there
     elsewhere = await client.get(link)
     assert elsewhere.status_code == 303 and SESSION_COOKIE not in elsewhere.cookies
-    assert "browser where you filled in" in _error(elsewhere)
+    assert "browser where you filled in" in _error(client, elsewhere)
     client.cookies.set(SIGNUP_COOKIE, browser_token, path="/auth/signup")
     response = await client.get(link)
     assert response.status_code == 303 and response.headers["location"] == "/feed"
@@ -152,7 +190,8 @@ async def test_the_session_cookie_is_secure_exactly_when_the_public_url_is_https
 ):
     settings = Settings(_env_file=None, mode=Mode.test, data_dir=tmp_path, public_url=public_url)
     assert settings.secure_cookies is secure
-    app = Starlette(routes=auth_routes(build_test_deps(engine, settings, clock=FixedClock(now))))
+    deps = build_test_deps(engine, settings, clock=FixedClock(now))
+    app = Starlette(routes=auth_routes(deps))
     with session_scope(engine) as s:
         sign_up(s, email="owner@brand.com", password="owner-pass", workspace_name="B", now=now)
     transport = httpx.ASGITransport(app=app)
@@ -172,7 +211,8 @@ async def test_the_session_cookie_is_secure_exactly_when_the_public_url_is_https
 
 async def test_production_cookies_are_secure(engine, now, tmp_path):
     settings = production_settings(tmp_path)
-    app = Starlette(routes=auth_routes(build_test_deps(engine, settings, clock=FixedClock(now))))
+    deps = build_test_deps(engine, settings, clock=FixedClock(now))
+    app = Starlette(routes=auth_routes(deps))
     with session_scope(engine) as s:
         sign_up(s, email="owner@brand.com", password="owner-pass", workspace_name="B", now=now)
     transport = httpx.ASGITransport(app=app)

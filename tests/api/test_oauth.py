@@ -36,14 +36,14 @@ async def client(
         owner = signup.sign_up(
             s, email="owner@brand.com", password="owner-pass", workspace_name="Brand", now=now
         )
-    app = Starlette(
-        routes=oauth_routes(build_test_deps(engine, test_settings, clock=FixedClock(now)))
-    )
+    deps = build_test_deps(engine, test_settings, clock=FixedClock(now))
+    app = Starlette(routes=oauth_routes(deps))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url=ORIGIN,
         cookies={SESSION_COOKIE: owner.session_token},
     ) as c:
+        c.flash_key = deps.cipher.signing_key  # type: ignore[attr-defined]
         yield c
 
 
@@ -76,9 +76,23 @@ async def test_a_well_formed_unknown_source_id_goes_back_to_sources_with_the_rea
     assert response.status_code == 303
     assert response.headers["location"] == "/settings/sources"
     flash = read_flash(
-        f"{FLASH_COOKIE}={response.cookies.get(FLASH_COOKIE)}", page="/settings/sources"
+        f"{FLASH_COOKIE}={response.cookies.get(FLASH_COOKIE)}",
+        page="/settings/sources",
+        key=client.flash_key,  # type: ignore[attr-defined]
     )
     assert flash is not None and flash.error == "That source is not in this workspace."
+
+
+async def test_a_stranger_starting_a_reconnect_logs_in_first_and_comes_back_to_it(
+    client: httpx.AsyncClient,
+) -> None:
+    client.cookies.clear()
+    response = await client.get("/oauth/tiktok/v2/start", params={"source": "1"})
+    assert response.status_code == 303
+    location = httpx.URL(response.headers["location"])
+    assert location.path == "/login"
+    assert location.params["next"] == "/oauth/tiktok/v2/start?source=1"
+    assert FLASH_COOKIE not in response.cookies  # no "not in this workspace" for a stranger
 
 
 async def test_no_source_id_starts_a_new_connection(client: httpx.AsyncClient) -> None:
@@ -140,7 +154,9 @@ async def test_the_consent_round_trip_through_the_simulator_connects_or_says_it_
     else:
         assert done.headers["location"] == "/settings/sources"
         flash = read_flash(
-            f"{FLASH_COOKIE}={done.cookies.get(FLASH_COOKIE)}", page="/settings/sources"
+            f"{FLASH_COOKIE}={done.cookies.get(FLASH_COOKIE)}",
+            page="/settings/sources",
+            key=deps.cipher.signing_key,
         )
         assert flash is not None and flash.error == "Connection cancelled"
         assert sources == []

@@ -76,6 +76,8 @@ def live_settings(data_dir: Path, **overrides: object) -> Settings:
         "tiktok_v2_client_key": "awlivev2key",
         "tiktok_v2_client_secret": SecretStr("live-v2-secret"),
         "tiktok_dm_base_url": "https://dm-relay.example.com",
+        "smtp_host": "smtp.example.com",
+        "mail_from": "Archive <archive@example.com>",
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

@@ -113,8 +113,24 @@ async def test_the_login_page_never_shows_text_from_the_url(app_db):
     assert page.demo_mode is False  # the test process runs in test mode
 
 
+async def test_a_flash_cookie_not_signed_by_the_app_shows_nothing(app_db):
+    """A cookie planted from a sibling subdomain or a script: right shape, not our signature."""
+    forged = redirect_with_flash(
+        "/login", "Call 555-0100 now", secure=False, key=b"not the app's key" * 2
+    )
+    value = forged.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    unsigned = value.rsplit(".", 1)[0]
+    for cookie in (f"{FLASH_COOKIE}={value}", f"{FLASH_COOKIE}={unsigned}"):
+        page = await _tab(PublicState, cookie=cookie, path="/login")
+        await page.load()
+        assert page.error == ""
+
+
 async def test_a_message_our_route_set_shows_once_on_its_own_page(app_db):
-    response = redirect_with_flash("/login", "Wrong password.", secure=False, email="a@b.com")
+    key = current().cipher.signing_key
+    response = redirect_with_flash(
+        "/login", "Wrong password.", secure=False, key=key, email="a@b.com"
+    )
     cookie = f"{FLASH_COOKIE}={response.headers['set-cookie'].split(';')[0].split('=', 1)[1]}"
     elsewhere = await _tab(PublicState, cookie=cookie, path="/signup")
     await elsewhere.load()
