@@ -280,3 +280,8 @@ def _end_sessions_except(session: Session, *, user_id: int, keep_token: str | No
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def end_all_sessions(session: Session, *, user_id: int) -> int:
+    """Sign this person out everywhere (a password reset by an operator)."""
+    return _end_sessions_except(session, user_id=user_id, keep_token=None)

@@ -1,0 +1,86 @@
+"""``archive`` (the same as ``python -m archive_app``): run an instance without the UI.
+
+    archive create-user --email you@brand.com --workspace "Brand"   # asks for the password
+    archive reset-password --email you@brand.com                    # ends their sessions
+    archive run-job drain_outbox                                    # any row of jobs/tasks.JOBS
+    archive check-config                                            # what production refuses
+    archive send-test-mail --to you@brand.com                       # SMTP settings, end to end
+
+Settings come from the same ``ARCHIVE_*`` environment (and ``.env``) as the app. Passwords are
+never taken as arguments (they would show in ``ps`` and the shell history): they are asked for,
+or read from standard input with ``--password-stdin``. Exit codes: 0 done, 1 refused or
+failed (the reason is printed), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from archive_app.cli import commands
+from archive_app.jobs.scheduler import job_names
+from archive_app.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="archive", description="Administer an Archive instance (settings: ARCHIVE_*)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    create = sub.add_parser("create-user", help="create a person who owns a new workspace")
+    create.add_argument("--email", required=True)
+    create.add_argument("--workspace", required=True, help="the new workspace's name")
+    create.add_argument("--password-stdin", action="store_true", help="read the password")
+
+    reset = sub.add_parser("reset-password", help="set a new password; ends their sessions")
+    reset.add_argument("--email", required=True)
+    reset.add_argument("--password-stdin", action="store_true", help="read the password")
+
+    job = sub.add_parser("run-job", help="run one background job now and print its result")
+    job.add_argument("name", help="one of: " + ", ".join(job_names()))
+
+    sub.add_parser("check-config", help="print what production mode would refuse (exit 1)")
+
+    mail = sub.add_parser("send-test-mail", help="send one mail with the SMTP settings")
+    mail.add_argument("--to", required=True, help="the address to send it to")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    settings: Settings | None = None,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+) -> int:
+    args = _parser().parse_args(argv)
+    io = commands.Console(stdin=stdin or sys.stdin, out=out or sys.stdout)
+    if args.command == "check-config":
+        return commands.check_config(io)
+    try:
+        the_settings = settings if settings is not None else Settings()
+    except ValueError as exc:
+        io.say(f"archive: the settings are refused:\n{commands.reasons(exc)}")
+        return 1
+    commands.configure_logging(the_settings)
+    match args.command:
+        case "create-user":
+            return commands.create_user(
+                io,
+                the_settings,
+                email=args.email,
+                workspace=args.workspace,
+                from_stdin=args.password_stdin,
+            )
+        case "reset-password":
+            return commands.reset_password(
+                io, the_settings, email=args.email, from_stdin=args.password_stdin
+            )
+        case "run-job":
+            return commands.run_job(io, the_settings, name=args.name)
+        case "send-test-mail":
+            return commands.send_test_mail(io, the_settings, to=args.to)
+    return 2  # pragma: no cover - argparse refuses unknown commands first
