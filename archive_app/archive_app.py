@@ -42,6 +42,7 @@ from archive_app.simulator import create_simulator_app
 from archive_app.states.args import on_handler_error
 from archive_app.states.base import AppState, PublicState
 from archive_app.states.invite import InviteState
+from archive_app.states.rights import RightsState
 from archive_app.states.sources import SourcesState
 from archive_app.states.team import TeamState
 
@@ -110,6 +111,7 @@ app = rx.App(
     backend_exception_handler=on_handler_error,
 )
 live.bind(app, tab_state=AppState)
+live.on_topic(live.Topic.rights, RightsState.rights_changed)
 app.register_lifespan_task(_ready)
 app.register_lifespan_task(_mail_sink)
 app.register_lifespan_task(_jobs)
@@ -122,7 +124,12 @@ app.add_page(
 _guarded = AppState.guard
 app.add_page(feed, route=paths.FEED, title="Feed · Archive", on_load=_guarded)
 app.add_page(feed, route="/", title="Feed · Archive", on_load=_guarded)
-app.add_page(rights, route=paths.RIGHTS, title="Manage Rights · Archive", on_load=_guarded)
+app.add_page(
+    rights,
+    route=paths.RIGHTS,
+    title="Manage Rights · Archive",
+    on_load=[_guarded, RightsState.load],
+)
 app.add_page(
     sources,
     route=paths.SOURCES,
