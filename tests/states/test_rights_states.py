@@ -1,0 +1,146 @@
+"""The request window and Manage Rights through their event handlers: ids sent by a browser are
+looked up in the viewer's own workspace, and a tampered var changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from archive_app.clock import app_clock
+from archive_app.db import session_scope
+from archive_app.deps import current
+from archive_app.models.mentions import Creator, Mention
+from archive_app.models.rights import RightsRequest
+from archive_app.services import signup
+from archive_app.states.args import BadEventArgs
+from archive_app.states.rights import RightsState
+from archive_app.states.rights_request import RightsRequestState
+from tests.states.conftest import open_tab, sign_in_demo
+
+
+def _mention(s: Session, workspace_id: int, handle: str) -> int:
+    now = app_clock().now()
+    creator = s.exec(
+        select(Creator).where(Creator.workspace_id == workspace_id, Creator.handle == handle)
+    ).first() or Creator(workspace_id=workspace_id, handle=handle, first_seen_at=now)
+    s.add(creator)
+    s.flush()
+    mention = Mention(
+        workspace_id=workspace_id,
+        video_id=f"{handle}-{workspace_id}-{now.timestamp()}",
+        creator_id=creator.id or 0,
+        creator_handle=handle,
+        url=f"https://www.tiktok.com/@{handle}/video/1",
+        posted_at=now - timedelta(hours=1),
+        first_seen_at=now,
+    )
+    s.add(mention)
+    s.flush()
+    return mention.id or 0
+
+
+def _world() -> tuple[str, int, int]:
+    """The demo owner's cookie, a video of the demo workspace, and one of another workspace."""
+    people = sign_in_demo()
+    now = app_clock().now()
+    with session_scope(current().engine) as s:
+        rival = signup.sign_up(
+            s, email="rival@other.com", password="rival-pass", workspace_name="Rival", now=now
+        )
+        mine = _mention(s, people.owner.workspace_id, "statetest")
+        theirs = _mention(s, rival.workspace_id, "statetest")
+    return f"archive_session={people.owner_token}", mine, theirs
+
+
+def _requests() -> list[RightsRequest]:
+    with session_scope(current().engine) as s:
+        return list(s.exec(select(RightsRequest)).all())
+
+
+async def test_the_window_opens_for_our_video_and_not_for_another_workspaces(app_db):
+    cookie, mine, theirs = _world()
+    tab = await open_tab(RightsRequestState, cookie=cookie)
+
+    refused = await tab.open_request([theirs])
+    assert tab.request_open is False and "no longer in this workspace" in str(refused)
+
+    assert await tab.open_request([mine]) is None
+    assert tab.request_open is True and tab.request_creator == "statetest"
+    assert "all digital media unless stated otherwise" in tab.request_message
+    with pytest.raises(BadEventArgs):
+        await tab.open_request("1")  # type: ignore[arg-type]
+    with pytest.raises(BadEventArgs):
+        await tab.open_request(list(range(1, 30)))
+
+
+async def test_a_tampered_window_submits_nothing_of_another_workspace(app_db):
+    cookie, mine, theirs = _world()
+    tab = await open_tab(RightsRequestState, cookie=cookie)
+    await tab.open_request([mine])
+    tab.request_mention_ids = [theirs]  # vars are the browser's to change
+
+    events = [e async for e in tab.submit_request()]
+
+    assert _requests() == []
+    assert any("no longer in this workspace" in str(e) for e in events)
+
+
+async def test_an_empty_message_is_an_inline_error_and_nothing_is_saved(app_db):
+    cookie, mine, _ = _world()
+    tab = await open_tab(RightsRequestState, cookie=cookie)
+    await tab.open_request([mine])
+    tab.set_request_message("   ")
+
+    [e async for e in tab.submit_request()]
+
+    assert tab.request_error == "Write a message to the creator first."
+    assert tab.request_open is True and _requests() == []
+
+
+async def test_submitting_without_a_v1_source_queues_it_and_manage_rights_lists_it(app_db):
+    cookie, mine, _ = _world()
+    tab = await open_tab(RightsRequestState, cookie=cookie)
+    await tab.open_request([mine])
+
+    events = [e async for e in tab.submit_request()]
+
+    (request,) = _requests()
+    assert request.status == "in_queue" and request.queue_reason == "no_v1_source"
+    assert tab.request_open is False
+    assert any("is In Queue: Only a TikTok Account v.1 can send DMs" in str(e) for e in events)
+    rights = await open_tab(RightsState, cookie=cookie, path="/rights")
+    await rights.guard()
+    await rights.load()
+    assert [(r.creator_handle, r.status_label) for r in rights.rows] == [("statetest", "In Queue")]
+    assert rights.rows[0].can_retry is True
+
+
+async def test_manage_rights_actions_refuse_a_request_of_another_workspace(app_db):
+    cookie, _, theirs = _world()
+    with session_scope(current().engine) as s:
+        rival = s.get(Mention, theirs)
+        assert rival is not None
+        request = RightsRequest(
+            workspace_id=rival.workspace_id,
+            creator_id=rival.creator_id,
+            message="theirs",
+            created_at=app_clock().now(),
+            updated_at=app_clock().now(),
+        )
+        s.add(request)
+        s.flush()
+        request_id = request.id
+    tab = await open_tab(RightsState, cookie=cookie, path="/rights")
+    await tab.guard()
+
+    copied = await tab.copy_message(request_id)
+    marked = [e async for e in tab.set_status(request_id, "approved")]
+    retried = [e async for e in tab.retry_sending(request_id)]
+
+    assert "no longer in this workspace" in str(copied) and "set_clipboard" not in str(copied)
+    assert all("no longer in this workspace" in str(e) for e in marked + retried)
+    assert _requests()[0].status == "in_queue"
+    await tab.load()
+    assert tab.rows == []
