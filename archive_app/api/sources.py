@@ -7,7 +7,7 @@ import logging
 from archive_app import live
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.webhooks import AuthorizationRemoved, TikTokEvent
-from archive_app.services import sources as source_service
+from archive_app.services import health
 from archive_app.services.notifications import Links
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ async def on_tiktok_event(event: TikTokEvent, *, deps: Deps, links: Links) -> bo
         return False
     now = deps.clock.now()
     changed = await deps.db(
-        lambda s: source_service.grant_removed(
+        lambda s: health.grant_removed(
             s,
             open_id=event.user_openid,
             kind=event.kind,

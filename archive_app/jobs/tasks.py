@@ -16,7 +16,15 @@ from typing import Any
 from archive_app import live
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.services import mention_poll, outbox, rights_retry
+from archive_app.services import (
+    health,
+    mention_poll,
+    outbox,
+    reminder_schedule,
+    rights_retry,
+    token_refresh,
+)
+from archive_app.services.notifications import Links
 
 JobRun = Callable[[Deps], Awaitable[Mapping[str, Any] | None]]
 
@@ -70,8 +78,46 @@ async def poll_mentions(deps: Deps) -> dict[str, int]:
     return outcome.summary()
 
 
+def _links(deps: Deps) -> Links:
+    return Links(base_url=deps.settings.public_url, help_url=deps.settings.help_url)
+
+
+async def _tell_tabs(workspaces: set[int], deps: Deps) -> None:
+    now = deps.clock.now()
+    for workspace_id in sorted(workspaces):
+        await live.announce(workspace_id, now=now)
+
+
+async def refresh_tokens(deps: Deps) -> dict[str, int]:
+    """Refresh access tokens that expire soon (services/token_refresh.py)."""
+    result = await token_refresh.refresh_due(
+        deps.db, deps.gateway, cipher=deps.cipher, now=deps.clock.now(), links=_links(deps)
+    )
+    await _tell_tabs(result.workspaces, deps)
+    return result.counts()
+
+
+async def check_sources(deps: Deps) -> dict[str, int]:
+    """Expire sources past their deadline, ask TikTok about the rest (services/health.py)."""
+    result = await health.check_sources(
+        deps.db, deps.gateway, cipher=deps.cipher, now=deps.clock.now(), links=_links(deps)
+    )
+    await _tell_tabs(result.workspaces, deps)
+    return result.counts()
+
+
+async def send_reminders(deps: Deps) -> dict[str, int]:
+    """Queue the reconnection reminders due now (services/reminder_schedule.py)."""
+    now, links = deps.clock.now(), _links(deps)
+    queued = await deps.db(lambda s: reminder_schedule.send_due(s, now=now, links=links))
+    return {"queued": queued}
+
+
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(DRAIN_OUTBOX, timedelta(seconds=5), drain_outbox),
     JobSpec(RETRY_QUEUED_DMS, timedelta(minutes=1), retry_queued_dms),
     JobSpec(POLL_MENTIONS, timedelta(minutes=10), poll_mentions),
+    JobSpec("refresh_tokens", timedelta(minutes=5), refresh_tokens),
+    JobSpec("check_sources", timedelta(minutes=15), check_sources),
+    JobSpec("send_reminders", timedelta(hours=1), send_reminders),
 )

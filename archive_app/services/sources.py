@@ -19,14 +19,16 @@ from archive_app.integrations.tiktok.kinds import deadline as kind_deadline
 from archive_app.integrations.tiktok.protocol import Profile, TokenSet
 from archive_app.models.sources import ReminderRecipient, Source, SourceEvent, SourceStatus
 from archive_app.models.workspaces import User
-from archive_app.services import notifications
 from archive_app.services.errors import InvalidInput, NotFound, WrongAccount
+
+# The days-left rule lives with the reminder schedule; callers find it here too.
+from archive_app.services.reminder_schedule import days_left as days_left
+from archive_app.services.reminder_schedule import reminder_plan
 from archive_app.services.reminders import clean_reminder_emails, set_reminder_emails
 from archive_app.services.team import require_member
 
 # A source turns amber this many days before it must be reconnected.
 NEAR_DEADLINE_DAYS = 14
-SECONDS_PER_DAY = 86_400
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,11 @@ class SourceRow:
     reminder_emails: tuple[str, ...]
     # Set while people are being told this source disconnected (the pop-up's key).
     alert_event_id: int | None = None
-
-
-def days_left(deadline_at: datetime | None, now: datetime) -> int | None:
-    """Whole days until the deadline (rounded up: 179.5 days shows as 180)."""
-    if deadline_at is None:
-        return None
-    seconds = (utc(deadline_at) - now).total_seconds()
-    return max(0, -int(-seconds // SECONDS_PER_DAY))
+    # When TikTok last answered a check or a refresh (services/health.py).
+    last_checked_at: datetime | None = None
+    # The next reconnection reminder (v.1 with addresses): when, and days before the deadline.
+    next_reminder_at: datetime | None = None
+    next_reminder_step: int | None = None
 
 
 def _badge(source: Source, remaining: int | None) -> tuple[str, str]:
@@ -100,13 +99,17 @@ def workspace_source_rows(session: Session, *, workspace_id: int, now: datetime)
             select(User).where(col(User.id).in_({s.connected_by_id for s in sources}))
         ).all()
     }
+    plan = reminder_plan(session, list(sources), now)
     rows = []
     for s in sources:
         assert s.id is not None
-        remaining = days_left(s.deadline_at, now) if s.status == SourceStatus.active else None
-        if s.status == SourceStatus.degraded:
-            remaining = days_left(s.deadline_at, now)
+        live = s.status in (SourceStatus.active, SourceStatus.degraded)
+        remaining = days_left(s.deadline_at, now) if live else None
         badge, label = _badge(s, remaining)
+        reason = s.status_reason
+        if not reason and badge == "amber" and s.deadline_at is not None:
+            reason = f"Reconnect before {utc(s.deadline_at):%b %d, %Y} to keep it connected"
+        reminder = plan.get(s.id)
         rows.append(
             SourceRow(
                 source_id=s.id,
@@ -121,9 +124,12 @@ def workspace_source_rows(session: Session, *, workspace_id: int, now: datetime)
                 days_remaining=remaining,
                 connected_at=utc(s.connected_at) if s.connected_at else None,
                 connected_by=people.get(s.connected_by_id, "") if s.connected_by_id else "",
-                reason=s.status_reason,
+                reason=reason,
                 reminder_emails=tuple(recipients.get(s.id, [])),
                 alert_event_id=s.alert_event_id,
+                last_checked_at=utc(s.last_checked_at) if s.last_checked_at else None,
+                next_reminder_at=reminder.at if reminder else None,
+                next_reminder_step=reminder.step if reminder else None,
             )
         )
     return rows
@@ -232,6 +238,8 @@ def save_connection(
     source.connected_by_id = user_id
     source.deadline_at = kind_deadline(kind, now, tokens.refresh_expires_at)
     source.consecutive_failures = 0
+    source.failing_since = None
+    source.last_checked_at = now  # TikTok just answered
     source.alert_event_id = None  # reconnected: the disconnection episode is over
     set_status(
         session, source=source, status=SourceStatus.active, reason="", now=now, user_id=user_id
@@ -262,36 +270,3 @@ def disconnect_locally(
         now=now,
         user_id=user_id,
     )
-
-
-def grant_removed(
-    session: Session,
-    *,
-    open_id: str,
-    reason: str,
-    now: datetime,
-    links: notifications.Links,
-    kind: Kind | None = None,
-) -> list[tuple[int, int]]:
-    """TikTok says this account's grant is gone: every source on it is disconnected, and each
-    starts a disconnection episode (email to every member, pop-up in every tab).
-
-    Returns (workspace_id, source_id) of sources that changed. A repeated report of the same
-    removal changes nothing and tells nobody twice.
-    """
-    changed: list[tuple[int, int]] = []
-    query = select(Source).where(Source.open_id == open_id)
-    if kind is not None:
-        query = query.where(Source.kind == kind.value)
-    for source in session.exec(query).all():
-        if source.status in (SourceStatus.disconnected, SourceStatus.connecting):
-            continue
-        event = disconnect_locally(session, source=source, reason=reason, now=now)
-        assert source.id is not None and event is not None and event.id is not None
-        source.alert_event_id = event.id
-        session.add(source)
-        notifications.announce_disconnection(
-            session, source=source, episode_id=event.id, now=now, links=links
-        )
-        changed.append((source.workspace_id, source.id))
-    return changed

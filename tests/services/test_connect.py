@@ -27,7 +27,7 @@ from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.notifications import OutboxEmail
 from archive_app.models.sources import ConnectAttempt, Source, SourceEvent
-from archive_app.services import connect, connect_qr, signup
+from archive_app.services import connect, connect_qr, health, signup
 from archive_app.services import invite as invite_service
 from archive_app.services import sources as source_service
 from archive_app.services.errors import (
@@ -418,7 +418,7 @@ def test_days_left_rounds_up_and_the_badge_turns_amber_near_the_deadline(now):
 def _revoke(world: World, source_id: int) -> list[tuple[int, int]]:
     with Session(world.engine) as s:
         open_id = s.get(Source, source_id).open_id
-        changed = source_service.grant_removed(
+        changed = health.grant_removed(
             s,
             open_id=open_id,
             reason="Access was revoked in the TikTok app",

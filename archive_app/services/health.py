@@ -1,0 +1,337 @@
+"""Whether each source still works, and every way a connection ends without a person.
+
+Status (DESIGN.md section 3): ``active ⇄ degraded → disconnected`` and ``active → expired``.
+
+- A check is one cheap authenticated call (the account's profile). ``refresh_tokens``
+  (services/token_refresh.py) reports through the same three functions, since a refresh is an
+  authenticated call too: :func:`record_answer`, :func:`record_no_answer`, :func:`record_refused`.
+- No answer (timeout, 429, 5xx) once: ``degraded`` (amber, "TikTok did not answer at 10:42 UTC;
+  retrying"), nobody alerted. The next answer clears it. A second failure in a row, at least
+  ``DISCONNECT_AFTER`` after the first, ends the connection.
+- TikTok says the grant is gone (revoked, invalid refresh token, missing permission): ended.
+- The deadline (the earlier of the kind's promise and TikTok's refresh expiry): ``expired``.
+
+Every ending goes through :func:`end_connection`: the status with its reason in words, and the
+one disconnection episode (an email to every current member, the pop-up, the red badge).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
+
+from sqlmodel import Session, col, select
+
+from archive_app.clock import utc
+from archive_app.crypto import TokenCipher
+from archive_app.integrations.tiktok.errors import (
+    GrantRevoked,
+    InvalidRequest,
+    TokenExpired,
+    TransientError,
+)
+from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.integrations.tiktok.protocol import ProfileRead
+from archive_app.models.sources import Source, SourceEvent, SourceStatus
+from archive_app.services import notifications
+from archive_app.services.sources import set_status
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Two failed checks in a row this far apart end the connection (one never does).
+DISCONNECT_AFTER = timedelta(minutes=30)
+# What a check or a refresh looks at: sources that should be working.
+LIVE = (SourceStatus.active.value, SourceStatus.degraded.value)
+
+
+class Db(Protocol):
+    def __call__(self, work: Callable[[Session], T], /) -> Awaitable[T]: ...
+
+
+def _clock(at: datetime) -> str:
+    return f"{utc(at):%H:%M} UTC"
+
+
+def no_answer_reason(at: datetime) -> str:
+    return f"TikTok did not answer at {_clock(at)}; retrying"
+
+
+def silent_reason(since: datetime) -> str:
+    return f"TikTok has not answered since {utc(since):%b %d} at {_clock(since)}"
+
+
+def expiry_reason(source: Source) -> str:
+    """ "The 180-day connection ended" (the length this connection really had)."""
+    if source.connected_at is None or source.deadline_at is None:
+        return "The connection reached its end date"
+    days = round((utc(source.deadline_at) - utc(source.connected_at)) / timedelta(days=1))
+    return f"The {days}-day connection ended"
+
+
+def end_connection(
+    session: Session,
+    *,
+    source: Source,
+    status: SourceStatus,
+    reason: str,
+    now: datetime,
+    links: notifications.Links,
+    forget_tokens: bool,
+) -> SourceEvent | None:
+    """The connection is over: record why, and start the disconnection episode (one email per
+    current member, the pop-up in every open tab, the badge). None when it was already so."""
+    if forget_tokens:  # TikTok will not take them again; a failed check's tokens are kept
+        source.access_token_enc = None
+        source.refresh_token_enc = None
+        source.access_expires_at = None
+    source.failing_since = None
+    event = set_status(session, source=source, status=status, reason=reason, now=now)
+    if event is None:
+        return None
+    assert event.id is not None
+    source.alert_event_id = event.id
+    session.add(source)
+    notifications.announce_disconnection(
+        session, source=source, episode_id=event.id, now=now, links=links
+    )
+    return event
+
+
+def grant_removed(
+    session: Session,
+    *,
+    open_id: str,
+    reason: str,
+    now: datetime,
+    links: notifications.Links,
+    kind: Kind | None = None,
+) -> list[tuple[int, int]]:
+    """TikTok says this account's grant is gone (webhook ``authorization.removed``): every live
+    source on it ends. Returns (workspace_id, source_id) of sources that changed; a repeated
+    report of the same removal changes nothing and tells nobody twice."""
+    changed: list[tuple[int, int]] = []
+    query = select(Source).where(Source.open_id == open_id)
+    if kind is not None:
+        query = query.where(Source.kind == kind.value)
+    for source in session.exec(query).all():
+        if source.status in (SourceStatus.disconnected, SourceStatus.connecting):
+            continue
+        event = end_connection(
+            session,
+            source=source,
+            status=SourceStatus.disconnected,
+            reason=reason,
+            now=now,
+            links=links,
+            forget_tokens=True,
+        )
+        if event is not None and source.id is not None:
+            changed.append((source.workspace_id, source.id))
+    return changed
+
+
+def expire_due(session: Session, *, now: datetime, links: notifications.Links) -> list[int]:
+    """Sources past their deadline become ``expired`` and start the episode. Workspace ids."""
+    due = session.exec(
+        select(Source).where(col(Source.status).in_(LIVE), col(Source.deadline_at) <= now)
+    ).all()
+    changed = []
+    for source in due:
+        if end_connection(
+            session,
+            source=source,
+            status=SourceStatus.expired,
+            reason=expiry_reason(source),
+            now=now,
+            links=links,
+            forget_tokens=True,
+        ):
+            changed.append(source.workspace_id)
+    return changed
+
+
+def _live(session: Session, source_id: int) -> Source | None:
+    source = session.get(Source, source_id)
+    return source if source is not None and source.status in LIVE else None
+
+
+def record_answer(session: Session, *, source_id: int, now: datetime) -> int | None:
+    """TikTok answered: a degraded source is active again. The workspace id when that showed."""
+    source = _live(session, source_id)
+    if source is None:
+        return None
+    source.last_checked_at = now
+    source.consecutive_failures = 0
+    source.failing_since = None
+    session.add(source)
+    if source.status == SourceStatus.degraded:
+        set_status(session, source=source, status=SourceStatus.active, reason="", now=now)
+        return source.workspace_id
+    return None
+
+
+def record_no_answer(
+    session: Session, *, source_id: int, now: datetime, links: notifications.Links
+) -> int | None:
+    """Timeout, 429 or 5xx. The first makes the source amber; a second one at least
+    ``DISCONNECT_AFTER`` after the first ends the connection. The workspace id, if it changed."""
+    source = _live(session, source_id)
+    if source is None:
+        return None
+    source.consecutive_failures += 1
+    since = utc(source.failing_since) if source.failing_since else now
+    source.failing_since = since
+    if source.consecutive_failures >= 2 and now - since >= DISCONNECT_AFTER:
+        end_connection(
+            session,
+            source=source,
+            status=SourceStatus.disconnected,
+            reason=silent_reason(since),
+            now=now,
+            links=links,
+            forget_tokens=False,
+        )
+    else:
+        set_status(
+            session,
+            source=source,
+            status=SourceStatus.degraded,
+            reason=no_answer_reason(now),
+            now=now,
+        )
+    session.add(source)
+    return source.workspace_id
+
+
+def record_refused(
+    session: Session, *, source_id: int, reason: str, now: datetime, links: notifications.Links
+) -> int | None:
+    """TikTok says the grant is gone: the connection ends. The workspace id, if it changed."""
+    source = _live(session, source_id)
+    if source is None:
+        return None
+    event = end_connection(
+        session,
+        source=source,
+        status=SourceStatus.disconnected,
+        reason=reason,
+        now=now,
+        links=links,
+        forget_tokens=True,
+    )
+    return source.workspace_id if event is not None else None
+
+
+@dataclass(frozen=True)
+class Target:
+    source_id: int
+    kind: Kind
+    open_id: str
+    access_token: str
+
+
+@dataclass
+class CheckResult:
+    checked: int = 0
+    answered: int = 0
+    no_answer: int = 0
+    refused: int = 0
+    expired: int = 0
+    stale: int = 0  # not judged: the access token needs a refresh, or our request was wrong
+    # Workspaces whose open tabs must be told (a status changed).
+    workspaces: set[int] = field(default_factory=set)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "checked": self.checked,
+            "answered": self.answered,
+            "no_answer": self.no_answer,
+            "refused": self.refused,
+            "expired": self.expired,
+            "stale": self.stale,
+        }
+
+
+def check_targets(session: Session, *, cipher: TokenCipher, now: datetime) -> list[Target]:
+    """Live sources whose access token is still good (an expiring one is the refresh job's:
+    the refresh is its check)."""
+    rows = session.exec(
+        select(Source)
+        .where(
+            col(Source.status).in_(LIVE),
+            col(Source.access_token_enc).is_not(None),
+            col(Source.access_expires_at) > now,
+        )
+        .order_by(col(Source.id))
+    ).all()
+    return [
+        Target(s.id, Kind(s.kind), s.open_id, cipher.decrypt(s.access_token_enc))
+        for s in rows
+        if s.id is not None and s.access_token_enc
+    ]
+
+
+async def check_sources(
+    db: Db,
+    gateway_for: Callable[[Kind], ProfileRead],
+    *,
+    cipher: TokenCipher,
+    now: datetime,
+    links: notifications.Links,
+) -> CheckResult:
+    """Expire what is past its deadline, then ask TikTok about every other live source."""
+    result = CheckResult()
+    expired = await db(lambda s: expire_due(s, now=now, links=links))
+    result.expired = len(expired)
+    result.workspaces.update(expired)
+    for target in await db(lambda s: check_targets(s, cipher=cipher, now=now)):
+        result.checked += 1
+        outcome, changed = await _check_one(db, gateway_for, target, now=now, links=links)
+        setattr(result, outcome, getattr(result, outcome) + 1)
+        if changed is not None:
+            result.workspaces.add(changed)
+    return result
+
+
+async def _check_one(
+    db: Db,
+    gateway_for: Callable[[Kind], ProfileRead],
+    target: Target,
+    *,
+    now: datetime,
+    links: notifications.Links,
+) -> tuple[str, int | None]:
+    """One source's check: (the CheckResult counter it adds to, the workspace if it changed)."""
+    source_id = target.source_id
+    try:
+        await gateway_for(target.kind).profile(
+            access_token=target.access_token, open_id=target.open_id
+        )
+    except TransientError:
+        return "no_answer", await db(
+            lambda s: record_no_answer(s, source_id=source_id, now=now, links=links)
+        )
+    except GrantRevoked as exc:
+        reason = exc.reason
+        return "refused", await db(
+            lambda s: record_refused(s, source_id=source_id, reason=reason, now=now, links=links)
+        )
+    except TokenExpired:
+        # TikTok ended the access token early: the next refresh_tokens run renews it.
+        await db(lambda s: _refresh_soon(s, source_id=source_id, now=now))
+        return "stale", None
+    except InvalidRequest as exc:  # our request is wrong: a bug to fix, not the account
+        log.warning("health check of source %s refused: %s", source_id, exc)
+        return "stale", None
+    return "answered", await db(lambda s: record_answer(s, source_id=source_id, now=now))
+
+
+def _refresh_soon(session: Session, *, source_id: int, now: datetime) -> None:
+    source = _live(session, source_id)
+    if source is not None:
+        source.access_expires_at = now
+        session.add(source)
