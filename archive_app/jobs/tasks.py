@@ -17,7 +17,7 @@ from archive_app import live
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.services import (
-    health,
+    health_check,
     mention_poll,
     outbox,
     reminder_schedule,
@@ -98,8 +98,8 @@ async def refresh_tokens(deps: Deps) -> dict[str, int]:
 
 
 async def check_sources(deps: Deps) -> dict[str, int]:
-    """Expire sources past their deadline, ask TikTok about the rest (services/health.py)."""
-    result = await health.check_sources(
+    """Expire sources past their deadline, ask TikTok about the rest (services/health_check.py)."""
+    result = await health_check.check_sources(
         deps.db, deps.gateway, cipher=deps.cipher, now=deps.clock.now(), links=_links(deps)
     )
     await _tell_tabs(result.workspaces, deps)
