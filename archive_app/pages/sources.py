@@ -86,10 +86,30 @@ def _source_row(row: SourceView) -> rx.Component:
                     rx.text(row.days_text, size="2", data_testid="days-remaining"),
                 ),
                 rx.cond(
-                    row.is_disconnected,
-                    rx.text(row.reason, size="2", color_scheme="red", data_testid="source-reason"),
+                    row.reason != "",
+                    rx.text(
+                        row.reason,
+                        size="2",
+                        color_scheme=rx.match(
+                            row.badge, ("red", "red"), ("amber", "amber"), "gray"
+                        ),
+                        data_testid="source-reason",
+                    ),
                 ),
                 rx.text(row.connected_text, size="1", color_scheme="gray"),
+                rx.cond(
+                    row.checked_text != "",
+                    rx.text(row.checked_text, size="1", color_scheme="gray", data_testid="checked"),
+                ),
+                rx.cond(
+                    row.reminder_text != "",
+                    rx.text(
+                        row.reminder_text,
+                        size="1",
+                        color_scheme="gray",
+                        data_testid="next-reminder",
+                    ),
+                ),
                 rx.cond(
                     row.is_v1 & (row.reminder_emails.length() > 0),
                     rx.text(
@@ -104,7 +124,7 @@ def _source_row(row: SourceView) -> rx.Component:
                 min_width="0",
             ),
             rx.hstack(
-                rx.cond(row.is_disconnected, _reconnect_button(row), _disconnect_button(row)),
+                rx.cond(row.needs_reconnect, _reconnect_button(row), _disconnect_button(row)),
                 rx.cond(
                     row.is_v1,
                     rx.button(

@@ -111,8 +111,8 @@ def reminder_plan(
         assert s.id is not None and s.deadline_at is not None
         if s.id in with_addresses:
             found = next_reminder(s.deadline_at, now, sent.get(s.id, set()))
-            if found is not None:
-                plan[s.id] = found
+            if found is not None:  # a step due now goes out at the next run: today
+                plan[s.id] = NextReminder(at=max(found.at, now), step=found.step)
     return plan
 
 

@@ -142,6 +142,11 @@ def control_routes(
             )
         return ok({"account": account, "revoked_grants": revoked, "webhooks": deliveries})
 
+    async def invalidate_refresh(request: Request) -> Response:
+        account = state.account(request.path_params["username"])
+        changed = grants.invalidate_refresh(state, account.username)
+        return ok({"account": account, "grants": changed})
+
     def dm_setting(body: dict[str, Any]) -> str:
         value = str(body.get("dm_setting", ""))
         if value not in DM_SETTINGS:
@@ -241,6 +246,7 @@ def control_routes(
         ("/control/state", get_state, ["GET"]),
         ("/control/accounts", add_account, ["POST"]),
         ("/control/accounts/{username}/revoke", revoke_account, ["POST"]),
+        ("/control/accounts/{username}/invalidate_refresh", invalidate_refresh, ["POST"]),
         ("/control/qr/{token}/{action}", qr_action, ["POST"]),
         ("/control/creators", add_creator, ["POST"]),
         ("/control/creators/{handle}", patch_creator, ["PATCH"]),

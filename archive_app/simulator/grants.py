@@ -136,6 +136,20 @@ def revoke_account(state: SimState, username: str) -> list[Grant]:
         return revoked
 
 
+def invalidate_refresh(state: SimState, username: str) -> list[Grant]:
+    """TikTok stops accepting the account's refresh tokens, without any webhook (what a
+    security reset or a grant ending early looks like from the app). Access tokens still work
+    until they expire."""
+    with state.lock:
+        account = state.account(username)
+        changed = []
+        for grant in state.grants:
+            if grant.username == account.username and grant.revoked_at is None:
+                grant.refresh_token = new_id("rft.")  # the one the app holds is unknown now
+                changed.append(grant)
+        return changed
+
+
 def new_qr(state: SimState, *, client_key: str, scope: str, oauth_state: str) -> QrLogin:
     with state.lock:
         now = state.now()

@@ -30,6 +30,10 @@ class SourceView:
     connected_text: str = ""
     reason: str = ""
     is_disconnected: bool = False
+    # Disconnected or expired: the row offers Reconnect.
+    needs_reconnect: bool = False
+    checked_text: str = ""
+    reminder_text: str = ""
     is_v1: bool = False
     reminder_emails: list[str] = field(default_factory=list)
     # Non-empty while a disconnection alert is open: "<source id>:<episode id>".
@@ -56,9 +60,28 @@ def source_view(row: SourceRow) -> SourceView:
         connected_text=connected,
         reason=row.reason,
         is_disconnected=row.status == "disconnected",
+        needs_reconnect=row.status in ("disconnected", "expired"),
+        checked_text=_checked_text(row),
+        reminder_text=_reminder_text(row),
         is_v1=row.kind == "tiktok_v1",
         reminder_emails=list(row.reminder_emails),
         alert_key=f"{row.source_id}:{row.alert_event_id}" if row.alert_event_id else "",
+    )
+
+
+def _checked_text(row: SourceRow) -> str:
+    if row.last_checked_at is None:
+        return "" if row.status in ("disconnected", "expired") else "Not checked yet"
+    return "Last checked " + row.last_checked_at.strftime("%b %d, %Y at %H:%M UTC")
+
+
+def _reminder_text(row: SourceRow) -> str:
+    if row.next_reminder_at is None or row.next_reminder_step is None:
+        return ""
+    step = row.next_reminder_step
+    return (
+        f"Next reminder {row.next_reminder_at:%b %d, %Y} "
+        f"({step} day{'' if step == 1 else 's'} before the deadline)"
     )
 
 

@@ -120,6 +120,23 @@ async def test_revoke_kills_tokens_and_delivers_a_signed_webhook_the_app_accepts
     assert state["webhooks"][0]["status_code"] == 200
 
 
+@pytest.mark.parametrize("kind", [Kind.tiktok_v1, Kind.tiktok_v2])
+async def test_invalidate_refresh_refuses_the_refresh_token_keeps_access_and_sends_no_webhook(
+    world: World, kind: Kind
+) -> None:
+    tokens = await world.connect(kind, "brandco")
+    response = await world.post("/accounts/brandco/invalidate_refresh")
+    assert response.status_code == 200
+    assert [g["open_id"] for g in response.json()["grants"]] == [tokens.open_id]
+    gateway = world.gateway(kind)
+    with pytest.raises(GrantRevoked):
+        await gateway.refresh(refresh_token=tokens.refresh_token, now=world.clock.now())
+    profile = await gateway.profile(access_token=tokens.access_token, open_id=tokens.open_id)
+    assert profile.username == "brandco"
+    assert world.received == []
+    assert (await world.control.get("/_sim/control/state")).json()["webhooks"] == []
+
+
 async def test_clock_advance_expires_access_then_the_whole_grant(world: World) -> None:
     tokens = await world.connect(Kind.tiktok_v1, "brandco")
     gateway = world.gateway(Kind.tiktok_v1)
