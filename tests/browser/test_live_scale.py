@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from archive_app.db import make_engine
 from archive_app.settings import Mode, Settings
 from archive_app.states.team import TeamState
 from bench.push import ProcessTree
@@ -144,3 +145,21 @@ def test_a_removed_members_tabs_on_either_worker_are_sent_away_at_once(team, sca
         await asyncio.gather(*(t.disconnect() for t in member_tabs))
 
     asyncio.run(go())
+
+
+def test_one_worker_holds_the_leader_lock_so_each_job_runs_once_per_tick(scaled_app):
+    from sqlalchemy import text
+
+    engine = make_engine(scaled_app.database_url)
+    try:
+        with engine.connect() as conn:
+            held = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND database = (SELECT oid FROM pg_database "
+                    "WHERE datname = current_database())"
+                )
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert held == 1, f"{held} processes hold the scheduler's leader lock"
