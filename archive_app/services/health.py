@@ -109,7 +109,7 @@ def grant_removed(
     if kind is not None:
         query = query.where(Source.kind == kind.value)
     for source in session.exec(query).all():
-        if source.status in (SourceStatus.disconnected, SourceStatus.connecting):
+        if source.status not in LIVE:  # already ended (or never finished connecting)
             continue
         event = end_connection(
             session,

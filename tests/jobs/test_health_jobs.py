@@ -12,13 +12,15 @@ from sqlmodel import Session
 from archive_app.integrations.tiktok.errors import REFRESH_REFUSED
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.mail.messages import DISCONNECTION_SUBJECT
-from archive_app.services import team
+from archive_app.services import health, team
+from archive_app.services.notifications import Links
 from tests.jobs.lifecycle_world import LifecycleWorld, body_of, lifecycle_world
 from tests.mail.conftest import SmtpServer, smtp_server  # noqa: F401
 
 PROFILE_V2 = "/business/get/"
 TOKEN_V1 = "/v2/oauth/token/"
 MEMBERS = ("member@brand.com", "owner@brand.com")
+LINKS = Links(base_url="https://archive.test", help_url="https://help.archive.test/tiktok")
 
 
 @pytest.fixture
@@ -185,3 +187,22 @@ async def test_days_remaining_follow_the_clock_and_the_badge_turns_amber_at_14_d
     assert (row.days_remaining, row.badge, row.status_label) == (14, "amber", "Active")
     deadline = world.source(source_id).deadline_at
     assert row.reason == f"Reconnect before {deadline:%b %d, %Y} to keep it connected"
+
+
+async def test_a_removal_webhook_after_expiry_starts_no_second_episode(world):
+    source_id = await world.connect(Kind.tiktok_v1, "brandco", reminders=["owner@brand.com"])
+    world.advance(advance_days=181)
+    await world.job("check_sources")
+    with Session(world.engine) as s:
+        changed = health.grant_removed(
+            s,
+            open_id=world.source(source_id).open_id,
+            reason="Access was revoked in the TikTok app",
+            now=world.clock.now(),
+            links=LINKS,
+        )
+        s.commit()
+    assert changed == []
+    assert world.row(source_id).status == "expired"
+    await world.deliver()
+    assert alert_recipients(world) == list(MEMBERS)

@@ -409,7 +409,7 @@ async def test_reminder_addresses_can_be_edited_later_and_are_validated(world):
     assert world.sources()[0].reminder_emails == ("new@brand.com",)
 
 
-def test_days_left_rounds_up_and_the_badge_turns_amber_near_the_deadline(now):
+def test_days_left_rounds_up_and_never_goes_below_zero(now):
     assert source_service.days_left(now + timedelta(days=179, hours=12), now) == 180
     assert source_service.days_left(now - timedelta(days=1), now) == 0
     assert source_service.days_left(None, now) is None
