@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from sqlmodel import Session
 from archive_app.integrations.tiktok.errors import REFRESH_REFUSED
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.mail.messages import DISCONNECTION_SUBJECT
-from archive_app.services import health, team
+from archive_app.services import health, team, token_refresh
 from archive_app.services.notifications import Links
 from tests.jobs.lifecycle_world import LifecycleWorld, body_of, lifecycle_world
 from tests.mail.conftest import SmtpServer, smtp_server  # noqa: F401
@@ -206,3 +207,20 @@ async def test_a_removal_webhook_after_expiry_starts_no_second_episode(world):
     assert world.row(source_id).status == "expired"
     await world.deliver()
     assert alert_recipients(world) == list(MEMBERS)
+
+
+async def test_two_refresh_runs_at_once_spend_the_refresh_token_once(world):
+    """TikTok's rotation is strict: a refresh token spent twice is refused the second time,
+    which would disconnect a healthy source. The claim lets only one run spend it."""
+    source_id = await world.connect(Kind.tiktok_v1, "brandco", reminders=["owner@brand.com"])
+    world.advance(advance_seconds=2 * 3600)
+    deps, now = world.deps, world.clock.now()
+    runs = [
+        token_refresh.refresh_due(deps.db, deps.gateway, cipher=deps.cipher, now=now, links=LINKS)
+        for _ in range(2)
+    ]
+    first, second = await asyncio.gather(*runs)
+    assert sorted([first.refreshed, second.refreshed]) == [0, 1]
+    assert sorted([first.skipped, second.skipped]) == [0, 1]
+    assert first.refused == second.refused == 0
+    assert world.row(source_id).status == "active"
