@@ -118,12 +118,17 @@ def _preview() -> rx.Component:
         rx.text("Preview: how @" + S.request_creator + " sees it", size="2", weight="medium"),
         rx.box(
             rx.hstack(
-                rx.avatar(
-                    src=S.request_brand_avatar,
-                    fallback="A",
-                    size="2",
-                    radius="full",
-                    alt="",
+                rx.cond(
+                    S.request_brand_avatar != "",
+                    # Decorative: the @handle beside it says who it is.
+                    rx.el.img(
+                        src=S.request_brand_avatar,
+                        alt="",
+                        width="32",
+                        height="32",
+                        style={"borderRadius": "50%", "objectFit": "cover"},
+                    ),
+                    rx.icon("circle-user", size=32, aria_hidden="true"),
                 ),
                 rx.text(handle, size="2", weight="bold", data_testid="preview-sender"),
                 align="center",

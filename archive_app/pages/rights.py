@@ -127,13 +127,18 @@ def _status_menu(row: RequestView) -> rx.Component:
 
 
 def _row(row: RequestView) -> rx.Component:
-    small = {"size": "1", "color_scheme": "gray"}
+    small = {"size": "1", "color_scheme": "gray", "high_contrast": True}
     return rx.table.row(
         rx.table.row_header_cell(rx.text("@" + row.creator_handle, weight="medium")),
         rx.table.cell(rx.flex(rx.foreach(row.videos, _thumb), gap="1", wrap="wrap")),
         rx.table.cell(
             rx.vstack(
-                rx.badge(row.status_label, color_scheme=row.badge, data_testid="rights-status"),
+                rx.badge(
+                    row.status_label,
+                    color_scheme=row.badge,
+                    high_contrast=True,
+                    data_testid="rights-status",
+                ),
                 rx.cond(
                     row.reason != "", rx.text(row.reason, **small, data_testid="rights-reason")
                 ),
