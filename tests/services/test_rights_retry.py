@@ -12,7 +12,7 @@ from archive_app.integrations.tiktok.errors import TransientError
 from archive_app.models.mentions import CreatorFriendship
 from archive_app.models.rights import RightsRequest
 from archive_app.models.sources import Source, SourceStatus
-from archive_app.services import rights_retry
+from archive_app.services import rights, rights_retry
 from archive_app.services.errors import InvalidInput, NotFound
 from archive_app.services.rights_send import LEASE
 from tests.services.rights_world import RightsWorld
@@ -209,3 +209,29 @@ async def test_retry_sending_by_hand_ignores_the_backoff_and_checks_the_workspac
     assert sent.sent is True and len(world.relay.messages) == 1
     with pytest.raises(InvalidInput, match="Only a request In Queue"):
         await retry_by(ws, user)
+
+
+async def test_a_request_saved_but_never_routed_before_a_crash_is_sent_by_the_job(
+    world: RightsWorld,
+) -> None:
+    ws, user = world.workspace()
+    world.source(ws, "brand")
+    mention = world.mention(ws, world.creator(ws, "maker"))
+    saved = world.run(
+        lambda s: rights.create_request(
+            s,
+            workspace_id=ws,
+            user_id=user,
+            mention_ids=[mention],
+            message="Hi",
+            sender_source_id=None,
+            now=world.now,
+        )
+    )  # the process dies here, before routing
+
+    soon = await retry(world, world.now + LEASE - timedelta(seconds=1))
+    later = await retry(world, world.now + LEASE + timedelta(seconds=1))
+
+    assert (soon.tried, later.sent) == (0, 1)
+    assert world.request(saved.id or 0).status == "requested"
+    assert len(world.relay.messages) == 1
