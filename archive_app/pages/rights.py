@@ -142,6 +142,10 @@ def _row(row: RequestView) -> rx.Component:
                 rx.cond(
                     row.reason != "", rx.text(row.reason, **small, data_testid="rights-reason")
                 ),
+                rx.cond(
+                    row.fix_href != "",
+                    rx.link(row.fix_label, href=row.fix_href, size="1", data_testid="rights-fix"),
+                ),
                 rx.cond(row.set_by != "", rx.text(row.set_by, **small)),
                 spacing="1",
                 min_width="220px",
@@ -181,7 +185,7 @@ def _row(row: RequestView) -> rx.Component:
 
 
 def _table() -> rx.Component:
-    headers = ["Creator", "Content", "Status", "Requested", "Responded", "Sent from", "Actions"]
+    headers = ["Creator", "Content", "Status", "Requested", "Responded", "From account", "Actions"]
     return rx.box(
         rx.table.root(
             rx.table.header(

@@ -60,6 +60,8 @@ class RequestRow:
     status: str
     status_label: str
     reason: str
+    queue_reason: str  # the code (integrations/tiktok/dm.py QueueReason, or tiktok_failed)
+    sender_source_id: int | None
     message: str
     requested_at: datetime
     sent_at: datetime | None
@@ -116,6 +118,8 @@ def list_requests(
             status=r.status,
             status_label=LABELS.get(r.status, r.status),
             reason=r.queue_detail if r.status == RightsStatus.in_queue else "",
+            queue_reason=r.queue_reason if r.status == RightsStatus.in_queue else "",
+            sender_source_id=r.sender_source_id,
             message=r.message,
             requested_at=r.created_at,
             sent_at=r.sent_at,

@@ -135,10 +135,12 @@ def route_and_claim(
     token = source_service.access_token(session, source=source, cipher=cipher) if source else None
     if source is None or token is None:
         has_v1 = session.exec(
-            select(Source.id).where(
-                Source.workspace_id == request.workspace_id, Source.kind == Kind.tiktok_v1.value
-            )
+            select(Source.id)
+            .where(Source.workspace_id == request.workspace_id, Source.kind == Kind.tiktok_v1.value)
+            .order_by(col(Source.id))
         ).first()
+        if has_v1 is not None and request.sender_source_id is None:
+            request.sender_source_id = has_v1  # the account to reconnect (Manage Rights links it)
         reason = QueueReason.v1_disconnected if has_v1 else QueueReason.no_v1_source
         queue(session, request, reason=reason.value, now=now)
         return None

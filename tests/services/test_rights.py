@@ -60,9 +60,10 @@ async def test_routing_sends_only_from_an_active_v1_to_a_creator_who_accepts_it(
 ) -> None:
     ws, user = world.workspace()
     world.source(ws, "brand", kind=Kind.tiktok_v2)
+    v1_id = None
     if v1 != "none":
         status = SourceStatus.active if v1 == "active" else SourceStatus.disconnected
-        world.source(ws, "brand", status=status)
+        v1_id = world.source(ws, "brand", status=status)
     known, applied, friend = CREATORS[creator]
     creator_id = world.creator(ws, "maker", dm_setting=known)
     world.relay.creators["maker"].dm_setting = applied
@@ -94,6 +95,7 @@ async def test_routing_sends_only_from_an_active_v1_to_a_creator_who_accepts_it(
     assert world.relay.calls == (1 if v1 == "active" else 0)  # routing alone asks TikTok nothing
     assert video.rights_request_id == request.id
     assert request.requested_by_id == user
+    assert request.sender_source_id == v1_id  # the account to reconnect, or the one refused
 
 
 async def test_the_chosen_sending_account_sends_and_is_recorded(world: RightsWorld) -> None:

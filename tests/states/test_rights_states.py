@@ -115,6 +115,10 @@ async def test_submitting_without_a_v1_source_queues_it_and_manage_rights_lists_
     await rights.load()
     assert [(r.creator_handle, r.status_label) for r in rights.rows] == [("statetest", "In Queue")]
     assert rights.rows[0].can_retry is True
+    assert (rights.rows[0].fix_label, rights.rows[0].fix_href) == (
+        "Connect a TikTok Account v.1",
+        "/settings/sources",
+    )
 
 
 async def test_manage_rights_actions_refuse_a_request_of_another_workspace(app_db):
