@@ -28,6 +28,7 @@ from archive_app.integrations.tiktok.webhooks import BrandMention, TikTokEvent
 from archive_app.jobs.scheduler import kick, run_job_now, run_scheduler
 from archive_app.jobs.tasks import DRAIN_OUTBOX
 from archive_app.mail.sink import mail_sink_lifespan
+from archive_app.pages.creators import creator, creators
 from archive_app.pages.feed import feed
 from archive_app.pages.invite import invite
 from archive_app.pages.login import login, signup
@@ -41,6 +42,8 @@ from archive_app.settings import get_settings
 from archive_app.simulator import create_simulator_app
 from archive_app.states.args import on_handler_error
 from archive_app.states.base import AppState, PublicState
+from archive_app.states.creators import CreatorsState, CreatorState
+from archive_app.states.feed import FeedState
 from archive_app.states.invite import InviteState
 from archive_app.states.rights import RightsState
 from archive_app.states.sources import SourcesState
@@ -112,6 +115,8 @@ app = rx.App(
 )
 live.bind(app, tab_state=AppState)
 live.on_topic(live.Topic.rights, RightsState.rights_changed)
+live.on_topic(live.Topic.mentions, FeedState.mentions_changed)
+live.on_topic(live.Topic.rights, FeedState.rights_changed)
 app.register_lifespan_task(_ready)
 app.register_lifespan_task(_mail_sink)
 app.register_lifespan_task(_jobs)
@@ -122,8 +127,20 @@ app.add_page(
     invite, route=f"{paths.INVITE}/[token]", title="Invitation · Archive", on_load=InviteState.load
 )
 _guarded = AppState.guard
-app.add_page(feed, route=paths.FEED, title="Feed · Archive", on_load=_guarded)
-app.add_page(feed, route="/", title="Feed · Archive", on_load=_guarded)
+app.add_page(feed, route=paths.FEED, title="Feed · Archive", on_load=[_guarded, FeedState.load])
+app.add_page(feed, route="/", title="Feed · Archive", on_load=[_guarded, FeedState.load])
+app.add_page(
+    creators,
+    route=paths.CREATORS,
+    title="Social Profiles · Archive",
+    on_load=[_guarded, CreatorsState.load],
+)
+app.add_page(
+    creator,
+    route=f"{paths.CREATORS}/[handle]",
+    title="Creator · Archive",
+    on_load=[_guarded, CreatorState.load, FeedState.load],
+)
 app.add_page(
     rights,
     route=paths.RIGHTS,

@@ -11,6 +11,7 @@ from archive_app.states.base import AppState
 
 NAV = [
     ("Feed", paths.FEED, "play"),
+    ("Social Profiles", paths.CREATORS, "users-round"),
     ("Manage Rights", paths.RIGHTS, "badge-check"),
 ]
 SETTINGS_NAV = [

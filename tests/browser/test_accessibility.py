@@ -20,7 +20,15 @@ from tests.browser.helpers import (
 DEMO_OWNER, DEMO_PASSWORD = "demo@example.com", "demo1234"
 # Landmark rules are "moderate" in axe: this test holds every page to them too.
 ALL_IMPACTS = ("critical", "serious", "moderate")
-SIGNED_IN_PAGES = ("/feed", "/rights", "/settings/sources", "/settings/team", "/settings/profile")
+SIGNED_IN_PAGES = (
+    "/feed",
+    "/creators",
+    "/creators/maya.makes",
+    "/rights",
+    "/settings/sources",
+    "/settings/team",
+    "/settings/profile",
+)
 PHONES = [(360, 740), (390, 844)]
 
 

@@ -1,0 +1,149 @@
+"""Social Profiles: the creators who mentioned the brand, and what is known of each.
+
+A creator row says how often and when they last mentioned the brand, what is known of their
+DM setting (and since when), and a summary of the usage-rights requests sent to them. Only the
+viewer's workspace is read; a handle or id of another workspace's creator finds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from archive_app.models.mentions import Creator, DmSetting
+from archive_app.models.rights import RightsRequest
+from archive_app.services.feed import RIGHTS_LABELS, decode_cursor, encode_cursor
+from archive_app.services.mentions import normal_handle
+from archive_app.services.team import require_member
+
+PAGE_SIZE = 50
+DM_LABELS = {
+    DmSetting.everyone.value: "Everyone",
+    DmSetting.friends.value: "Friends",
+    DmSetting.suggested_friends.value: "Suggested friends",
+    DmSetting.no_one.value: "No one",
+    DmSetting.unknown.value: "Not known yet",
+}
+_HANDLE = re.compile(r"[a-z0-9._]{1,64}")
+
+
+@dataclass(frozen=True)
+class CreatorRow:
+    id: int
+    handle: str
+    display_name: str
+    avatar_url: str
+    mention_count: int
+    last_mention_at: datetime | None
+    dm_label: str
+    dm_learned_at: datetime | None
+    # "2 Requested, 1 Approved" ("" when none was sent).
+    rights_summary: str
+
+
+def valid_handle(raw: str) -> str | None:
+    """A handle from a URL, normalised, or None when it cannot be a TikTok handle."""
+    handle = normal_handle(raw)
+    return handle if _HANDLE.fullmatch(handle) else None
+
+
+def _summaries(session: Session, *, workspace_id: int, ids: list[int]) -> dict[int, str]:
+    counts: dict[int, dict[str, int]] = {}
+    if ids:
+        for creator_id, status, n in session.exec(
+            select(RightsRequest.creator_id, RightsRequest.status, func.count())
+            .where(
+                RightsRequest.workspace_id == workspace_id, col(RightsRequest.creator_id).in_(ids)
+            )
+            .group_by(col(RightsRequest.creator_id), col(RightsRequest.status))
+        ).all():
+            counts.setdefault(creator_id, {})[status] = int(n)
+    return {
+        cid: ", ".join(
+            f"{by.get(code, 0)} {label}" for code, label in RIGHTS_LABELS.items() if by.get(code)
+        )
+        for cid, by in counts.items()
+    }
+
+
+def _row(creator: Creator, summary: str) -> CreatorRow:
+    return CreatorRow(
+        id=creator.id or 0,
+        handle=creator.handle,
+        display_name=creator.display_name,
+        avatar_url=creator.avatar_url,
+        mention_count=creator.mention_count,
+        last_mention_at=creator.last_mention_at,
+        dm_label=DM_LABELS.get(creator.dm_setting, DM_LABELS[DmSetting.unknown.value]),
+        dm_learned_at=creator.dm_setting_at,
+        rights_summary=summary,
+    )
+
+
+def list_creators(
+    session: Session,
+    *,
+    workspace_id: int,
+    user_id: int,
+    search: str = "",
+    cursor: str = "",
+    limit: int = PAGE_SIZE,
+) -> tuple[list[CreatorRow], str]:
+    """The workspace's creators, latest mention first, in keyset pages; and the next cursor."""
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    where = [col(Creator.workspace_id) == workspace_id, col(Creator.last_mention_at).is_not(None)]
+    if search:
+        term = "%" + re.sub(r"([\\%_])", r"\\\1", search) + "%"
+        where.append(
+            or_(
+                col(Creator.handle).ilike(term, escape="\\"),
+                col(Creator.display_name).ilike(term, escape="\\"),
+            )
+        )
+    after = decode_cursor(cursor) if cursor else None
+    if after is not None:
+        last_at, creator_id = after
+        where.append(
+            or_(
+                col(Creator.last_mention_at) < last_at,
+                and_(col(Creator.last_mention_at) == last_at, col(Creator.id) < creator_id),
+            )
+        )
+    creators = session.exec(
+        select(Creator)
+        .where(*where)
+        .order_by(col(Creator.last_mention_at).desc(), col(Creator.id).desc())
+        .limit(limit + 1)
+    ).all()
+    more = len(creators) > limit
+    creators = creators[:limit]
+    summaries = _summaries(
+        session, workspace_id=workspace_id, ids=[c.id for c in creators if c.id is not None]
+    )
+    rows = [_row(c, summaries.get(c.id or 0, "")) for c in creators]
+    last = creators[-1] if more else None
+    next_cursor = ""
+    if last is not None and last.last_mention_at is not None:
+        next_cursor = encode_cursor(last.last_mention_at, last.id or 0)
+    return rows, next_cursor
+
+
+def find_creator(
+    session: Session, *, workspace_id: int, user_id: int, handle: str
+) -> CreatorRow | None:
+    """The workspace's creator with that handle (None for a bad handle or another's)."""
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    clean = valid_handle(handle)
+    if clean is None:
+        return None
+    creator = session.exec(
+        select(Creator).where(Creator.workspace_id == workspace_id, Creator.handle == clean)
+    ).first()
+    if creator is None or creator.id is None:
+        return None
+    summary = _summaries(session, workspace_id=workspace_id, ids=[creator.id])
+    return _row(creator, summary.get(creator.id, ""))

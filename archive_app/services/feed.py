@@ -1,0 +1,300 @@
+"""The Feed's query: a workspace's mentions, newest first, filtered, in keyset pages.
+
+Filters come from the page's URL (so a filtered view can be shared): :func:`parse_filters`
+turns the query string into a :class:`FeedFilter` and a list of fixed sentences for whatever it
+had to ignore (never the text itself). Paging is by ``(posted_at, id)`` descending, the order
+of the ``ix_mentions_feed`` index, so the hundredth page costs what the first does. Every
+function checks that the viewer is a member and reads only that workspace's rows; a source id
+from the URL that is not the workspace's is ignored, like any other bad value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, exists, or_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from archive_app.integrations.tiktok.kinds import spec
+from archive_app.models.mentions import Mention, MentionFind
+from archive_app.models.rights import RightsStatus
+from archive_app.models.sources import Source
+from archive_app.services.team import require_member
+
+PAGE_SIZE = 24
+SEARCH_LIMIT = 100
+# The spec's labels ("In Queue", ...); "none" filters videos with no request.
+RIGHTS_LABELS = {
+    RightsStatus.in_queue.value: "In Queue",
+    RightsStatus.requested.value: "Requested",
+    RightsStatus.approved.value: "Approved",
+    RightsStatus.declined.value: "Declined",
+}
+RIGHTS_FILTERS = ("none", *RIGHTS_LABELS)
+_CURSOR = re.compile(r"([0-9]{1,20})\.([0-9]{1,10})")
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    source_id: int | None = None
+    since: date | None = None  # inclusive, UTC days
+    until: date | None = None  # inclusive
+    rights: str = ""  # "" = any, else one of RIGHTS_FILTERS
+    search: str = ""
+    creator_id: int | None = None
+
+    def query(self) -> dict[str, str]:
+        """The URL query that gives this filter back (what :func:`parse_filters` reads)."""
+        values = {
+            "source": str(self.source_id or ""),
+            "from": self.since.isoformat() if self.since else "",
+            "to": self.until.isoformat() if self.until else "",
+            "rights": self.rights,
+            "q": self.search,
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass(frozen=True)
+class FoundBy:
+    handle: str
+    kind_name: str
+
+
+@dataclass(frozen=True)
+class MentionRow:
+    id: int
+    video_id: str
+    creator_id: int
+    creator_handle: str
+    caption: str
+    thumbnail_url: str
+    url: str
+    views: int
+    likes: int
+    comments: int
+    shares: int
+    posted_at: datetime
+    rights_status: str
+    found_by: tuple[FoundBy, ...]
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    rows: tuple[MentionRow, ...]
+    # Pass back for the next page; "" at the end.
+    next_cursor: str
+    # The highest mention id the workspace had when this page was read (for "N new mentions").
+    newest_id: int
+
+
+def _date(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
+    except ValueError:
+        return None
+
+
+def parse_filters(query: Mapping[str, str]) -> tuple[FeedFilter, list[str]]:
+    """The filter a URL asks for, and a sentence for each value that was ignored."""
+    notes: list[str] = []
+    source_id: int | None = None
+    raw_source = query.get("source", "")
+    if raw_source:
+        if raw_source.isascii() and raw_source.isdigit() and 0 < int(raw_source[:10]) < 2**31:
+            source_id = int(raw_source)
+        else:
+            notes.append("The source in the link is not valid; showing every source.")
+    dates: list[date | None] = []
+    for name, label in (("from", "start"), ("to", "end")):
+        raw = query.get(name, "")
+        parsed = _date(raw) if raw else None
+        if raw and parsed is None:
+            notes.append(f"The {label} date in the link is not a date (YYYY-MM-DD); ignored.")
+        dates.append(parsed)
+    since, until = dates
+    if since and until and since > until:
+        since, until = until, since
+        notes.append("The start date was after the end date; they were swapped.")
+    rights = query.get("rights", "")
+    if rights and rights not in RIGHTS_FILTERS:
+        notes.append("The rights status in the link is not one Archive knows; ignored.")
+        rights = ""
+    search = " ".join(query.get("q", "").split())
+    if len(search) > SEARCH_LIMIT:
+        search = search[:SEARCH_LIMIT]
+        notes.append(f"The search was cut to its first {SEARCH_LIMIT} characters.")
+    return FeedFilter(source_id, since, until, rights, search), notes
+
+
+def encode_cursor(posted_at: datetime, mention_id: int) -> str:
+    return f"{int(posted_at.timestamp() * 1_000_000)}.{mention_id}"
+
+
+def decode_cursor(raw: str) -> tuple[datetime, int] | None:
+    match = _CURSOR.fullmatch(raw)
+    if match is None:
+        return None
+    micros, mention_id = int(match[1]), int(match[2])
+    try:
+        return datetime.fromtimestamp(micros / 1_000_000, UTC), mention_id
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def workspace_source(session: Session, *, workspace_id: int, source_id: int) -> Source | None:
+    source = session.get(Source, source_id)
+    return source if source is not None and source.workspace_id == workspace_id else None
+
+
+def check_filter(
+    session: Session, *, workspace_id: int, user_id: int, filters: FeedFilter
+) -> tuple[FeedFilter, list[str]]:
+    """The viewer's filter with a source of another workspace (or none) taken out."""
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    if filters.source_id is None:
+        return filters, []
+    if workspace_source(session, workspace_id=workspace_id, source_id=filters.source_id):
+        return filters, []
+    note = "The source in the link is not one of this workspace's; showing every source."
+    return replace(filters, source_id=None), [note]
+
+
+def conditions(workspace_id: int, filters: FeedFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [col(Mention.workspace_id) == workspace_id]
+    if filters.creator_id is not None:
+        where.append(col(Mention.creator_id) == filters.creator_id)
+    if filters.since is not None:
+        where.append(col(Mention.posted_at) >= day_start(filters.since))
+    if filters.until is not None:
+        where.append(col(Mention.posted_at) < day_start(filters.until + timedelta(days=1)))
+    if filters.rights:
+        status = "" if filters.rights == "none" else filters.rights
+        where.append(col(Mention.rights_status) == status)
+    if filters.source_id is not None:
+        where.append(
+            exists().where(
+                col(MentionFind.mention_id) == col(Mention.id),
+                col(MentionFind.source_id) == filters.source_id,
+            )
+        )
+    if filters.search:
+        term = "%" + re.sub(r"([\\%_])", r"\\\1", filters.search) + "%"
+        where.append(
+            or_(
+                col(Mention.caption).ilike(term, escape="\\"),
+                col(Mention.creator_handle).ilike(term, escape="\\"),
+            )
+        )
+    return where
+
+
+def feed_page(
+    session: Session,
+    *,
+    workspace_id: int,
+    user_id: int,
+    filters: FeedFilter,
+    cursor: str = "",
+    limit: int = PAGE_SIZE,
+) -> FeedPage:
+    """One page of the viewer's feed. ``filters`` must have passed :func:`check_filter`."""
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    where = conditions(workspace_id, filters)
+    after = decode_cursor(cursor) if cursor else None
+    if after is not None:
+        posted_at, mention_id = after
+        where.append(
+            or_(
+                col(Mention.posted_at) < posted_at,
+                and_(col(Mention.posted_at) == posted_at, col(Mention.id) < mention_id),
+            )
+        )
+    mentions = session.exec(
+        select(Mention)
+        .where(*where)
+        .order_by(col(Mention.posted_at).desc(), col(Mention.id).desc())
+        .limit(limit + 1)
+    ).all()
+    more = len(mentions) > limit
+    mentions = mentions[:limit]
+    last = mentions[-1] if more else None
+    return FeedPage(
+        rows=tuple(_rows(session, mentions)),
+        next_cursor=encode_cursor(last.posted_at, last.id or 0) if last else "",
+        newest_id=newest_id(session, workspace_id=workspace_id),
+    )
+
+
+def newest_id(session: Session, *, workspace_id: int) -> int:
+    found = session.exec(
+        select(Mention.id)
+        .where(Mention.workspace_id == workspace_id)
+        .order_by(col(Mention.id).desc())
+        .limit(1)
+    ).first()
+    return found or 0
+
+
+def _rows(session: Session, mentions: Sequence[Mention]) -> list[MentionRow]:
+    ids = [m.id for m in mentions]
+    found: dict[int, list[FoundBy]] = {}
+    if ids:
+        for find, source in session.exec(
+            select(MentionFind, Source)
+            .join(Source, col(Source.id) == col(MentionFind.source_id))
+            .where(col(MentionFind.mention_id).in_(ids))
+            .order_by(col(Source.id))
+        ).all():
+            found.setdefault(find.mention_id, []).append(
+                FoundBy(source.handle, spec(source.kind).display_name)
+            )
+    return [
+        MentionRow(
+            id=m.id or 0,
+            video_id=m.video_id,
+            creator_id=m.creator_id,
+            creator_handle=m.creator_handle,
+            caption=m.caption,
+            thumbnail_url=m.thumbnail_url,
+            url=m.url,
+            views=m.views,
+            likes=m.likes,
+            comments=m.comments,
+            shares=m.shares,
+            posted_at=m.posted_at,
+            rights_status=m.rights_status,
+            found_by=tuple(found.get(m.id or 0, [])),
+        )
+        for m in mentions
+    ]
+
+
+def count_new(
+    session: Session, *, workspace_id: int, user_id: int, filters: FeedFilter, after_id: int
+) -> int:
+    """Mentions matching ``filters`` stored after the tab read its first page (at most 100)."""
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    where = [*conditions(workspace_id, filters), col(Mention.id) > after_id]
+    return len(session.exec(select(Mention.id).where(*where).limit(100)).all())
+
+
+def rights_of(
+    session: Session, *, workspace_id: int, user_id: int, mention_ids: Sequence[int]
+) -> dict[int, str]:
+    """The current rights status of some of the workspace's mentions (others are left out)."""
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    rows = session.exec(
+        select(Mention.id, Mention.rights_status).where(
+            Mention.workspace_id == workspace_id, col(Mention.id).in_(list(mention_ids)[:500])
+        )
+    ).all()
+    return {mention_id: status for mention_id, status in rows if mention_id is not None}

@@ -1,0 +1,122 @@
+"""Social Profiles: the list of creators (``CreatorsState``) and a creator's header on their
+page (``CreatorState``; the cards below it are ``FeedState``'s)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from archive_app import deps, paths
+from archive_app.services import creators as service
+from archive_app.services.creators import CreatorRow
+from archive_app.states.args import BadEventArgs, text_arg
+from archive_app.states.base import AppState
+from archive_app.states.feed_views import compact
+
+SEARCH_LIMIT = 64
+
+
+@dataclass
+class CreatorView:
+    handle: str = ""
+    href: str = ""
+    display_name: str = ""
+    avatar_url: str = ""
+    mentions: str = ""
+    last_mention: str = ""
+    dm_label: str = ""
+    dm_learned: str = ""
+    rights_summary: str = ""
+
+
+def creator_view(row: CreatorRow) -> CreatorView:
+    count = compact(row.mention_count)
+    return CreatorView(
+        handle=row.handle,
+        href=paths.creator(row.handle),
+        display_name=row.display_name,
+        avatar_url=row.avatar_url,
+        mentions=f"{count} mention{'' if row.mention_count == 1 else 's'}",
+        last_mention=row.last_mention_at.strftime("%b %-d, %Y") if row.last_mention_at else "",
+        dm_label=row.dm_label,
+        dm_learned=(
+            "learned " + row.dm_learned_at.strftime("%b %-d, %Y") if row.dm_learned_at else ""
+        ),
+        rights_summary=row.rights_summary or "No requests yet",
+    )
+
+
+class CreatorsState(AppState):
+    rows: list[CreatorView] = []
+    has_more: bool = False
+    loaded: bool = False
+    search: str = ""
+    _cursor: str = ""
+
+    async def _read(self, cursor: str) -> tuple[list[CreatorRow], str]:
+        viewer = await self._viewer()
+        search = self.search
+        return await deps.run_db(
+            lambda s: service.list_creators(
+                s,
+                workspace_id=viewer.workspace_id,
+                user_id=viewer.user_id,
+                search=search,
+                cursor=cursor,
+            )
+        )
+
+    @rx.event
+    async def load(self) -> None:
+        self.loaded = False
+        self.rows = []
+        if not self.signed_in:
+            return
+        self.search = " ".join(self.router.url.query_parameters.get("q", "").split())[:SEARCH_LIMIT]
+        rows, self._cursor = await self._read("")
+        self.rows = [creator_view(r) for r in rows]
+        self.has_more = bool(self._cursor)
+        self.loaded = True
+
+    @rx.event
+    async def load_more(self) -> None:
+        if not self._cursor:
+            return
+        rows, self._cursor = await self._read(self._cursor)
+        self.rows = [*self.rows, *(creator_view(r) for r in rows)]
+        self.has_more = bool(self._cursor)
+
+    @rx.event
+    def apply_search(self, form: dict[str, Any]) -> Any:
+        if not isinstance(form, dict):
+            raise BadEventArgs("expected the search form")
+        search = " ".join(text_arg(form.get("q", ""), limit=200).split())[:SEARCH_LIMIT]
+        query = urlencode({"q": search}) if search else ""
+        return rx.redirect(f"{paths.CREATORS}?{query}" if query else paths.CREATORS)
+
+
+class CreatorState(AppState):
+    """The header of a creator's page: who they are and what is known of them."""
+
+    creator: CreatorView = CreatorView()
+    found: bool = False
+    loaded: bool = False
+
+    @rx.event
+    async def load(self) -> None:
+        self.loaded, self.found = False, False
+        if not self.signed_in:
+            return
+        viewer = await self._viewer()
+        handle = self.router.url.path.rstrip("/").removeprefix(paths.CREATORS + "/")
+        row = await deps.run_db(
+            lambda s: service.find_creator(
+                s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, handle=handle
+            )
+        )
+        if row is not None:
+            self.creator, self.found = creator_view(row), True
+        self.loaded = True
