@@ -16,7 +16,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export ARCHIVE_PORT := $(PORT)
 
-.PHONY: run test setup migrate lint typecheck unit browser bench bench-push clean
+.PHONY: run test setup migrate lint typecheck unit browser bench bench-push bench-feed clean
 
 $(STAMPS)/venv: pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -66,6 +66,11 @@ bench: migrate
 # Live-layer push cost (issue 11): minutes, not part of `make bench`. ARGS="--tabs 10 100".
 bench-push: setup
 	$(BIN)/python -m bench.push $(ARGS)
+
+# The Feed at 100,000 mentions (issue 7): SQLite, PostgreSQL with ARCHIVE_DATABASE_URL (or
+# ARGS="--pg postgresql://..."), Chromium with ARGS="--chromium".
+bench-feed: setup
+	$(BIN)/python -m bench.feed $(ARGS)
 
 clean:
 	rm -rf $(STAMPS) .web data
