@@ -206,3 +206,67 @@ def test_two_disconnected_sources_are_listed_in_one_pop_up_each_with_connect_now
     other = page.context.new_page()
     other.goto("/feed")
     expect(other.get_by_test_id("disconnected-source")).to_have_count(2)
+
+
+def test_the_rights_window_and_a_filled_manage_rights_pass_axe_and_fit_a_phone(
+    browser, app_server, inbox, sim
+):
+    """The request window and Manage Rights with a request in it: axe-clean on a desktop and at
+    360 px, where neither the page nor the open window scrolls sideways."""
+    sim.account("a11yrights")
+    sim.post("/creators", {"handle": "a11y.maker", "dm_setting": "friends"})
+    for width, height in [(1280, 800), PHONES[0]]:
+        context = browser.new_context(
+            base_url=app_server.url, viewport={"width": width, "height": height}
+        )
+        context.set_default_timeout(20_000)
+        try:
+            page = context.new_page()
+            if width == 1280:
+                sign_up(page, inbox, "owner@a11yrights.com", "A11y Rights")
+                open_sources(page)
+                connect_v2(page, "a11yrights")
+                sim.post(
+                    "/mentions",
+                    {
+                        "brand_username": "a11yrights",
+                        "creator_handle": "a11y.maker",
+                        "caption": "Hello @a11yrights",
+                    },
+                )
+                cookies = context.cookies()
+            else:  # a second video: the first one's request is open, so it cannot be asked again
+                context.add_cookies(cookies)
+                sim.post(
+                    "/mentions",
+                    {
+                        "brand_username": "a11yrights",
+                        "creator_handle": "a11y.maker",
+                        "caption": "Second @a11yrights",
+                    },
+                )
+            page.goto("/feed")
+            caption = "Hello @a11yrights" if width == 1280 else "Second @a11yrights"
+            card = page.get_by_test_id("mention-card").filter(has_text=caption)
+            card.get_by_role("button", name="Looking for usage rights?").click()
+            dialog = page.get_by_role("dialog", name="Looking for usage rights?")
+            expect(dialog).to_be_visible()
+            _check(page)
+            _fits(page)
+            if width == 1280:
+                dialog.get_by_label("Message to @a11y.maker").fill("")
+                dialog.get_by_role("button", name="Submit a Request").click()
+                expect(dialog.get_by_role("alert")).to_be_visible()
+                _check(page)
+                dialog.get_by_label("Message to @a11y.maker").fill("May we use it?")
+                dialog.get_by_role("button", name="Submit a Request").click()
+                expect(dialog).to_have_count(0)
+            else:
+                page.keyboard.press("Escape")
+                expect(dialog).to_have_count(0)
+            page.goto("/rights")
+            expect(page.get_by_test_id("rights-row")).to_have_count(1)
+            _check(page)
+            _fits(page)
+        finally:
+            context.close()
