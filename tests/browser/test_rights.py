@@ -87,8 +87,16 @@ def test_a_request_to_an_everyone_creator_is_sent_as_a_dm_and_shows_requested(
 
     page.goto("/feed")
     card = card_of(page, "open.maker")
-    card.get_by_role("button", name="Looking for usage rights?").click()
+    button = card.get_by_role("button", name="Looking for usage rights?")
     dialog = page.get_by_role("dialog", name="Looking for usage rights?")
+    button.focus()  # with the keyboard: Enter opens it, focus moves in, Escape gives it back
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    assert page.evaluate("document.querySelector('[role=dialog]').contains(document.activeElement)")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(button).to_be_focused()
+    button.click()
     expect(dialog).to_be_visible()
     box = dialog.get_by_label("Message to @open.maker")
     expect(box).to_have_value(re.compile("all digital media unless stated otherwise"))
