@@ -7,6 +7,7 @@ The window: left the message, right a live preview of the DM as the creator sees
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars.function import FunctionStringVar
 
 from archive_app.components.forms import error_callout, notice_callout
 from archive_app.services.rights_query import MESSAGE_LIMIT
@@ -173,6 +174,19 @@ def _preview() -> rx.Component:
     )
 
 
+# The window opens from any card's button (not a Radix trigger), so Radix would hand focus back
+# to the page's body on close: remember the element that had focus when it opened (the button)
+# and give focus back to it, as a keyboard or screen-reader user expects. Plain browser code,
+# run synchronously by Radix; no event reaches the server.
+REMEMBER_OPENER = FunctionStringVar.create(
+    "(e) => { window.__archiveRightsOpener = document.activeElement; }"
+)
+RETURN_FOCUS = FunctionStringVar.create(
+    "(e) => { const el = window.__archiveRightsOpener;"
+    " if (el && el.isConnected && !el.disabled) { e.preventDefault(); el.focus(); } }"
+)
+
+
 def rights_request_dialog() -> rx.Component:
     """Include once per page that shows request buttons."""
     return rx.dialog.root(
@@ -216,6 +230,8 @@ def rights_request_dialog() -> rx.Component:
             ),
             max_width="880px",
             width="calc(100vw - 24px)",
+            on_open_auto_focus=REMEMBER_OPENER,
+            on_close_auto_focus=RETURN_FOCUS,
         ),
         open=S.request_open,
         on_open_change=S.set_request_open,
