@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 import archive_app.models  # noqa: F401  (registers every table)
 from alembic import context
 from archive_app.db import make_engine
+from archive_app.models.base import include_for
 from archive_app.settings import get_settings
 
 config = context.config
@@ -51,6 +52,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite can only ALTER through table copies
         compare_type=True,
+        include_object=include_for(connection.dialect.name),  # type: ignore[attr-defined]
     )
     with context.begin_transaction():
         context.run_migrations()

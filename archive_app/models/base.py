@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,3 +49,16 @@ def parse_id(raw: object) -> int | None:
     if isinstance(raw, bool) or not isinstance(raw, int):
         return None
     return raw if 1 <= raw <= MAX_ID else None
+
+
+def include_for(dialect: str) -> Callable[..., bool]:
+    """Alembic's ``include_object`` for one database: a schema object built only on another
+    (``Index(...).ddl_if(dialect="postgresql")``) is not expected there."""
+
+    def include(
+        obj: object, name: object, type_: object, reflected: bool, compare_to: object
+    ) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return ddl_if is None or ddl_if.dialect in (None, dialect)
+
+    return include

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 
 from alembic import command
 from archive_app.db import make_engine
+from archive_app.models.base import include_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +41,11 @@ def test_upgrade_to_head_matches_the_models_and_downgrades_cleanly(backend, tmp_
     try:
         with engine.connect() as conn:
             diff = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+                MigrationContext.configure(
+                    conn,
+                    opts={"compare_type": True, "include_object": include_for(conn.dialect.name)},
+                ),
+                SQLModel.metadata,
             )
         assert diff == [], f"models and migrations differ: {diff}"
         command.downgrade(config, "base")
