@@ -7,6 +7,7 @@ import reflex as rx
 from archive_app import paths
 from archive_app.components.forms import error_callout
 from archive_app.components.shell import empty_state, shell
+from archive_app.services.rights_manage import PAGE
 from archive_app.states.rights import CreatorOption, RequestView, RightsState, VideoView
 
 S = RightsState
@@ -224,6 +225,14 @@ def _body() -> rx.Component:
                     S.rows.length() == 0,  # type: ignore[attr-defined]
                     rx.text("No requests match these filters.", color_scheme="gray"),
                     _table(),
+                ),
+                rx.cond(
+                    S.rows_capped,
+                    rx.text(
+                        f"Showing the newest {PAGE} requests. Narrow them with the filters; "
+                        "Export CSV has every request that matches.",
+                        size="2",
+                    ),
                 ),
                 rx.text(
                     "Usage rights requests are for tracking. Archive does not provide legal "

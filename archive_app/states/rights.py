@@ -115,6 +115,8 @@ class RightsState(AppState):
     filter_since: str = ""
     filter_until: str = ""
     filter_error: str = ""
+    # The table shows the newest PAGE requests; more exist when it is full.
+    rows_capped: bool = False
 
     @rx.var
     def filtered(self) -> bool:
@@ -150,6 +152,7 @@ class RightsState(AppState):
             )
         )
         self.rows = [request_view(r) for r in rows]
+        self.rows_capped = len(rows) >= service.PAGE
         self.creators = [CreatorOption(str(c.creator_id), c.handle) for c in creators]
         self.rights_loaded = True
 

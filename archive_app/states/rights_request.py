@@ -155,13 +155,12 @@ class RightsRequestState(AppState):
             )
         except InvalidInput as exc:
             self.request_error = exc.message
-            self.request_sending = False
             return
         except ServiceError as exc:
-            self.request_sending = False
             yield rx.toast.error(exc.message, id="rights-request")
             return
-        self.request_sending = False
+        finally:
+            self.request_sending = False  # whatever happened, the button works again
         self.request_open = False
         if outcome.sent:
             yield rx.toast.success(outcome.toast, id="rights-request")
