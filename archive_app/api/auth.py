@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from archive_app import paths
 from archive_app.deps import Deps
+from archive_app.services import admin as admin_service
 from archive_app.services import auth as auth_service
 from archive_app.services import invite as invite_service
 from archive_app.services import signup as signup_service
@@ -103,6 +104,28 @@ def auth_routes(deps: Deps) -> list[Route]:
             return back(paths.LOGIN, exc.message, email=email.strip())
         return signed_in(result.session_token, _safe_next(str(form.get("next", ""))))
 
+    async def setup(request: Request) -> Response:
+        """The owner account of a fresh instance (only while nobody has an account)."""
+        if not origin_ok(request):
+            return refused()
+        form = await request.form()
+        email, workspace = str(form.get("email", "")), str(form.get("workspace", ""))
+        now = clock.now()
+        try:
+            result = await in_db(
+                lambda s: admin_service.create_first_owner(
+                    s,
+                    email=email,
+                    password=str(form.get("password", "")),
+                    workspace_name=workspace,
+                    now=now,
+                )
+            )
+        except ServiceError as exc:
+            return back(paths.LOGIN, exc.message, email=email.strip(), workspace=workspace.strip())
+        # First step of a new workspace: connect its TikTok accounts.
+        return signed_in(result.session_token, paths.SOURCES)
+
     async def signup(request: Request) -> Response:
         if not origin_ok(request):
             return refused()
@@ -184,6 +207,7 @@ def auth_routes(deps: Deps) -> list[Route]:
 
     return [
         Route("/auth/login", login, methods=["POST"]),
+        Route("/auth/setup", setup, methods=["POST"]),
         Route("/auth/signup", signup, methods=["POST"]),
         Route("/auth/signup/confirm/{token}", confirm_signup, methods=["GET"]),
         Route("/auth/invite/{token}", accept_invite, methods=["POST"]),

@@ -36,8 +36,8 @@ def _demo_hint() -> rx.Component:
     )
 
 
-def login() -> rx.Component:
-    return card_page(
+def _login_form() -> rx.Component:
+    return rx.vstack(
         rx.heading("Log in to Archive", size="6"),
         notice_callout(PublicState.notice),
         error_callout(PublicState.error),
@@ -73,7 +73,61 @@ def login() -> rx.Component:
             rx.link("Create an account", href=paths.SIGNUP, underline="always"),
             size="2",
         ),
+        spacing="4",
+        width="100%",
     )
+
+
+def _first_owner_form() -> rx.Component:
+    """A fresh instance (nobody has an account yet): whoever opens it first sets it up."""
+    return rx.vstack(
+        rx.heading("Set up Archive", size="6"),
+        rx.text(
+            "Nobody has an account here yet. Create the owner account and your brand's "
+            "workspace; you can invite your team from Settings → Team afterwards."
+        ),
+        error_callout(PublicState.error),
+        native_form(
+            rx.vstack(
+                field(
+                    "Your email",
+                    "email",
+                    type="email",
+                    default_value=PublicState.email,
+                    auto_complete="username",
+                    required=True,
+                ),
+                field(
+                    "Password (at least 8 characters)",
+                    "password",
+                    type="password",
+                    auto_complete="new-password",
+                    required=True,
+                    min_length=8,
+                ),
+                field(
+                    "Workspace name",
+                    "workspace",
+                    default_value=PublicState.workspace,
+                    placeholder="Your brand",
+                    required=True,
+                ),
+                rx.button("Create owner account", type="submit", size="3", width="100%"),
+                spacing="3",
+                width="100%",
+            ),
+            style={"width": "100%"},
+            action="/auth/setup",
+            method="post",
+        ),
+        spacing="4",
+        width="100%",
+        data_testid="first-owner",
+    )
+
+
+def login() -> rx.Component:
+    return card_page(rx.cond(PublicState.needs_owner, _first_owner_form(), _login_form()))
 
 
 def _signup_sent() -> rx.Component:

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from archive_app import live, paths
 from archive_app.crypto import sha256_hex
 from archive_app.deps import current, run_db
+from archive_app.services import admin as admin_service
 from archive_app.services import auth as auth_service
 from archive_app.services import team as team_service
 from archive_app.services.auth import Viewer
@@ -207,6 +208,8 @@ class PublicState(rx.State):
     workspace: str = ""
     next_path: str = ""
     demo_mode: bool = False
+    # A fresh instance: nobody has an account yet, so /login offers to create the owner.
+    needs_owner: bool = False
     # The last flash message this tab showed (shown once; see web/flash.py).
     _seen_flash: str = ""
 
@@ -223,6 +226,8 @@ class PublicState(rx.State):
         self.next_path = query.get("next", "")[:300]  # a hidden field; /auth/login checks it
         self.notice = NOTICES.get(query.get("notice", ""), "")
         self.demo_mode = bool(current().settings.seed_demo)  # on in demo mode only, by default
+        if self.router.url.path.rstrip("/") == paths.LOGIN:
+            self.needs_owner = not await run_db(admin_service.has_users)
         token = read_session_cookie(self.router.headers.cookie)
         if token and not self.notice:
             now = current().clock.now()

@@ -209,3 +209,13 @@ async def test_the_invite_page_looks_the_same_whether_or_not_the_address_has_an_
         shown = page.dict(include_computed=False)[page.get_full_name()]
         pages.append({k: v for k, v in shown.items() if not k.startswith(("invite_", "router"))})
     assert pages[0] == pages[1]  # nothing on the page depends on whether an account exists
+
+
+async def test_the_login_page_offers_the_owner_setup_only_while_nobody_has_an_account(app_db):
+    fresh = await _tab(PublicState, path="/login")
+    await fresh.load()
+    assert fresh.needs_owner is True
+    sign_in_demo()
+    later = await _tab(PublicState, path="/login")
+    await later.load()
+    assert later.needs_owner is False
