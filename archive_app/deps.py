@@ -12,8 +12,9 @@ three needs another to get at the database, TikTok, the cipher or mail.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, TypeVar, overload
 
@@ -41,6 +42,9 @@ class Deps:
     gateways: Mapping[Kind, TikTokGateway]
     cipher: TokenCipher
     mail: MailSender
+    # Set when the process is shutting down (SIGTERM): a job finishes the step it is in
+    # (the outbox: the mail being sent) and starts no other (jobs/scheduler.py).
+    stopping: threading.Event = field(default_factory=threading.Event, compare=False)
 
     @property
     def engine(self) -> Engine:

@@ -28,6 +28,8 @@ from archive_app.jobs.tasks import JOBS, JobSpec
 log = logging.getLogger(__name__)
 
 LEADER_RETRY_SECONDS = 15.0
+# On shutdown, how long the running jobs get to finish their step (compose waits 45 s).
+SHUTDOWN_GRACE_SECONDS = 30.0
 
 
 class UnknownJobError(KeyError):
@@ -37,6 +39,9 @@ class UnknownJobError(KeyError):
 _scheduler: AsyncIOScheduler | None = None
 # Created on first use, inside the running loop.
 _locks: dict[str, asyncio.Lock] = {}
+# Job runs under way in this process; shutdown waits for them (they are shielded from the
+# cancellation APScheduler's shutdown sends, so a thread's work is never abandoned).
+_running: set[asyncio.Task[Any]] = set()
 
 
 def job_names(jobs: Sequence[JobSpec] = JOBS) -> list[str]:
@@ -111,11 +116,32 @@ async def run_scheduler(
     try:
         yield leadership
     finally:
+        await finish_running_jobs(deps)
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
         # AsyncIOScheduler.shutdown completes on the loop: give it that turn.
         await asyncio.sleep(0)
+
+
+async def finish_running_jobs(deps: Deps, *, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+    """Shutdown (SIGTERM): start no job, let each running one finish its current step.
+
+    ``deps.stopping`` tells the jobs (the outbox finishes the mail being sent and leaves the
+    rest pending); the leader lock is held until they are done, so no other process starts
+    the same work meanwhile.
+    """
+    deps.stopping.set()
+    _stop()
+    running = [t for t in _running if not t.done()]
+    if not running:
+        return
+    log.info("shutdown: waiting for %d running job(s) to finish their step", len(running))
+    _done, pending = await asyncio.wait(running, timeout=grace)
+    if pending:
+        log.warning("shutdown: %d job(s) still running after %.0f s", len(pending), grace)
+    else:
+        log.info("shutdown: running jobs finished")
 
 
 def _start(deps: Deps, jobs: Sequence[JobSpec]) -> None:
@@ -165,6 +191,9 @@ async def _run_locked(job: JobSpec, deps: Deps) -> Mapping[str, Any] | None:
         # Every log line of this run (threads included) carries its id.
         token = logs.job_id.set(f"{job.name}-{logs.new_id()}")
         try:
-            return await job.run(deps)
+            run = asyncio.ensure_future(job.run(deps))
         finally:
             logs.job_id.reset(token)
+        _running.add(run)
+        run.add_done_callback(_running.discard)
+        return await asyncio.shield(run)

@@ -46,7 +46,9 @@ DRAIN_OUTBOX = "drain_outbox"
 async def drain_outbox(deps: Deps) -> dict[str, int]:
     """Send the mail that is due (see services/outbox.py for the at-most-once rules)."""
     now = deps.clock.now()
-    result = await deps.db.off_loop(lambda engine: outbox.drain(engine, sender=deps.mail, now=now))
+    result = await deps.db.off_loop(
+        lambda engine: outbox.drain(engine, sender=deps.mail, now=now, stop=deps.stopping.is_set)
+    )
     return asdict(result)
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from archive_app.models.notifications import OutboxEmail, OutboxStatus
 from archive_app.models.workspaces import User
 from archive_app.services import auth, signup
 from archive_app.services.auth import SignedIn
@@ -48,3 +49,12 @@ def reset_password(session: Session, *, email: str, new_password: str) -> int:
     user.password_hash = auth.hash_password(new_password)
     session.add(user)
     return auth.end_all_sessions(session, user_id=user.id)
+
+
+def failed_count(session: Session, *, workspace_id: int | None = None) -> int:
+    """How many mails the outbox gave up on (all, or one workspace's), for an admin report."""
+    query = select(func.count()).select_from(OutboxEmail)
+    query = query.where(col(OutboxEmail.status) == OutboxStatus.failed.value)
+    if workspace_id is not None:
+        query = query.where(col(OutboxEmail.workspace_id) == workspace_id)
+    return int(session.exec(query).one())

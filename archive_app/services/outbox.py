@@ -12,7 +12,7 @@ Giving up is bounded and said once: a mail is tried at most ``MAX_ATTEMPTS`` tim
 1, 2, 4 ... 60 minutes, about 2 hours in all), or once when the error is permanent (the server
 refused the recipient with 5xx, or the address cannot be encoded for SMTP). The row becomes
 ``failed`` with the reason in ``last_error``, and one warning line says so (no traceback: an
-expected failure is not a bug). ``failed_count`` is what an admin report shows.
+expected failure is not a bug). ``services/admin.failed_count`` is what an admin report shows.
 
 The promise is *at most once*. A row is claimed (pending -> sending, committed) before any
 SMTP traffic, and only the drain that won the claim sends it, so two workers, a retry and a
@@ -23,6 +23,7 @@ on ``dedupe_key`` through the table's unique constraint, so the same reason neve
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,6 +45,8 @@ MAX_BACKOFF = timedelta(hours=1)
 # abandoned by a process that died mid-send.
 STUCK_AFTER = timedelta(minutes=5)
 UNKNOWN_AFTER_CRASH = "delivery state unknown after crash"
+Stop = Callable[[], bool]
+_no: Stop = bool  # bool() is False: never stop
 
 
 @dataclass(frozen=True)
@@ -117,11 +120,16 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
 
 
-def drain(engine: Engine, *, sender: MailSender, now: datetime, batch: int = 50) -> DrainResult:
-    """Send what is due. Blocking (SMTP, sync SQL): call it from a thread, never the loop."""
+def drain(
+    engine: Engine, *, sender: MailSender, now: datetime, batch: int = 50, stop: Stop = _no
+) -> DrainResult:
+    """Send what is due, a row at a time, until ``stop()`` (shutdown: the row being sent
+    finishes, the rest stay pending). Blocking (SMTP, SQL): call it from a thread."""
     unknown = _fail_stuck(engine, now=now)
     outcomes: dict[OutboxStatus, int] = dict.fromkeys(OutboxStatus, 0)
     for row_id in _due_ids(engine, now=now, batch=batch):
+        if stop():
+            break
         row = _claim(engine, row_id=row_id, now=now)
         if row is None:
             continue  # another drain won it, or it was cancelled meanwhile
@@ -179,15 +187,6 @@ def _attempt(
         return OutboxStatus.failed
     _finish(engine, row.id, status=OutboxStatus.sent, sent_at=now)
     return OutboxStatus.sent
-
-
-def failed_count(session: Session, *, workspace_id: int | None = None) -> int:
-    """How many mails the outbox gave up on (all, or one workspace's), for an admin report."""
-    query = select(func.count()).select_from(OutboxEmail)
-    query = query.where(col(OutboxEmail.status) == OutboxStatus.failed.value)
-    if workspace_id is not None:
-        query = query.where(col(OutboxEmail.workspace_id) == workspace_id)
-    return int(session.exec(query).one())
 
 
 def _log_give_up(row: OutboxEmail, exc: MailError) -> None:

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from archive_app.mail.messages import EmailMessage
 from archive_app.mail.sender import MailError, RecordingSender
 from archive_app.models.notifications import OutboxEmail, OutboxStatus
-from archive_app.services import outbox
+from archive_app.services import admin, outbox
 
 
 def _msg(to: str = "owner@brand.example") -> EmailMessage:
@@ -307,6 +307,30 @@ def test_failed_count_reports_the_mails_given_up_on(engine: Engine, now: datetim
     sender = RecordingSender(errors=[refused, refused, later])
     outbox.drain(engine, sender=sender, now=now)  # a, d fail; b retries; c is sent
     with Session(engine) as session:
-        assert outbox.failed_count(session) == 2
-        assert outbox.failed_count(session, workspace_id=1) == 1
-        assert outbox.failed_count(session, workspace_id=2) == 0
+        assert admin.failed_count(session) == 2
+        assert admin.failed_count(session, workspace_id=1) == 1
+        assert admin.failed_count(session, workspace_id=2) == 0
+
+
+def test_a_shutdown_mid_batch_finishes_the_mail_being_sent_and_leaves_the_rest_pending(
+    engine: Engine, now: datetime
+):
+    ids = [_enqueue(engine, now, key=f"batch:{i}", to=f"m{i}@brand.example") for i in range(5)]
+    stopping = threading.Event()
+
+    class SigtermDuringSecondSend(RecordingSender):
+        def send(self, message, *, message_id):
+            super().send(message, message_id=message_id)
+            if len(self.sent) == 2:
+                stopping.set()  # SIGTERM arrives while this mail is on the wire
+
+    first = SigtermDuringSecondSend()
+    result = outbox.drain(engine, sender=first, now=now, stop=stopping.is_set)
+    assert result.sent == 2
+    statuses = [_row(engine, i).status for i in ids]
+    assert statuses == [OutboxStatus.sent] * 2 + [OutboxStatus.pending] * 3  # none "sending"
+    # after the restart: the rest, and only the rest
+    second = RecordingSender()
+    assert outbox.drain(engine, sender=second, now=now + timedelta(seconds=5)).sent == 3
+    delivered = [m.to for m in first.messages] + [m.to for m in second.messages]
+    assert sorted(delivered) == [f"m{i}@brand.example" for i in range(5)]

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from archive_app.mail.sender import SmtpSender
 from archive_app.models.notifications import OutboxStatus
-from archive_app.services import outbox
+from archive_app.services import admin, outbox
 from archive_app.settings import Settings
 
 # The real SMTP server and its settings live with the mail tests.
@@ -85,4 +85,4 @@ def test_a_server_that_keeps_saying_try_later_is_given_up_after_max_attempts(
     assert f"{outbox.MAX_ATTEMPTS} attempts" in give_up.getMessage()
     assert all(r.exc_info is None for r in caplog.records)
     with Session(engine) as session:
-        assert outbox.failed_count(session) == 1
+        assert admin.failed_count(session) == 1
