@@ -16,7 +16,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export ARCHIVE_PORT := $(PORT)
 
-.PHONY: run test setup migrate lint typecheck unit browser bench bench-push bench-feed clean
+.PHONY: run test setup migrate lint typecheck unit browser bench bench-push bench-feed clean image
 
 $(STAMPS)/venv: pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -71,6 +71,13 @@ bench-push: setup
 # ARGS="--pg postgresql://..."), Chromium with ARGS="--chromium".
 bench-feed: setup
 	$(BIN)/python -m bench.feed $(ARGS)
+
+# The container image (Dockerfile); needs Docker. IMAGE_PUBLIC_URL: see README → Deploy.
+IMAGE ?= archive:latest
+IMAGE_PUBLIC_URL ?= http://localhost:3000
+image:
+	@command -v docker >/dev/null || { echo "make image needs Docker (docker build)"; exit 1; }
+	docker build -t $(IMAGE) --build-arg ARCHIVE_PUBLIC_URL=$(IMAGE_PUBLIC_URL) .
 
 clean:
 	rm -rf $(STAMPS) .web data

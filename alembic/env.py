@@ -4,6 +4,7 @@ There is no alembic.ini: configuration lives in ``[tool.alembic]`` of pyproject.
 database URL comes from ``ARCHIVE_DATABASE_URL`` (or the data dir default) via the app's settings.
 """
 
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import archive_app.models  # noqa: F401  (registers every table)
@@ -13,6 +14,7 @@ from archive_app.models.base import include_for
 from archive_app.settings import get_settings
 
 config = context.config
+MIGRATION_LOCK_KEY = 0x41524348  # "ARCH"; not the scheduler's leader lock
 target_metadata = SQLModel.metadata
 
 
@@ -42,6 +44,10 @@ def run_migrations_online() -> None:
         get_settings().data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # Replicas starting together migrate one at a time; the lock ends with the session.
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            conn.commit()
         _run(conn)
     engine.dispose()
 

@@ -5,6 +5,7 @@
     archive run-job drain_outbox                                    # any row of jobs/tasks.JOBS
     archive check-config                                            # what production refuses
     archive send-test-mail --to you@brand.com                       # SMTP settings, end to end
+    archive serve                                                   # the container's server
 
 Settings come from the same ``ARCHIVE_*`` environment (and ``.env``) as the app. Passwords are
 never taken as arguments (they would show in ``ps`` and the shell history): they are asked for,
@@ -19,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from archive_app.cli import commands
+from archive_app.cli import commands, serve
 from archive_app.jobs.scheduler import job_names
 from archive_app.settings import Settings
 
@@ -42,10 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     job = sub.add_parser("run-job", help="run one background job now and print its result")
     job.add_argument("name", help="one of: " + ", ".join(job_names()))
 
-    sub.add_parser("check-config", help="print what production mode would refuse (exit 1)")
+    check = sub.add_parser("check-config", help="print what production mode would refuse")
+    check.add_argument(
+        "--as-configured",
+        action="store_true",
+        help="check the settings in their own ARCHIVE_MODE instead (the entrypoint does)",
+    )
 
     mail = sub.add_parser("send-test-mail", help="send one mail with the SMTP settings")
     mail.add_argument("--to", required=True, help="the address to send it to")
+
+    sub.add_parser("serve", help="serve the built frontend and the app (the entrypoint's)")
     return parser
 
 
@@ -59,7 +67,7 @@ def main(
     args = _parser().parse_args(argv)
     io = commands.Console(stdin=stdin or sys.stdin, out=out or sys.stdout)
     if args.command == "check-config":
-        return commands.check_config(io)
+        return commands.check_config(io, as_configured=args.as_configured)
     try:
         the_settings = settings if settings is not None else Settings()
     except ValueError as exc:
@@ -83,4 +91,9 @@ def main(
             return commands.run_job(io, the_settings, name=args.name)
         case "send-test-mail":
             return commands.send_test_mail(io, the_settings, to=args.to)
+        case "serve":
+            if warning := serve.mismatch_warning(the_settings.public_url, serve.built_for()):
+                io.say(f"archive serve: warning: {warning}")
+            serve.serve()
+            return 0
     return 2  # pragma: no cover - argparse refuses unknown commands first

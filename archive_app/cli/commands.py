@@ -122,15 +122,23 @@ def run_job(io: Console, settings: Settings, *, name: str) -> int:
     return 0 if answer.get("ok") else 1
 
 
-def check_config(io: Console) -> int:
-    """What production mode would refuse in this environment (``ARCHIVE_MODE`` aside)."""
+def check_config(io: Console, *, as_configured: bool = False) -> int:
+    """What production mode would refuse in this environment (``ARCHIVE_MODE`` aside), or,
+    ``as_configured``, whether the settings start in their own mode."""
     try:
-        Settings(mode=Mode.production)
+        settings = Settings() if as_configured else Settings(mode=Mode.production)
     except ValueError as exc:
-        io.say("Production mode would refuse to start:")
+        io.say(
+            "Archive refuses these settings:"
+            if as_configured
+            else "Production mode would refuse to start:"
+        )
         io.say(reasons(exc).replace("production mode refuses to start:", "").strip())
         return 1
-    io.say("The configuration is complete: production mode would start.")
+    if as_configured:
+        io.say(f"The settings are complete for {settings.mode.value} mode.")
+    else:
+        io.say("The configuration is complete: production mode would start.")
     return 0
 
 

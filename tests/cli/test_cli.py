@@ -223,3 +223,16 @@ def test_the_console_script_and_python_m_are_the_same_command():
     assert script.stdout == module.stdout
     for command in ("create-user", "reset-password", "run-job", "check-config", "send-test-mail"):
         assert command in script.stdout
+
+
+def test_check_config_as_configured_judges_the_settings_in_their_own_mode(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ARCHIVE_MODE", "test")
+    monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path))
+    out = io.StringIO()
+    assert main(["check-config", "--as-configured"], out=out) == 0
+    assert "complete for test mode" in out.getvalue()
+    monkeypatch.setenv("ARCHIVE_MODE", "production")
+    out = io.StringIO()
+    assert main(["check-config", "--as-configured"], out=out) == 1
+    assert "ARCHIVE_ENCRYPTION_KEY is not set" in out.getvalue()
