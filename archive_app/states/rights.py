@@ -17,7 +17,7 @@ import reflex as rx
 from archive_app import deps, paths
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.services import rights_manage as service
-from archive_app.services import rights_retry
+from archive_app.services import rights_retry, rights_status
 from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.services.rights_query import LABELS
 from archive_app.states.args import BadEventArgs, id_arg, text_arg
@@ -241,7 +241,7 @@ class RightsState(AppState):
             viewer = await self._viewer()
             now = deps.current().clock.now()
             changed = await deps.run_db(
-                lambda s: service.set_status(
+                lambda s: rights_status.set_status(
                     s,
                     workspace_id=viewer.workspace_id,
                     user_id=viewer.user_id,

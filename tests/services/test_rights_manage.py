@@ -13,7 +13,7 @@ from sqlmodel import select
 from archive_app.models.rights import RightsRequestMention
 from archive_app.models.sources import SourceStatus
 from archive_app.services import rights_manage as manage
-from archive_app.services import rights_retry
+from archive_app.services import rights_retry, rights_status
 from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
 from tests.services.rights_world import RightsWorld
 from tests.services.test_rights import submit
@@ -97,7 +97,7 @@ async def test_marking_by_hand_records_who_and_when_and_closes_the_content(
     later = world.now + timedelta(hours=2)
 
     world.run(
-        lambda s: manage.set_status(
+        lambda s: rights_status.set_status(
             s, workspace_id=ws, user_id=user, request_id=queued, status="approved", now=later
         )
     )
@@ -119,7 +119,7 @@ async def test_marking_by_hand_records_who_and_when_and_closes_the_content(
     assert retried == 0 and world.relay.messages[-1][2] == "maker"  # nothing sent to @shy
     with pytest.raises(InvalidInput):
         world.run(
-            lambda s: manage.set_status(
+            lambda s: rights_status.set_status(
                 s, workspace_id=ws, user_id=user, request_id=sent, status="in_queue", now=later
             )
         )
@@ -161,7 +161,7 @@ async def test_nothing_of_another_workspace_is_listed_copied_or_changed(
     assert rows(world, other_ws, other_user) == []
     for work in (
         lambda s: manage.copy_text(s, workspace_id=other_ws, user_id=other_user, request_id=sent),
-        lambda s: manage.set_status(
+        lambda s: rights_status.set_status(
             s,
             workspace_id=other_ws,
             user_id=other_user,
