@@ -5,6 +5,7 @@ Kept thin: each feature's pages, states and routes live in their own modules.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -91,7 +92,10 @@ async def _ready(_app: Any = None) -> AsyncIterator[None]:
     banner = f"Archive is ready at {settings.public_url}"
     if settings.seed_demo:
         banner += f"  (demo: log in as {demo.DEMO_OWNER} / {demo.DEMO_PASSWORD})"
-    print(banner, flush=True)
+    if settings.log_format == "json":
+        logging.getLogger(__name__).info(banner)  # every line of a JSON log is JSON
+    else:
+        print(banner, flush=True)
     yield
 
 

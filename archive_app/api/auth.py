@@ -13,6 +13,8 @@ that filled in the form, which keeps a random token in the ``archive_signup`` co
 
 from __future__ import annotations
 
+import logging
+
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -34,6 +36,7 @@ from archive_app.web.cookies import (
 from archive_app.web.flash import redirect_with_flash
 
 __all__ = ["SESSION_COOKIE", "SIGNUP_COOKIE", "auth_routes"]
+log = logging.getLogger(__name__)
 
 
 def _safe_next(value: str | None) -> str:
@@ -101,7 +104,9 @@ def auth_routes(deps: Deps) -> list[Route]:
                 )
             )
         except ServiceError as exc:
+            log.info("login refused from %s (%s)", ip, type(exc).__name__)
             return back(paths.LOGIN, exc.message, email=email.strip())
+        log.info("login: user %s from %s", result.user_id, ip)
         return signed_in(result.session_token, _safe_next(str(form.get("next", ""))))
 
     async def setup(request: Request) -> Response:

@@ -7,6 +7,7 @@ happened and changes nothing.
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from urllib.parse import urlencode
 
@@ -25,6 +26,7 @@ from archive_app.web.cookies import read_session_cookie
 from archive_app.web.flash import redirect_with_flash
 
 SOURCES = paths.SOURCES
+log = logging.getLogger(__name__)
 
 
 # Id columns are INTEGER: 32 bits on PostgreSQL, 64 on SQLite. A bigger number in a query is
@@ -98,6 +100,7 @@ def oauth_routes(deps: Deps) -> list[Route]:
             return redirect_with_flash(SOURCES, exc.message, secure=secure, key=key)
         except ServiceError as exc:
             return _refusal(exc.message)
+        log.info("connected source %s in workspace %s", source_id, viewer.workspace_id)
         # Every open tab of the workspace shows the connected source now, not at its next load.
         await live.announce(viewer.workspace_id, now=clock.now())
         return RedirectResponse(f"{SOURCES}?connected={source_id}", status_code=303)

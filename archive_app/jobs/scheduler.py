@@ -177,12 +177,9 @@ def _stop() -> None:
 async def _run_scheduled(job: JobSpec, deps: Deps) -> None:
     """What APScheduler calls. Errors are logged, never raised: the next run tries again."""
     try:
-        result = await _run_locked(job, deps)
+        await _run_locked(job, deps)
     except Exception:
         log.exception("job %s failed", job.name)
-        return
-    if result and any(result.values()):
-        log.info("job %s: %s", job.name, dict(result))
 
 
 async def _run_locked(job: JobSpec, deps: Deps) -> Mapping[str, Any] | None:
@@ -192,8 +189,11 @@ async def _run_locked(job: JobSpec, deps: Deps) -> Mapping[str, Any] | None:
         token = logs.job_id.set(f"{job.name}-{logs.new_id()}")
         try:
             run = asyncio.ensure_future(job.run(deps))
+            _running.add(run)
+            run.add_done_callback(_running.discard)
+            result = await asyncio.shield(run)
+            if result and any(result.values()):
+                log.info("job %s: %s", job.name, dict(result))
+            return result
         finally:
             logs.job_id.reset(token)
-        _running.add(run)
-        run.add_done_callback(_running.discard)
-        return await asyncio.shield(run)
