@@ -13,6 +13,7 @@ from archive_app.db import session_scope
 from archive_app.deps import current
 from archive_app.models.mentions import Creator, Mention
 from archive_app.models.rights import RightsRequest
+from archive_app.models.sources import Source
 from archive_app.services import signup
 from archive_app.states.args import BadEventArgs
 from archive_app.states.rights import RightsState
@@ -148,3 +149,34 @@ async def test_manage_rights_actions_refuse_a_request_of_another_workspace(app_d
     assert _requests()[0].status == "in_queue"
     await tab.load()
     assert tab.rows == []
+
+
+async def test_the_sender_picker_offers_active_v1_accounts_and_ignores_other_values(app_db):
+    cookie, mine, _ = _world()
+    with session_scope(current().engine) as s:
+        mention = s.get(Mention, mine)
+        assert mention is not None
+        now = app_clock().now()
+        ids = []
+        for handle in ("brand.one", "brand.two"):
+            source = Source(
+                workspace_id=mention.workspace_id,
+                kind="tiktok_v1",
+                open_id=f"open-{handle}",
+                handle=handle,
+                status="active",
+                status_changed_at=now,
+                created_at=now,
+            )
+            s.add(source)
+            s.flush()
+            ids.append(str(source.id))
+    tab = await open_tab(RightsRequestState, cookie=cookie)
+    await tab.open_request([mine])
+    assert [v.handle for v in tab.request_senders] == ["brand.one", "brand.two"]
+    assert (tab.request_sender, tab.request_brand_handle) == (ids[0], "brand.one")
+
+    tab.set_request_sender(ids[1])
+    assert (tab.request_sender, tab.request_brand_handle) == (ids[1], "brand.two")
+    tab.set_request_sender("999999")  # not one of ours: nothing changes
+    assert (tab.request_sender, tab.request_brand_handle) == (ids[1], "brand.two")
