@@ -58,6 +58,9 @@ def include_for(dialect: str) -> Callable[..., bool]:
     def include(
         obj: object, name: object, type_: object, reflected: bool, compare_to: object
     ) -> bool:
+        # SQLite's search index (models/mention_search.py) and its FTS5 shadow tables.
+        if type_ == "table" and str(name).startswith("mention_search"):
+            return False
         ddl_if = getattr(obj, "_ddl_if", None)
         return ddl_if is None or ddl_if.dialect in (None, dialect)
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy import DDL, BigInteger, Column, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
+from archive_app.models import mention_search
 from archive_app.models.base import at_field
 
 
@@ -69,7 +70,7 @@ class Mention(SQLModel, table=True):
         Index("ix_mentions_creator", "workspace_id", "creator_id", "posted_at"),
         Index("ix_mentions_rights", "workspace_id", "rights_status", "posted_at"),
         # The Feed's search (ILIKE '%term%') on PostgreSQL: trigram indexes, so a rare or absent
-        # word is found without reading every row (bench/feed.py). SQLite reads the feed index.
+        # word is found without reading every row (bench/feed.py); SQLite: mention_search.py.
         *(
             Index(
                 f"ix_mentions_{column}_trgm",
@@ -110,6 +111,7 @@ event.listen(
     "before_create",
     _TRGM.execute_if(dialect="postgresql"),
 )
+mention_search.attach(Mention.__table__)  # type: ignore[attr-defined]
 
 
 class MentionFind(SQLModel, table=True):

@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from archive_app.integrations.tiktok.kinds import spec
+from archive_app.models.mention_search import MIN_TRIGRAM, search_ids
 from archive_app.models.mentions import Mention, MentionFind
 from archive_app.models.rights import RightsStatus
 from archive_app.models.sources import Source
@@ -146,6 +147,10 @@ def decode_cursor(raw: str) -> tuple[datetime, int] | None:
         return None
 
 
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
@@ -168,7 +173,10 @@ def check_filter(
     return replace(filters, source_id=None), [note]
 
 
-def conditions(workspace_id: int, filters: FeedFilter) -> list[ColumnElement[bool]]:
+def conditions(
+    workspace_id: int, filters: FeedFilter, *, dialect: str = ""
+) -> list[ColumnElement[bool]]:
+    """The WHERE of the viewer's feed. ``dialect`` picks the search index (mention_search.py)."""
     where: list[ColumnElement[bool]] = [col(Mention.workspace_id) == workspace_id]
     if filters.creator_id is not None:
         where.append(col(Mention.creator_id) == filters.creator_id)
@@ -186,7 +194,9 @@ def conditions(workspace_id: int, filters: FeedFilter) -> list[ColumnElement[boo
                 col(MentionFind.source_id) == filters.source_id,
             )
         )
-    if filters.search:
+    if filters.search and dialect == "sqlite" and len(filters.search) >= MIN_TRIGRAM:
+        where.append(col(Mention.id).in_(search_ids(filters.search)))
+    elif filters.search:
         term = "%" + re.sub(r"([\\%_])", r"\\\1", filters.search) + "%"
         where.append(
             or_(
@@ -208,7 +218,7 @@ def feed_page(
 ) -> FeedPage:
     """One page of the viewer's feed. ``filters`` must have passed :func:`check_filter`."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
-    where = conditions(workspace_id, filters)
+    where = conditions(workspace_id, filters, dialect=dialect_of(session))
     after = decode_cursor(cursor) if cursor else None
     if after is not None:
         posted_at, mention_id = after
@@ -273,25 +283,3 @@ def _rows(session: Session, mentions: Sequence[Mention]) -> list[MentionRow]:
         )
         for m in mentions
     ]
-
-
-def count_new(
-    session: Session, *, workspace_id: int, user_id: int, filters: FeedFilter, after_id: int
-) -> int:
-    """Mentions matching ``filters`` stored after the tab read its first page (at most 100)."""
-    require_member(session, workspace_id=workspace_id, user_id=user_id)
-    where = [*conditions(workspace_id, filters), col(Mention.id) > after_id]
-    return len(session.exec(select(Mention.id).where(*where).limit(100)).all())
-
-
-def rights_of(
-    session: Session, *, workspace_id: int, user_id: int, mention_ids: Sequence[int]
-) -> dict[int, str]:
-    """The current rights status of some of the workspace's mentions (others are left out)."""
-    require_member(session, workspace_id=workspace_id, user_id=user_id)
-    rows = session.exec(
-        select(Mention.id, Mention.rights_status).where(
-            Mention.workspace_id == workspace_id, col(Mention.id).in_(list(mention_ids)[:500])
-        )
-    ).all()
-    return {mention_id: status for mention_id, status in rows if mention_id is not None}

@@ -72,7 +72,9 @@ def per_day(
         day = func.date(posted)
     counts: dict[date, int] = {}
     for raw, count in session.exec(
-        select(day, func.count()).where(*conditions(workspace_id, ranged)).group_by(day)
+        select(day, func.count())
+        .where(*conditions(workspace_id, ranged, dialect=bind.dialect.name))
+        .group_by(day)
     ).all():
         key = raw if isinstance(raw, date) else date.fromisoformat(str(raw)[:10])
         counts[key] = int(count)

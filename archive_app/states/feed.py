@@ -20,6 +20,7 @@ import reflex as rx
 from archive_app import deps, paths
 from archive_app.services import creators as creator_service
 from archive_app.services import feed as feed_service
+from archive_app.services import feed_live
 from archive_app.services.errors import NotAllowed
 from archive_app.services.feed import RIGHTS_LABELS, FeedFilter
 from archive_app.services.feed_overview import load_feed
@@ -183,7 +184,7 @@ class FeedState(AppState):
             return
         filters, after = self._filter(), self._newest_id
         self.new_count = await deps.run_db(
-            lambda s: feed_service.count_new(
+            lambda s: feed_live.count_new(
                 s,
                 workspace_id=viewer.workspace_id,
                 user_id=viewer.user_id,
@@ -203,7 +204,7 @@ class FeedState(AppState):
             return
         ids = [c.id for c in self.cards]
         statuses = await deps.run_db(
-            lambda s: feed_service.rights_of(
+            lambda s: feed_live.rights_of(
                 s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, mention_ids=ids
             )
         )

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from archive_app.integrations.tiktok.protocol import Video
 from archive_app.models.mentions import FoundVia, Mention
 from archive_app.models.sources import Source, SourceEvent, SourceStatus
-from archive_app.services import feed, feed_overview, signup
+from archive_app.services import feed, feed_live, feed_overview, signup
 from archive_app.services.errors import NotAllowed
 from archive_app.services.mentions import ingest
 from archive_app.services.sources import set_status
@@ -183,12 +183,12 @@ def test_nothing_of_another_workspace_is_readable_with_its_ids(
     their_creator = other.page().rows[0].creator_id
     assert brand.captions(feed.FeedFilter(creator_id=their_creator)) == []
     # Their mention id: no rights status, no "new" count.
-    rights = feed.rights_of(
+    rights = feed_live.rights_of(
         session, workspace_id=brand.workspace_id, user_id=brand.user_id, mention_ids=[their_mention]
     )
     assert rights == {}
     assert (
-        feed.count_new(
+        feed_live.count_new(
             session,
             workspace_id=brand.workspace_id,
             user_id=brand.user_id,
@@ -228,7 +228,7 @@ def test_new_mentions_are_counted_after_the_tab_read_its_page(brand: Brand) -> N
     brand.found(source, video(2, "tom"), video(3, "maya"), video(1, "maya"))
 
     def new(filters: feed.FeedFilter) -> int:
-        return feed.count_new(
+        return feed_live.count_new(
             brand.session,
             workspace_id=brand.workspace_id,
             user_id=brand.user_id,
@@ -300,3 +300,18 @@ def test_gaps_name_the_time_before_connecting_and_while_disconnected(brand: Bran
         "No mentions were collected from @brandco between "
         "Nov 23, 2026 09:00 UTC and Nov 23, 2026 12:00 UTC."
     ]
+
+
+def test_search_follows_new_changed_and_removed_captions_and_short_terms(brand: Brand) -> None:
+    source = brand.source("brandco", connected=NOW - timedelta(days=30))
+    brand.found(source, video(1, "maya", "Golden hour"), video(2, "al", "rainy day"))
+    assert brand.captions(feed.FeedFilter(search="GOLDEN")) == ["Golden hour"]
+    brand.found(source, video(1, "maya", "Blue hour"))  # TikTok now shows another caption
+    assert brand.captions(feed.FeedFilter(search="golden")) == []
+    assert brand.captions(feed.FeedFilter(search="blue h")) == ["Blue hour"]
+    assert brand.captions(feed.FeedFilter(search="al")) == ["rainy day"], "2 letters: a handle"
+    assert brand.captions(feed.FeedFilter(search='"')) == []
+    row = brand.session.get(Mention, brand.page(feed.FeedFilter(search="rainy")).rows[0].id)
+    brand.session.delete(row)
+    brand.session.flush()
+    assert brand.captions(feed.FeedFilter(search="rainy")) == []
