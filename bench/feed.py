@@ -210,6 +210,10 @@ def timed(engine: Engine, work: Callable[[Session], Any], runs: int = RUNS) -> l
     return times
 
 
+def search(term: str) -> feed.FeedFilter:
+    return feed.FeedFilter(search=term)
+
+
 def measure(engine: Engine, label: str) -> None:
     with Session(engine) as s:
         workspace_id, user_id = _demo_ids(s)
@@ -231,7 +235,22 @@ def measure(engine: Engine, label: str) -> None:
             "feed: deep page (after 3,000)",
             lambda s: feed.feed_page(s, **ids, filters=every, cursor=deep),
         ),
-        ("feed: search", lambda s: feed.feed_page(s, **ids, filters=feed.FeedFilter(search=RARE))),
+        (
+            "feed: search (1 % of captions)",
+            lambda s: feed.feed_page(s, **ids, filters=search(RARE)),
+        ),
+        (
+            "feed: search (a word found nowhere)",
+            lambda s: feed.feed_page(s, **ids, filters=search("zqxj")),
+        ),
+        (
+            "feed: search (one creator's handle)",
+            lambda s: feed.feed_page(s, **ids, filters=search("creator.0042")),
+        ),
+        (
+            "feed: search (a common word)",
+            lambda s: feed.feed_page(s, **ids, filters=search("review")),
+        ),
         (
             "feed: whole first load (chart, gaps)",
             lambda s: feed_overview.load_feed(s, **ids, filters=every, now=NOW),
