@@ -53,3 +53,18 @@ def test_another_address_gets_a_page_naming_the_setting_not_a_spinner(browser, d
         assert_accessible(page)
     finally:
         context.close()
+
+
+def test_the_login_page_shows_no_text_from_its_url(browser, default_url_app):
+    context = browser.new_context(base_url=default_url_app.url.replace("127.0.0.1", "localhost"))
+    try:
+        page = context.new_page()
+        page.goto("/login?error=Call+555-0100+now&notice=Your+account+is+locked&email=x%40evil.com")
+        expect(page.get_by_role("heading", name="Log in to Archive")).to_be_visible()
+        expect(page.get_by_test_id("demo-hint")).to_be_visible()  # the page has loaded its state
+        expect(page.get_by_text("555-0100")).to_have_count(0)
+        expect(page.get_by_text("locked")).to_have_count(0)
+        expect(page.get_by_label("Email")).to_have_value("")
+        expect(page.get_by_role("alert")).to_have_count(0)
+    finally:
+        context.close()
