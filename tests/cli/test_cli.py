@@ -236,3 +236,21 @@ def test_check_config_as_configured_judges_the_settings_in_their_own_mode(monkey
     out = io.StringIO()
     assert main(["check-config", "--as-configured"], out=out) == 1
     assert "ARCHIVE_ENCRYPTION_KEY is not set" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("public", "built", "warns"),
+    [
+        ("https://archive.example.com", "http://localhost:3000", False),  # https: no port
+        ("http://archive.lan:3000", "http://localhost:3000", False),  # same port, other host
+        ("http://archive.lan:8080", "http://localhost:3000", True),
+        ("http://localhost:3000", "", False),  # unknown build: nothing to compare
+    ],
+)
+def test_serve_warns_when_the_built_pages_would_look_on_another_port(public, built, warns):
+    from archive_app.cli.serve import mismatch_warning
+
+    warning = mismatch_warning(public, built)
+    assert (warning is not None) == warns
+    if warns:
+        assert f"--build-arg ARCHIVE_PUBLIC_URL={public}" in warning
