@@ -124,8 +124,13 @@ class Settings(BaseSettings):
         self.tiktok_redirect_uri = (
             self.tiktok_redirect_uri or f"{self.public_url}/oauth/tiktok/callback"
         )
-        if not self.cors_allowed_origins:
-            self.cors_allowed_origins = [self.public_url]
+        if "*" not in self.cors_allowed_origins:
+            # The public URL's own pages always may open the websocket.
+            self.cors_allowed_origins = list(
+                dict.fromkeys(
+                    [self.public_url, *(o.rstrip("/") for o in self.cors_allowed_origins)]
+                )
+            )
         if not self.is_production:
             # Every loopback spelling of this port works outside production (the page at
             # 127.0.0.1 opens its websocket at 127.0.0.1, an origin the socket must accept).

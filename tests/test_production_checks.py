@@ -149,6 +149,14 @@ def test_outside_production_every_loopback_spelling_is_an_allowed_origin(tmp_pat
     }
 
 
+def test_the_public_url_is_always_an_allowed_origin(tmp_path):
+    settings = production_settings(tmp_path, cors_allowed_origins=["https://other.brand.example/"])
+    assert settings.cors_allowed_origins == [
+        "https://archive.brand.example",
+        "https://other.brand.example",
+    ]
+
+
 def test_production_allows_only_the_configured_origins(tmp_path):
     settings = production_settings(
         tmp_path, cors_allowed_origins=["https://archive.brand.example", "https://a.brand.example"]
