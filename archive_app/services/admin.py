@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from archive_app.models.notifications import OutboxEmail, OutboxStatus
@@ -14,6 +14,8 @@ from archive_app.models.workspaces import User
 from archive_app.services import auth, signup
 from archive_app.services.auth import SignedIn
 from archive_app.services.errors import InvalidInput, NotAllowed
+
+FIRST_OWNER_LOCK = 0x4F574E52  # "OWNR"
 
 
 def has_users(session: Session) -> bool:
@@ -32,7 +34,15 @@ def create_owner(
 def create_first_owner(
     session: Session, *, email: str, password: str, workspace_name: str, now: datetime
 ) -> SignedIn:
-    """The first visit of a fresh instance: only while nobody has an account yet."""
+    """The first visit of a fresh instance: only while nobody has an account yet.
+
+    Two first visitors at once take turns (a transaction lock on PostgreSQL; on SQLite a
+    write that changes nothing takes the database's write lock first), so the second one
+    reads the first one's account and is refused."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FIRST_OWNER_LOCK})
+    else:
+        session.execute(text("UPDATE users SET id = id WHERE 0 = 1"))
     if has_users(session):
         raise NotAllowed("This Archive already has an owner. Log in instead.")
     return create_owner(
