@@ -228,12 +228,17 @@ def measure(engine: Engine, label: str) -> None:
     )
     with Session(engine) as s:  # the cursor after 3,000 mentions: page 125 of 24
         deep = feed.feed_page(s, **ids, filters=every, limit=3_000).next_cursor
+        deepest = feed.feed_page(s, **ids, filters=every, limit=90_000).next_cursor
     cases: list[tuple[str, Callable[[Session], Any]]] = [
         ("feed: first page", lambda s: feed.feed_page(s, **ids, filters=every)),
         ("feed: filtered page", lambda s: feed.feed_page(s, **ids, filters=filtered)),
         (
             "feed: deep page (after 3,000)",
             lambda s: feed.feed_page(s, **ids, filters=every, cursor=deep),
+            (
+                "feed: deep page (after 90,000)",
+                lambda s: feed.feed_page(s, **ids, filters=every, cursor=deepest),
+            ),
         ),
         (
             "feed: search (1 % of captions)",

@@ -107,6 +107,7 @@ def list_creators(
     after = decode_cursor(cursor) if cursor else None
     if after is not None:
         last_at, creator_id = after
+        where.append(col(Creator.last_mention_at) <= last_at)
         where.append(
             or_(
                 col(Creator.last_mention_at) < last_at,

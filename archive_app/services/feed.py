@@ -24,6 +24,7 @@ from archive_app.models.mention_search import MIN_TRIGRAM, search_ids
 from archive_app.models.mentions import Mention, MentionFind
 from archive_app.models.rights import RightsStatus
 from archive_app.models.sources import Source
+from archive_app.services.feed_search import contains, sqlite_page
 from archive_app.services.team import require_member
 
 PAGE_SIZE = 24
@@ -197,13 +198,7 @@ def conditions(
     if filters.search and dialect == "sqlite" and len(filters.search) >= MIN_TRIGRAM:
         where.append(col(Mention.id).in_(search_ids(filters.search)))
     elif filters.search:
-        term = "%" + re.sub(r"([\\%_])", r"\\\1", filters.search) + "%"
-        where.append(
-            or_(
-                col(Mention.caption).ilike(term, escape="\\"),
-                col(Mention.creator_handle).ilike(term, escape="\\"),
-            )
-        )
+        where.append(contains(filters.search))
     return where
 
 
@@ -218,22 +213,33 @@ def feed_page(
 ) -> FeedPage:
     """One page of the viewer's feed. ``filters`` must have passed :func:`check_filter`."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
-    where = conditions(workspace_id, filters, dialect=dialect_of(session))
+    # SQLite searches in two steps (services/feed_search.py); PostgreSQL in the one query.
+    dialect = dialect_of(session)
+    sqlite_search = filters.search if dialect == "sqlite" else ""
+    unsearched = replace(filters, search="") if sqlite_search else filters
+    where = conditions(workspace_id, unsearched, dialect=dialect)
     after = decode_cursor(cursor) if cursor else None
     if after is not None:
         posted_at, mention_id = after
+        # The plain bound lets the index scan start at the cursor; the OR settles ties.
+        where.append(col(Mention.posted_at) <= posted_at)
         where.append(
             or_(
                 col(Mention.posted_at) < posted_at,
                 and_(col(Mention.posted_at) == posted_at, col(Mention.id) < mention_id),
             )
         )
-    mentions = session.exec(
-        select(Mention)
-        .where(*where)
-        .order_by(col(Mention.posted_at).desc(), col(Mention.id).desc())
-        .limit(limit + 1)
-    ).all()
+    if sqlite_search:
+        mentions = sqlite_page(session, where=where, term=sqlite_search, limit=limit + 1)
+    else:
+        mentions = list(
+            session.exec(
+                select(Mention)
+                .where(*where)
+                .order_by(col(Mention.posted_at).desc(), col(Mention.id).desc())
+                .limit(limit + 1)
+            )
+        )
     more = len(mentions) > limit
     mentions = mentions[:limit]
     last = mentions[-1] if more else None

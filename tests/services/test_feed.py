@@ -315,3 +315,26 @@ def test_search_follows_new_changed_and_removed_captions_and_short_terms(brand: 
     brand.session.delete(row)
     brand.session.flush()
     assert brand.captions(feed.FeedFilter(search="rainy")) == []
+
+
+def test_search_pages_are_exact_for_common_and_rare_words_past_the_window(brand: Brand) -> None:
+    source = brand.source("brandco", connected=NOW - timedelta(days=60))
+    videos = [
+        video(n, f"c{n % 9}", ("common " if n % 2 else "") + ("rare" if n > 580 else "x"))
+        for n in range(1, 601)
+    ]
+    brand.found(source, *videos)
+
+    def walk(term: str) -> list[str]:
+        seen, cursor = [], ""
+        while True:
+            page = brand.page(feed.FeedFilter(search=term), cursor=cursor)
+            seen += [r.video_id for r in page.rows]
+            if not page.next_cursor:
+                return seen
+            cursor = page.next_cursor
+
+    # Video n is n hours old: the list is already newest first.
+    assert walk("common") == [v.item_id for v in videos if "common" in v.caption]
+    assert walk("RARE") == [v.item_id for v in videos if "rare" in v.caption]
+    assert walk("nowhere") == []
