@@ -11,6 +11,8 @@ from typing import Any
 import reflex as rx
 
 from archive_app import deps
+from archive_app.jobs import scheduler
+from archive_app.jobs.tasks import POLL_MENTIONS
 from archive_app.services import connect
 from archive_app.services.errors import ServiceError
 from archive_app.states.args import id_arg
@@ -59,6 +61,7 @@ class SourcesState(AppState):
             row := await find_source(self, connected)
         ):
             wizard.flash = f"Connected @{row.handle}. It is Active now."
+            scheduler.kick(POLL_MENTIONS)  # its mentions now, not at the next tick
         return None
 
     @rx.event
