@@ -147,3 +147,41 @@ async def test_a_creators_page_shows_only_their_videos(app_db):
     assert state.cards and {c.creator_handle for c in state.cards} == {"maya.makes"}
     url = urlsplit(_redirect(state.apply_filters({"q": "review"})))
     assert url.path == path
+
+
+async def test_live_events_count_new_mentions_and_refresh_badges_on_the_feed_only(app_db):
+    from sqlmodel import select
+
+    from archive_app.models.mentions import Mention
+
+    state = await _signed_in(FeedState)
+    await state.load()
+    shown = state.cards[0]
+    with session_scope(current().engine) as s:
+        row = s.get(Mention, shown.id)
+        assert row is not None
+        row.rights_status = "requested"
+        s.add(row)
+        demo_creator = s.exec(select(Mention).where(Mention.id == shown.id)).one().creator_id
+        s.add(
+            Mention(
+                workspace_id=row.workspace_id,
+                video_id="v-new",
+                creator_id=demo_creator,
+                creator_handle=shown.creator_handle,
+                caption="brand new",
+                posted_at=app_clock().now(),
+                first_seen_at=app_clock().now(),
+            )
+        )
+    await state.rights_changed()
+    assert (state.cards[0].rights_status, state.cards[0].rights_label) == ("requested", "Requested")
+    await state.mentions_changed()
+    assert state.new_count == 1
+    await state.show_new()
+    assert state.new_count == 0 and state.cards[0].caption == "brand new"
+
+    elsewhere = await _signed_in(FeedState, path="/settings/team")
+    elsewhere.loaded, elsewhere._newest_id = True, 0
+    await elsewhere.mentions_changed()
+    assert elsewhere.new_count == 0, "a tab on another page does nothing"
