@@ -86,15 +86,38 @@ class RunningApp:
     pid: int = 0
 
 
+def private_web_dir(web: Path) -> Path:
+    """A frontend work dir of its own (REFLEX_WEB_WORKDIR), seeded with the packages already
+    installed in the project's ``.web`` so they are not downloaded again.
+
+    Every build bakes its server's port into the pages (env.json): an app building into the
+    shared ``.web`` while another one serves from it would send the other one's pages to its
+    own socket, and to nothing once it stops. Call with the boot lock held.
+    """
+    top = ROOT / ".web"
+    if (top / "node_modules").exists() and not web.exists():
+        shutil.copytree(
+            top, web, symlinks=True, ignore=lambda d, names: ["build"] if d == str(top) else []
+        )
+    return web
+
+
 @contextmanager
 def launch_app(
-    data_dir: Path, *, smtp_port: int, env: dict[str, str] | None = None, backend_only: bool = False
+    data_dir: Path,
+    *,
+    smtp_port: int,
+    env: dict[str, str] | None = None,
+    backend_only: bool = False,
+    shared_web: bool = False,
 ) -> Iterator[RunningApp]:
     """The app as ``make run`` starts it (``reflex run --env prod``) on a free port.
 
     ``env`` adds or overrides variables (e.g. PostgreSQL, Redis, two workers); without it the
     scale-out variables are taken out. ``backend_only`` serves the socket and our routes
-    without building the frontend (for socket-level tests).
+    without building the frontend (for socket-level tests). The frontend is built into a
+    work dir of the app's own (see ``private_web_dir``), except with ``shared_web``: the
+    session's server, which builds into the project's ``.web`` as ``make run`` does.
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -143,6 +166,8 @@ def launch_app(
     # Starting compiles into .web/: one start at a time on this machine (benchmarks start too).
     boot_lock = open(BOOT_LOCK, "w")  # noqa: SIM115
     fcntl.flock(boot_lock, fcntl.LOCK_EX)
+    if not backend_only and not shared_web:
+        full_env["REFLEX_WEB_WORKDIR"] = str(private_web_dir(data_dir / "web"))
     proc = subprocess.Popen(
         [str(bin_dir / "reflex"), *command],
         cwd=ROOT,
@@ -168,7 +193,8 @@ def launch_app(
 
 @pytest.fixture(scope="session")
 def app_server(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    with launch_app(tmp_path_factory.mktemp("app-data"), smtp_port=inbox.port) as app:  # type: ignore[attr-defined]
+    data_dir = tmp_path_factory.mktemp("app-data")
+    with launch_app(data_dir, smtp_port=inbox.port, shared_web=True) as app:  # type: ignore[attr-defined]
         yield app
 
 

@@ -9,13 +9,13 @@ Production refuses a loopback public URL, so the app is reached as ``archive.loc
 from __future__ import annotations
 
 import fcntl
-import shutil
 import subprocess
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import private_web_dir
 from tests.browser.helpers import assert_accessible, at
 from tests.deploy.conftest import BIN, BOOT_LOCK, ROOT, _base_env, entrypoint, production_env
 from tests.ports import free_port
@@ -35,11 +35,7 @@ def container(tmp_path_factory):
     )
     with open(BOOT_LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if (ROOT / ".web" / "node_modules").exists():  # the packages, not downloaded again
-            top = str(ROOT / ".web")  # its build/ only: packages have build/ folders too
-            shutil.copytree(
-                top, web, symlinks=True, ignore=lambda d, names: ["build"] if d == top else []
-            )
+        private_web_dir(web)
         built = subprocess.run(
             [str(BIN / "reflex"), "export", "--frontend-only", "--no-zip", "--env", "prod"],
             cwd=ROOT,
