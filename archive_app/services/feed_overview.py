@@ -3,7 +3,9 @@ by, and where collection had gaps ("No mentions were collected from @x between A
 
 A gap is a stretch of the range where a source was not collecting: before it was first
 connected, and from each disconnection or expiry until it was active again (its
-``SourceEvent`` history). Only the viewer's workspace is read.
+``SourceEvent`` history), less what the first poll after the (re)connection reached back to
+(the kind's ``mention_history_days``: a source connected today still finds last week's
+videos). Only the viewer's workspace is read.
 """
 
 from __future__ import annotations
@@ -131,9 +133,10 @@ def coverage_gaps(
         stopped_at: datetime | None = None  # None before the first connection: "since ever"
         collecting = False
         gaps: list[tuple[datetime | None, datetime]] = []
+        reach = timedelta(days=spec(source.kind).mention_history_days)
         for event in events:
             if event.status in COLLECTING and not collecting:
-                gaps.append((stopped_at, event.at))
+                gaps.append((stopped_at, event.at - reach))
                 collecting = True
             elif event.status in STOPPED and collecting:
                 stopped_at, collecting = event.at, False

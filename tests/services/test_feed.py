@@ -264,26 +264,42 @@ def test_the_chart_counts_each_day_of_the_range_zeros_included(brand: Brand) -> 
     assert clipped
 
 
-def test_gaps_name_the_time_before_connecting_and_while_disconnected(brand: Brand) -> None:
-    source_id = brand.source("brandco", connected=datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+def test_gaps_name_what_no_poll_reached_before_connecting_and_while_disconnected(
+    brand: Brand,
+) -> None:
+    """A v.2 source's first poll after a (re)connection reaches 90 days back (TIKTOK.md): the
+    gap is what lies before that, and a short disconnection leaves none."""
+    source_id = brand.source("brandco", connected=datetime(2026, 5, 5, 9, 0, tzinfo=UTC))
     source = brand.session.get(Source, source_id)
     assert source is not None
-    off = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
-    back = datetime(2026, 11, 14, 18, 0, tzinfo=UTC)
-    set_status(brand.session, source=source, status=SourceStatus.disconnected, reason="r", now=off)
-    set_status(brand.session, source=source, status=SourceStatus.active, reason="", now=back)
-    gaps = feed_overview.coverage_gaps(
-        brand.session,
-        workspace_id=brand.workspace_id,
-        user_id=brand.user_id,
-        start=date(2026, 11, 1),
-        end=date(2026, 11, 30),
-        now=NOW,
-    )
-    assert gaps == [
-        "No mentions were collected from @brandco between Nov 1, 2026 and Nov 5, 2026.",
-        "No mentions were collected from @brandco between Nov 10, 2026 and Nov 14, 2026.",
+
+    def gaps_between(start: date, end: date) -> list[str]:
+        return feed_overview.coverage_gaps(
+            brand.session,
+            workspace_id=brand.workspace_id,
+            user_id=brand.user_id,
+            start=start,
+            end=end,
+            now=NOW,
+        )
+
+    def goes(status: SourceStatus, at: datetime) -> None:
+        set_status(brand.session, source=source, status=status, reason="r", now=at)
+
+    goes(SourceStatus.disconnected, datetime(2026, 5, 10, 8, 0, tzinfo=UTC))
+    goes(SourceStatus.active, datetime(2026, 5, 14, 18, 0, tzinfo=UTC))  # 4 days: all re-read
+    goes(SourceStatus.disconnected, datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
+    goes(SourceStatus.active, datetime(2026, 10, 20, 0, 0, tzinfo=UTC))  # reaches back to Jul 22
+    assert gaps_between(date(2026, 1, 1), date(2026, 11, 30)) == [
+        "No mentions were collected from @brandco between Jan 1, 2026 and Feb 4, 2026.",
+        "No mentions were collected from @brandco between Jun 1, 2026 and Jul 22, 2026.",
     ]
+    assert gaps_between(date(2026, 11, 1), date(2026, 11, 30)) == []
+    v1 = brand.source("brandv1", "tiktok_v1", connected=datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+    assert v1
+    assert gaps_between(date(2026, 9, 1), date(2026, 11, 30)) == [
+        "No mentions were collected from @brandv1 between Sep 1, 2026 and Oct 6, 2026.",
+    ], "a v.1 source's first poll reaches 30 days back"
     brand.session.add(
         SourceEvent(source_id=source_id, at=NOW - timedelta(hours=3), status="expired")
     )

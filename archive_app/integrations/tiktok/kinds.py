@@ -44,6 +44,10 @@ class KindSpec:
     # v.2 also finds videos where the brand is only tagged, not written in the caption.
     detects_tags: bool
     reconnect_days: int
+    # How far back the first poll after a (re)connection reaches: TikTok's Business mention
+    # list returns mentions of roughly the last 90 days (TIKTOK.md); the v.1 notifications
+    # inbox, the newest of 30 days. Older mentions of a time without a connection are lost.
+    mention_history_days: int
     summary: str
 
     @property
@@ -76,6 +80,7 @@ KINDS: dict[Kind, KindSpec] = {
         capabilities=frozenset({Capability.qr_login, *_EVERY_KIND, Capability.send_dm}),
         detects_tags=False,
         reconnect_days=180,
+        mention_history_days=30,
         summary="Capable of sending DMs to your creators (Manage Rights feature)",
     ),
     Kind.tiktok_v2: KindSpec(
@@ -86,6 +91,7 @@ KINDS: dict[Kind, KindSpec] = {
         capabilities=frozenset({Capability.consent_login, *_EVERY_KIND}),
         detects_tags=True,
         reconnect_days=360,
+        mention_history_days=90,
         summary="Can't send DMs to your creators, but has better coverage",
     ),
 }
