@@ -125,9 +125,18 @@ def _preview() -> rx.Component:
                     rx.el.img(
                         src=S.request_brand_avatar,
                         alt="",
+                        data_testid="preview-avatar",
                         width="32",
                         height="32",
-                        style={"borderRadius": "50%", "objectFit": "cover"},
+                        # Sizes in CSS too: the width/height attributes lose to the
+                        # stylesheet's img rules and the avatar filled the whole preview.
+                        style={
+                            "width": "32px",
+                            "height": "32px",
+                            "flexShrink": "0",
+                            "borderRadius": "50%",
+                            "objectFit": "cover",
+                        },
                     ),
                     rx.icon("circle-user", size=32, aria_hidden="true"),
                 ),

@@ -102,6 +102,8 @@ def test_a_request_to_an_everyone_creator_is_sent_as_a_dm_and_shows_requested(
     expect(box).to_have_value(re.compile("all digital media unless stated otherwise"))
     preview = dialog.get_by_role("group", name="Preview of the TikTok message")
     expect(preview).to_contain_text("@rightsopen")
+    avatar = preview.get_by_test_id("preview-avatar").bounding_box()
+    assert avatar and avatar["width"] <= 40 and avatar["height"] <= 40, avatar  # a chat avatar
     expect(preview).to_contain_text("https://www.tiktok.com/@open.maker/video/")
     expect(dialog).to_contain_text("Links in TikTok messages are not clickable")
     expect(dialog).to_contain_text("Archive does not provide legal counsel")
