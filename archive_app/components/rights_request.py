@@ -126,10 +126,8 @@ def _preview() -> rx.Component:
                         src=S.request_brand_avatar,
                         alt="",
                         data_testid="preview-avatar",
-                        width="32",
-                        height="32",
-                        # Sizes in CSS too: the width/height attributes lose to the
-                        # stylesheet's img rules and the avatar filled the whole preview.
+                        # Reflex turns width/height props into CSS, where a bare "32" is no
+                        # length: the avatar filled the whole preview. Sizes with units.
                         style={
                             "width": "32px",
                             "height": "32px",
