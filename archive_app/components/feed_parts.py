@@ -85,7 +85,7 @@ def filters(*, with_source: bool = True) -> rx.Component:
                 spacing="2",
             ),
             wrap="wrap",
-            gap="3",
+            spacing="3",
             align="end",
         ),
         on_submit=FeedState.apply_filters,
@@ -176,7 +176,7 @@ def selection_bar() -> rx.Component:
             rx.button(
                 "Clear selection", variant="soft", size="2", on_click=FeedState.clear_selection
             ),
-            gap="3",
+            spacing="3",
             wrap="wrap",
             align="center",
             padding="10px",
@@ -193,7 +193,7 @@ def cards() -> rx.Component:
         rx.grid(
             rx.foreach(FeedState.cards, mention_card),
             columns=rx.breakpoints(initial="1", sm="2", lg="3"),
-            gap="4",
+            spacing="4",
             width="100%",
         ),
         rx.cond(

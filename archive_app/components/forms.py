@@ -151,7 +151,7 @@ def email_chips(
                 ),
             ),
             wrap="wrap",
-            gap="2",
+            spacing="2",
         ),
         rx.form(
             rx.hstack(

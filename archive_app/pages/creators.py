@@ -56,7 +56,7 @@ def _row(row: CreatorView) -> rx.Component:
                 spacing="1",
                 min_width="0",
             ),
-            gap="3",
+            spacing="3",
             align="start",
         ),
         data_testid="creator-row",
@@ -82,7 +82,7 @@ def _search() -> rx.Component:
                 spacing="1",
             ),
             rx.button("Search", type="submit", size="2"),
-            gap="3",
+            spacing="3",
             align="end",
             wrap="wrap",
         ),
@@ -105,7 +105,7 @@ def creators() -> rx.Component:
                         rx.grid(
                             rx.foreach(CreatorsState.rows, _row),
                             columns=rx.breakpoints(initial="1", md="2"),
-                            gap="3",
+                            spacing="3",
                             width="100%",
                         ),
                         rx.cond(
@@ -152,7 +152,7 @@ def _header() -> rx.Component:
             spacing="1",
             min_width="0",
         ),
-        gap="4",
+        spacing="4",
         align="start",
         data_testid="creator-header",
     )

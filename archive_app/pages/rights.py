@@ -82,7 +82,7 @@ def _filters() -> rx.Component:
         ),
         rx.spacer(),
         rx.button(rx.icon("download", size=16), "Export CSV", on_click=S.export_csv),
-        gap="3",
+        spacing="3",
         wrap="wrap",
         align="end",
         width="100%",
@@ -131,7 +131,7 @@ def _row(row: RequestView) -> rx.Component:
     small = {"size": "1", "color_scheme": "gray", "high_contrast": True}
     return rx.table.row(
         rx.table.row_header_cell(rx.text("@" + row.creator_handle, weight="medium")),
-        rx.table.cell(rx.flex(rx.foreach(row.videos, _thumb), gap="1", wrap="wrap")),
+        rx.table.cell(rx.flex(rx.foreach(row.videos, _thumb), spacing="1", wrap="wrap")),
         rx.table.cell(
             rx.vstack(
                 rx.badge(
@@ -176,7 +176,7 @@ def _row(row: RequestView) -> rx.Component:
                     ),
                 ),
                 _status_menu(row),
-                gap="2",
+                spacing="2",
                 wrap="wrap",
                 min_width="150px",
             )
