@@ -115,6 +115,22 @@ def cancel_for_recipient(session: Session, *, workspace_id: int, to_address: str
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def cancel_pending(session: Session, *, key_prefix: str, to_address: str, reason: str) -> int:
+    """Cancel the pending mail to one address whose dedupe key starts with ``key_prefix``
+    (e.g. one source's reminders); rows already ``sending`` are left alone."""
+    result = session.execute(
+        update(OutboxEmail)
+        .where(
+            col(OutboxEmail.dedupe_key).startswith(key_prefix, autoescape=True),
+            func.lower(OutboxEmail.to_address) == to_address.strip().lower(),
+            col(OutboxEmail.status) == OutboxStatus.pending.value,
+        )
+        .values(status=OutboxStatus.cancelled.value, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def backoff(attempts: int) -> timedelta:
     """Wait after the ``attempts``-th failed try: 1, 2, 4, 8 ... minutes, at most an hour."""
     return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)

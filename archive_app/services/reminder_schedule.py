@@ -32,6 +32,11 @@ SECONDS_PER_DAY = 86_400
 ONE_DAY = timedelta(days=1)
 
 
+def reminder_key_prefix(source_id: int) -> str:
+    """The start of the outbox key of every reminder of one source."""
+    return f"reminder:{source_id}:"
+
+
 def days_left(deadline_at: datetime | None, now: datetime) -> int | None:
     """Whole days until the deadline (rounded up: 179.5 days shows as 180)."""
     if deadline_at is None:
@@ -175,7 +180,7 @@ def _send_step(session: Session, *, source: Source, step: int, now: datetime, li
                 deadline_at=deadline,
                 reconnect_url=links.reconnect(source.id),
             ),
-            dedupe_key=f"reminder:{source.id}:{deadline.isoformat()}:{step}:{address}",
+            dedupe_key=f"{reminder_key_prefix(source.id)}{deadline.isoformat()}:{step}:{address}",
             now=now,
             workspace_id=source.workspace_id,
         )

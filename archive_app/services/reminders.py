@@ -6,11 +6,13 @@ One rule for the list wherever it is typed (the wizard's chips, the row's editor
 from __future__ import annotations
 
 from sqlalchemy import delete
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from archive_app.models.sources import ReminderRecipient, Source
+from archive_app.services import outbox
 from archive_app.services.auth import normalize_email
 from archive_app.services.errors import InvalidInput
+from archive_app.services.reminder_schedule import reminder_key_prefix
 
 MAX_REMINDER_EMAILS = 10
 
@@ -34,7 +36,18 @@ def clean_reminder_emails(raw: list[str]) -> list[str]:
 
 
 def set_reminder_emails(session: Session, *, source: Source, emails: list[str]) -> None:
+    """Replace the list; a removed address's reminder still waiting in the outbox is cancelled."""
     assert source.id is not None
+    before = session.exec(
+        select(ReminderRecipient.email).where(ReminderRecipient.source_id == source.id)
+    ).all()
+    for address in set(before) - set(emails):
+        outbox.cancel_pending(
+            session,
+            key_prefix=reminder_key_prefix(source.id),
+            to_address=address,
+            reason="removed from the reminder list",
+        )
     session.execute(delete(ReminderRecipient).where(col(ReminderRecipient.source_id) == source.id))
     for address in emails:
         session.add(ReminderRecipient(source_id=source.id, email=address))

@@ -124,6 +124,7 @@ async def test_an_address_added_after_a_step_gets_the_next_step_not_that_one(wor
     source_id = await world.connect(Kind.tiktok_v1, "brandco", reminders=ADDRESSES[:1])
     move_to(world, source_id, timedelta(days=20))
     await world.job("send_reminders")
+    await world.deliver()  # the 20-day step went out before the list changed
     with Session(world.engine) as s:
         source_service.update_reminders(
             s,
@@ -139,6 +140,24 @@ async def test_an_address_added_after_a_step_gets_the_next_step_not_that_one(wor
     await world.deliver()
     assert reminders_to(world, ADDRESSES[0]) == ["Reconnect @brandco to Archive within 20 days"]
     assert reminders_to(world, "new@brand.com") == ["Reconnect @brandco to Archive within 13 days"]
+
+
+async def test_an_address_removed_while_its_reminder_waits_to_be_sent_gets_nothing(world):
+    source_id = await world.connect(Kind.tiktok_v1, "brandco", reminders=ADDRESSES[:2])
+    move_to(world, source_id, timedelta(days=20))
+    await world.job("send_reminders")  # queued for both, not sent yet
+    with Session(world.engine) as s:
+        source_service.update_reminders(
+            s,
+            workspace_id=world.workspace_id,
+            user_id=world.owner_id,
+            source_id=source_id,
+            emails=[ADDRESSES[1]],
+        )
+        s.commit()
+    await world.deliver()
+    assert reminders_to(world, ADDRESSES[0]) == []
+    assert reminders_to(world, ADDRESSES[1]) == ["Reconnect @brandco to Archive within 20 days"]
 
 
 async def test_settings_show_the_next_reminder_date_and_step(world):
