@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, select
 
 from archive_app.clock import utc
@@ -61,33 +61,35 @@ class RefreshResult:
         }
 
 
+def _is_due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        col(Source.status).in_(health.LIVE),
+        col(Source.refresh_token_enc).is_not(None),
+        col(Source.deadline_at) > now,
+        or_(
+            col(Source.access_expires_at).is_(None),
+            col(Source.access_expires_at) <= now + REFRESH_AHEAD,
+        ),
+    )
+
+
 def due_for_refresh(session: Session, *, now: datetime) -> list[Due]:
     """Live sources whose access token expires within ``REFRESH_AHEAD`` (or has)."""
     rows = session.exec(
-        select(Source.id, Source.kind)
-        .where(
-            col(Source.status).in_(health.LIVE),
-            col(Source.refresh_token_enc).is_not(None),
-            col(Source.deadline_at) > now,
-            or_(
-                col(Source.access_expires_at).is_(None),
-                col(Source.access_expires_at) <= now + REFRESH_AHEAD,
-            ),
-        )
-        .order_by(col(Source.id))
+        select(Source.id, Source.kind).where(*_is_due(now)).order_by(col(Source.id))
     ).all()
     return [Due(source_id, Kind(kind)) for source_id, kind in rows if source_id is not None]
 
 
 def claim(session: Session, *, source_id: int, cipher: TokenCipher, now: datetime) -> str | None:
     """Take the right to spend this source's refresh token; the plain token, or None when
-    another run holds it (or the source is no longer live)."""
+    another run holds it, or the source is no longer due (another run listed it too and has
+    refreshed it since: its claim is released, its new token not due for hours)."""
     result = session.execute(
         update(Source)
         .where(
             col(Source.id) == source_id,
-            col(Source.status).in_(health.LIVE),
-            col(Source.refresh_token_enc).is_not(None),
+            *_is_due(now),
             or_(
                 col(Source.refresh_claimed_at).is_(None),
                 col(Source.refresh_claimed_at) < now - CLAIM_FOR,

@@ -209,6 +209,24 @@ async def test_a_removal_webhook_after_expiry_starts_no_second_episode(world):
     assert alert_recipients(world) == list(MEMBERS)
 
 
+async def test_a_run_that_listed_a_source_before_another_refreshed_it_does_not_refresh_it(world):
+    """The interleaving behind a flaky run of the test below: run B lists the source as due,
+    run A claims, refreshes and releases it, then B claims. B must find it no longer due."""
+    source_id = await world.connect(Kind.tiktok_v1, "brandco", reminders=["owner@brand.com"])
+    world.advance(advance_seconds=2 * 3600)
+    deps, now = world.deps, world.clock.now()
+    listed_by_b = await deps.db(lambda s: token_refresh.due_for_refresh(s, now=now))
+    assert [d.source_id for d in listed_by_b] == [source_id]
+    a = await token_refresh.refresh_due(
+        deps.db, deps.gateway, cipher=deps.cipher, now=now, links=LINKS
+    )
+    assert a.refreshed == 1
+    claimed_by_b = await deps.db(
+        lambda s: token_refresh.claim(s, source_id=source_id, cipher=deps.cipher, now=now)
+    )
+    assert claimed_by_b is None
+
+
 async def test_two_refresh_runs_at_once_spend_the_refresh_token_once(world):
     """TikTok's rotation is strict: a refresh token spent twice is refused the second time,
     which would disconnect a healthy source. The claim lets only one run spend it."""
