@@ -9,6 +9,10 @@ from dataclasses import dataclass
 import pytest
 import reflex as rx
 
+# Builds the app as the server does: every State class defined, and the live layer bound to
+# the tab State it pushes to. Without it a test that announces a change (e.g. logging out other
+# sessions) passed only when another test module had imported the app first.
+import archive_app.archive_app  # noqa: F401
 from archive_app.clock import app_clock
 from archive_app.db import session_scope
 from archive_app.deps import Deps, current
