@@ -6,7 +6,7 @@ Life of a row::
        ^                  |--transient MailError--> pending (next_attempt_at = now + backoff)
        |                  |--permanent MailError, or MAX_ATTEMPTS reached--> failed
        |                  '--still sending after STUCK_AFTER (crash)--> failed ("unknown")
-       '--cancel_for_recipient--> cancelled
+       '--outbox_cancel.cancel_pending--> cancelled
 
 Giving up is bounded and said once: a mail is tried at most ``MAX_ATTEMPTS`` times (backoff
 1, 2, 4 ... 60 minutes, about 2 hours in all), or once when the error is permanent (the server
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -94,41 +94,6 @@ def enqueue(
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"outbox does not support {dialect}")
     return session.exec(select(OutboxEmail).where(OutboxEmail.dedupe_key == dedupe_key)).one()
-
-
-def cancel_for_recipient(session: Session, *, workspace_id: int, to_address: str) -> int:
-    """A removed member gets nothing more: cancel their pending mail in that workspace.
-
-    Rows already ``sending`` are left alone (that SMTP conversation is under way). Returns how
-    many rows were cancelled; the caller commits with the membership change.
-    """
-    result = session.execute(
-        update(OutboxEmail)
-        .where(
-            col(OutboxEmail.workspace_id) == workspace_id,
-            func.lower(OutboxEmail.to_address) == to_address.strip().lower(),
-            col(OutboxEmail.status) == OutboxStatus.pending.value,
-        )
-        .values(status=OutboxStatus.cancelled.value, last_error="recipient lost access")
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def cancel_pending(session: Session, *, key_prefix: str, to_address: str, reason: str) -> int:
-    """Cancel the pending mail to one address whose dedupe key starts with ``key_prefix``
-    (e.g. one source's reminders); rows already ``sending`` are left alone."""
-    result = session.execute(
-        update(OutboxEmail)
-        .where(
-            col(OutboxEmail.dedupe_key).startswith(key_prefix, autoescape=True),
-            func.lower(OutboxEmail.to_address) == to_address.strip().lower(),
-            col(OutboxEmail.status) == OutboxStatus.pending.value,
-        )
-        .values(status=OutboxStatus.cancelled.value, last_error=reason)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from archive_app.models.sources import ReminderRecipient, Source
-from archive_app.services import outbox
+from archive_app.services import outbox_cancel
 from archive_app.services.auth import normalize_email
 from archive_app.services.errors import InvalidInput
 from archive_app.services.reminder_schedule import reminder_key_prefix
@@ -42,7 +42,7 @@ def set_reminder_emails(session: Session, *, source: Source, emails: list[str]) 
         select(ReminderRecipient.email).where(ReminderRecipient.source_id == source.id)
     ).all()
     for address in set(before) - set(emails):
-        outbox.cancel_pending(
+        outbox_cancel.cancel_pending(
             session,
             key_prefix=reminder_key_prefix(source.id),
             to_address=address,

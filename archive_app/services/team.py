@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from archive_app.clock import utc
 from archive_app.models.auth import AuthSession
 from archive_app.models.workspaces import Membership, Role, User, Workspace
-from archive_app.services import outbox
+from archive_app.services import outbox_cancel
 from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
 
 
@@ -110,5 +110,7 @@ def remove_member(session: Session, *, workspace_id: int, user_id: int, member_u
             col(AuthSession.workspace_id) == workspace_id,
         )
     )
-    outbox.cancel_for_recipient(session, workspace_id=workspace_id, to_address=person.email)
+    outbox_cancel.cancel_pending(
+        session, workspace_id=workspace_id, to_address=person.email, reason="recipient lost access"
+    )
     return person.email

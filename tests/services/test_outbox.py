@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from archive_app.mail.messages import EmailMessage
 from archive_app.mail.sender import MailError, RecordingSender
 from archive_app.models.notifications import OutboxEmail, OutboxStatus
-from archive_app.services import admin, outbox
+from archive_app.services import admin, outbox, outbox_cancel
 
 
 def _msg(to: str = "owner@brand.example") -> EmailMessage:
@@ -178,11 +178,11 @@ def test_a_removed_member_gets_nothing_more(engine: Engine, now: datetime):
     gone = _enqueue(engine, now, key="a", to="Gone@Brand.example")
     stays = _enqueue(engine, now, key="b", to="stays@brand.example")
     with Session(engine) as session:
-        cancelled = outbox.cancel_for_recipient(
-            session, workspace_id=1, to_address="gone@brand.example"
+        cancelled = outbox_cancel.cancel_pending(
+            session, workspace_id=1, to_address="gone@brand.example", reason="gone"
         )
-        other_ws = outbox.cancel_for_recipient(
-            session, workspace_id=2, to_address="stays@brand.example"
+        other_ws = outbox_cancel.cancel_pending(
+            session, workspace_id=2, to_address="stays@brand.example", reason="gone"
         )
         session.commit()
     assert (cancelled, other_ws) == (1, 0)
