@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
 from archive_app import live
 from archive_app.clock import app_clock
@@ -128,17 +129,31 @@ async def test_the_prepared_update_carries_the_view_and_nothing_of_the_viewer(ap
 
 
 class _Sockets:
-    """Stands in for Reflex's event namespace: every tab is connected; updates are recorded."""
+    """Stands in for Reflex's event namespace and its token manager: every tab is connected
+    to this worker (its socket id is its token); updates are recorded per tab."""
+
+    instance_id = "this-worker"
 
     def __init__(self) -> None:
         self.sent: dict[str, list] = {}
         self._token_manager = self
+        self.token_to_socket = _EveryTabHere()
 
     async def is_token_connected(self, token: str) -> bool:
         return True
 
     async def emit_update(self, update, token: str) -> None:
         self.sent.setdefault(token, []).append(update)
+
+    async def emit(self, event: str, update, to: list[str]) -> None:
+        assert event == "event"
+        for sid in to:
+            self.sent.setdefault(sid, []).append(update)
+
+
+class _EveryTabHere:
+    def get(self, token: str):
+        return SimpleNamespace(sid=token, instance_id=_Sockets.instance_id)
 
 
 class _App:
