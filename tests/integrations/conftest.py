@@ -13,7 +13,7 @@ from archive_app.clock import ShiftedClock
 from archive_app.settings import Settings
 from archive_app.simulator import create_simulator_app
 from tests.integrations.tiktok_backends import (
-    RecordedBackend,
+    ExampleBackend,
     SimulatorBackend,
     UvicornThread,
     live_settings,
@@ -38,14 +38,14 @@ def running_simulator(tmp_path: Path, sim_clock: ShiftedClock) -> Iterator[Setti
         yield settings
 
 
-@pytest.fixture(params=["simulator", "recorded"])
+@pytest.fixture(params=["simulator", "examples"])
 async def backend(
     request: pytest.FixtureRequest, tmp_path: Path, sim_clock: ShiftedClock
-) -> AsyncIterator[SimulatorBackend | RecordedBackend]:
+) -> AsyncIterator[SimulatorBackend | ExampleBackend]:
     if request.param == "simulator":
         settings = request.getfixturevalue("running_simulator")
-        chosen: SimulatorBackend | RecordedBackend = SimulatorBackend(settings, sim_clock)
+        chosen: SimulatorBackend | ExampleBackend = SimulatorBackend(settings, sim_clock)
     else:
-        chosen = RecordedBackend(live_settings(tmp_path), sim_clock)
+        chosen = ExampleBackend(live_settings(tmp_path), sim_clock)
     yield chosen
     await chosen.aclose()

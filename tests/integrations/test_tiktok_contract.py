@@ -1,6 +1,7 @@
 """One contract, two TikToks: the same assertions against the simulator (real HTTP) and against
-recorded payloads (httpx.MockTransport). If the simulator drifts from TikTok's shapes, or the
-client stops understanding either, one side fails.
+example payloads written from TIKTOK.md (httpx.MockTransport; not recordings of TikTok, see
+payloads/README.md). If the simulator drifts from TikTok's shapes, or the client stops
+understanding either, one side fails.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from archive_app.integrations.tiktok import (
     queue_reason_text,
     spec,
 )
-from tests.integrations.tiktok_backends import MENTION_CAPTIONS, RecordedBackend, SimulatorBackend
+from tests.integrations.tiktok_backends import MENTION_CAPTIONS, ExampleBackend, SimulatorBackend
 
-Backend = SimulatorBackend | RecordedBackend
+Backend = SimulatorBackend | ExampleBackend
 BOTH_KINDS = pytest.mark.parametrize("kind", [Kind.tiktok_v1, Kind.tiktok_v2])
 
 

@@ -2,8 +2,10 @@
 
 * ``SimulatorBackend``: the real client over real HTTP to the simulator (uvicorn in a thread);
   the TikTok side is played through the simulator's control API and pages.
-* ``RecordedBackend``: the real client over ``httpx.MockTransport`` answering with recorded
-  payloads (``payloads/*.json``, in TIKTOK.md's shapes), with the least state needed to answer
+* ``ExampleBackend``: the real client over ``httpx.MockTransport`` answering with example
+  payloads (``payloads/*.json``). They were written by hand from TIKTOK.md's wire formats, not
+  recorded from TikTok (no TikTok app or network here); replace them with real captures when
+  there are some, with the least state needed to answer
   the same story (a used refresh token is refused, a revoked grant stays revoked).
 
 The contract tests only call the methods below, so both must make the same assertions true.
@@ -201,10 +203,10 @@ class SimulatorBackend:
         await self.control.aclose()
 
 
-class RecordedBackend:
+class ExampleBackend:
     """Live-like settings (production, real hosts) and a transport that replays payloads."""
 
-    name = "recorded"
+    name = "examples"
 
     def __init__(self, settings: Settings, clock: ShiftedClock) -> None:
         self.settings = settings
@@ -235,7 +237,7 @@ class RecordedBackend:
         self.username = username
 
     async def phone_confirms(self, qr: QrCode, username: str, *, ticket: str | None = None) -> None:
-        code = f"code.recorded-{len(self.codes) + 1}"
+        code = f"code.example-{len(self.codes) + 1}"
         self.codes.add(code)
         self.qr[qr.token] = {
             "status": "confirmed",
@@ -251,7 +253,7 @@ class RecordedBackend:
         url = gateway.authorize_url(state=state)
         assert url.startswith("https://www.tiktok.com/v2/auth/authorize/")
         assert parse_qs(urlsplit(url).query)["state"] == [state]
-        code = f"code.recorded-{len(self.codes) + 1}"
+        code = f"code.example-{len(self.codes) + 1}"
         self.codes.add(code)
         return code
 
@@ -268,7 +270,7 @@ class RecordedBackend:
         self.creators[handle] = dm_setting
 
     async def add_mentions(self, brand: str) -> None:
-        """The recorded pages hold exactly MENTION_CAPTIONS."""
+        """The example pages hold exactly MENTION_CAPTIONS."""
 
     async def aclose(self) -> None:
         return None
@@ -310,7 +312,7 @@ class RecordedBackend:
         return httpx.Response(200, json=body)
 
     def _get_qrcode(self, request: httpx.Request) -> httpx.Response:
-        token = f"qr-recorded-{len(self.qr) + 1}"
+        token = f"qr-example-{len(self.qr) + 1}"
         self.qr[token] = {"status": "new"}
         return httpx.Response(200, json=payload("login_kit_get_qrcode", qr_token=token))
 
@@ -374,7 +376,7 @@ class RecordedBackend:
         return httpx.Response(200, json=payload(page))
 
     def _inbox(self, request: httpx.Request) -> httpx.Response:
-        """The v.1 relay's notifications inbox (Login Kit's shape), recorded like the list."""
+        """The v.1 relay's notifications inbox (Login Kit's shape), an example like the list."""
         if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.access:
             return httpx.Response(401, json=payload("login_kit_error_access_token_invalid"))
         page = (
