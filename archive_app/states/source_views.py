@@ -72,7 +72,11 @@ def source_view(row: SourceRow) -> SourceView:
 def _checked_text(row: SourceRow) -> str:
     if row.last_checked_at is None:
         return "" if row.status in ("disconnected", "expired") else "Not checked yet"
-    return "Last checked " + row.last_checked_at.strftime("%b %d, %Y at %H:%M UTC")
+    when = row.last_checked_at.strftime("%b %d, %Y at %H:%M UTC")
+    if row.status in ("degraded", "disconnected", "expired"):
+        # the last check did not get an answer (the reason says when): say what this time is
+        return "TikTok last answered " + when
+    return "Last checked " + when
 
 
 def _reminder_text(row: SourceRow) -> str:

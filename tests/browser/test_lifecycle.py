@@ -93,6 +93,7 @@ def test_a_failed_check_turns_amber_then_a_second_disconnects_for_two_members(
         reason = page.get_by_test_id("source-reason")
         expect(reason).to_contain_text(re.compile(r"TikTok did not answer at \d\d:\d\d UTC"))
         expect(reason).to_contain_text("retrying")
+        expect(page.get_by_test_id("checked")).to_contain_text("TikTok last answered")
         expect(page.get_by_test_id("source-status")).to_have_text("Active")
         expect(page.get_by_test_id("disconnection-alert")).to_have_count(0)
     assert_accessible(owner)

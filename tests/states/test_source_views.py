@@ -37,6 +37,18 @@ def test_an_active_row_says_when_it_was_checked_and_the_next_reminder():
     assert (view.needs_reconnect, view.reason, view.badge) == (False, "", "green")
 
 
+def test_a_row_whose_last_check_went_unanswered_says_when_tiktok_last_answered():
+    degraded = replace(
+        ACTIVE,
+        status="degraded",
+        badge="amber",
+        reason="TikTok did not answer at 11:15 UTC; retrying",
+    )
+    view = source_view(degraded)
+    assert view.checked_text == "TikTok last answered Nov 25, 2026 at 10:42 UTC"
+    assert view.reason == "TikTok did not answer at 11:15 UTC; retrying"
+
+
 def test_the_one_day_step_is_singular_and_a_never_checked_source_says_so():
     view = source_view(
         replace(ACTIVE, next_reminder_step=1, last_checked_at=None, next_reminder_at=CHECKED)
