@@ -8,6 +8,7 @@ so a slow database write never blocks the app's websockets.
 
 from __future__ import annotations
 
+import base64
 import logging
 import socket
 from collections.abc import AsyncIterator
@@ -63,7 +64,7 @@ def store(
         message_id=str(parsed.get("Message-ID", "")),
         raw=raw.decode("utf-8", errors="replace"),
         text_body=_body(parsed, "plain"),
-        html_body=_body(parsed, "html"),
+        html_body=_inline_images(parsed, _body(parsed, "html")),
     )
     with Session(engine, expire_on_commit=False) as session:
         session.add(row)
@@ -77,6 +78,20 @@ def _body(message: MimeMessage, subtype: str) -> str:
         return ""
     content = part.get_content()
     return content if isinstance(content, str) else ""
+
+
+def _inline_images(message: MimeMessage, html: str) -> str:
+    """Show the mail's embedded images (``cid:`` references) as a mail client does: each one
+    becomes a ``data:`` URL of its part, so the logo is drawn in ``/dev/mail``."""
+    for part in message.walk():
+        content_id = str(part.get("Content-ID", "")).strip().strip("<>")
+        if not content_id or part.get_content_maintype() != "image":
+            continue
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes):
+            url = f"data:{part.get_content_type()};base64,{base64.b64encode(data).decode()}"
+            html = html.replace(f"cid:{content_id}", url)
+    return html
 
 
 class MailSink:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 from datetime import UTC, datetime
 
 import pytest
@@ -41,6 +43,28 @@ def test_mail_sent_over_smtp_to_the_sink_is_stored(engine: Engine, tmp_path, fre
     assert "http://localhost:3000/invite/tok" in row.text_body
     assert 'href="http://localhost:3000/invite/tok"' in row.html_body
     assert "Subject: You're invited to Brand on Archive" in row.raw
+
+
+def test_the_sink_draws_the_embedded_logo_as_a_data_url(engine: Engine, tmp_path, free_port):
+    settings = Settings(mode="test", data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=free_port)
+    message = invite_message(
+        workspace_name="Brand",
+        inviter_email="owner@brand.example",
+        accept_url="http://localhost:3000/invite/tok",
+        to="new@brand.example",
+    )
+    assert "cid:archive-logo.png" in message.html
+    at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    with MailSink(host="127.0.0.1", port=free_port, engine=engine, clock=FixedClock(at)):
+        SmtpSender(settings).send(message, message_id="invite:2")
+    with Session(engine) as session:
+        row = session.exec(select(SinkMessage)).one()
+    assert "cid:" not in row.html_body
+    assert 'src="data:image/png;base64,iVBORw0KGgo' in row.html_body  # the PNG signature
+    stored = email.message_from_string(row.raw, policy=email.policy.default)
+    html_part = stored.get_body(preferencelist=("html",))
+    assert html_part is not None
+    assert "cid:archive-logo.png" in html_part.get_content(), "the stored mail is unchanged"
 
 
 def test_a_second_sink_on_a_taken_port_fails_cleanly(engine: Engine, free_port):
