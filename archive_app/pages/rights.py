@@ -7,8 +7,9 @@ import reflex as rx
 from archive_app import paths
 from archive_app.components.forms import error_callout
 from archive_app.components.shell import empty_state, shell
-from archive_app.services.rights_manage import PAGE
-from archive_app.states.rights import CreatorOption, RequestView, RightsState, VideoView
+from archive_app.services.rights_manage import MAX_SHOWN, PAGE
+from archive_app.states.rights import RightsState
+from archive_app.states.rights_views import CreatorOption, RequestView, VideoView
 
 S = RightsState
 LABEL_STYLE = {"fontSize": "13px", "fontWeight": 500}
@@ -228,10 +229,25 @@ def _body() -> rx.Component:
                 ),
                 rx.cond(
                     S.rows_capped,
-                    rx.text(
-                        f"Showing the newest {PAGE} requests. Narrow them with the filters; "
-                        "Export CSV has every request that matches.",
-                        size="2",
+                    rx.flex(
+                        rx.text(
+                            "Showing the newest "
+                            + S.rows.length().to_string()  # type: ignore[attr-defined]
+                            + " requests that match. Export CSV has all of them.",
+                            size="2",
+                        ),
+                        rx.cond(
+                            S.shown < MAX_SHOWN,
+                            rx.button(
+                                f"Show {PAGE} more",
+                                variant="soft",
+                                on_click=S.show_more,
+                            ),
+                            rx.text("Narrow them with the filters to see older ones.", size="2"),
+                        ),
+                        spacing="3",
+                        align="center",
+                        wrap="wrap",
                     ),
                 ),
                 rx.text(

@@ -24,8 +24,10 @@ from archive_app.services.errors import InvalidInput, NotFound
 from archive_app.services.rights_query import LABELS, dm_text
 from archive_app.services.team import require_member
 
-# The table shows the newest requests first, this many at most (the filters narrow it).
+# The table shows the newest requests first, this many more with each "Show more", up to
+# MAX_SHOWN (the filters narrow it; Export CSV has every request that matches).
 PAGE = 200
+MAX_SHOWN = 5_000
 GONE = "That request is no longer in this workspace."
 
 

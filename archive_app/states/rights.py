@@ -8,8 +8,7 @@ from the browser and hand it to a service that looks it up within the viewer's w
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import reflex as rx
@@ -23,77 +22,7 @@ from archive_app.services.rights_query import LABELS
 from archive_app.states.args import BadEventArgs, id_arg, text_arg
 from archive_app.states.base import AppState
 from archive_app.states.rights_request import announce_rights
-
-BADGES = {"in_queue": "amber", "requested": "blue", "approved": "green", "declined": "red"}
-
-
-@dataclass
-class VideoView:
-    thumbnail_url: str = ""
-    url: str = ""
-    alt: str = ""
-
-
-@dataclass
-class RequestView:
-    request_id: int = 0
-    creator_handle: str = ""
-    status: str = ""
-    status_label: str = ""
-    badge: str = "gray"
-    reason: str = ""
-    requested: str = ""
-    responded: str = ""
-    requested_by: str = ""
-    sender: str = ""
-    set_by: str = ""
-    # What to do about the queue reason, when it is a source: a link to Settings → Sources.
-    fix_label: str = ""
-    fix_href: str = ""
-    can_retry: bool = False
-    videos: list[VideoView] = field(default_factory=list)
-
-
-@dataclass
-class CreatorOption:
-    creator_id: str = ""
-    handle: str = ""
-
-
-def _day(value: datetime | None) -> str:
-    return value.strftime("%b %d, %Y") if value else ""
-
-
-def request_view(row: service.RequestRow) -> RequestView:
-    set_by = ""
-    if row.status_set_by and row.status_set_at:
-        set_by = f"Set to {row.status_label} by {row.status_set_by} on {_day(row.status_set_at)}"
-    fix_label = fix_href = ""
-    if row.queue_reason == "v1_disconnected":
-        fix_label = "Reconnect " + ("@" + row.sender_handle if row.sender_handle else "it")
-        fix_href = paths.reconnect(row.sender_source_id) if row.sender_source_id else paths.SOURCES
-    elif row.queue_reason == "no_v1_source":
-        fix_label, fix_href = "Connect a TikTok Account v.1", paths.SOURCES
-    return RequestView(
-        request_id=row.request_id,
-        creator_handle=row.creator_handle,
-        status=row.status,
-        status_label=row.status_label,
-        badge=BADGES.get(row.status, "gray"),
-        reason=row.reason + (" Sending now…" if row.sending else ""),
-        requested=_day(row.requested_at),
-        responded=_day(row.responded_at),
-        requested_by=row.requested_by,
-        sender="@" + row.sender_handle if row.sender_handle else "",
-        set_by=set_by,
-        fix_label=fix_label,
-        fix_href=fix_href,
-        can_retry=row.status == "in_queue" and not row.sending,
-        videos=[
-            VideoView(v.thumbnail_url, v.url, f"Video by @{row.creator_handle}: {v.caption}"[:200])
-            for v in row.videos
-        ],
-    )
+from archive_app.states.rights_views import BADGES, CreatorOption, RequestView, request_view
 
 
 def _date_arg(value: Any) -> date | None:
@@ -115,8 +44,9 @@ class RightsState(AppState):
     filter_since: str = ""
     filter_until: str = ""
     filter_error: str = ""
-    # The table shows the newest PAGE requests; more exist when it is full.
-    rows_capped: bool = False
+    # The table shows the newest ``shown`` requests (PAGE more with each "Show more").
+    shown: int = service.PAGE
+    rows_capped: bool = False  # more requests match than the table shows
 
     @rx.var
     def filtered(self) -> bool:
@@ -141,18 +71,23 @@ class RightsState(AppState):
         except ServiceError as exc:
             self.filter_error = exc.message
             filters = service.RightsFilter()
+        shown = self.shown
         rows, creators = await deps.run_db(
             lambda s: (
                 service.list_requests(
-                    s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, filters=filters
+                    s,
+                    workspace_id=viewer.workspace_id,
+                    user_id=viewer.user_id,
+                    filters=filters,
+                    limit=shown + 1,  # one more than shown: whether there are more
                 ),
                 service.creator_choices(
                     s, workspace_id=viewer.workspace_id, user_id=viewer.user_id
                 ),
             )
         )
-        self.rows = [request_view(r) for r in rows]
-        self.rows_capped = len(rows) >= service.PAGE
+        self.rows = [request_view(r) for r in rows[:shown]]
+        self.rows_capped = len(rows) > shown
         self.creators = [CreatorOption(str(c.creator_id), c.handle) for c in creators]
         self.rights_loaded = True
 
@@ -178,6 +113,7 @@ class RightsState(AppState):
 
     async def _set_filter(self, name: str, value: str) -> None:
         setattr(self, name, value)
+        self.shown = service.PAGE
         try:
             await self._reload()
         except NotAllowed:
@@ -206,7 +142,17 @@ class RightsState(AppState):
     @rx.event
     async def clear_filters(self) -> None:
         self.filter_status = self.filter_creator = self.filter_since = self.filter_until = ""
+        self.shown = service.PAGE
         await self._reload()
+
+    @rx.event
+    async def show_more(self) -> None:
+        """The next PAGE older requests under those shown (live updates keep them all)."""
+        self.shown = min(self.shown + service.PAGE, service.MAX_SHOWN)
+        try:
+            await self._reload()
+        except NotAllowed:
+            self.rows = []
 
     @rx.event
     async def copy_message(self, request_id: int) -> Any:

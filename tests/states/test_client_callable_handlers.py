@@ -80,6 +80,7 @@ ALLOWED: dict[str, set[str]] = {
         "set_filter_until",
         "set_status",
         "setvar",
+        "show_more",
     },
     "RightsRequestState": {
         "open_request",

@@ -15,6 +15,7 @@ from archive_app.models.mentions import Creator, Mention
 from archive_app.models.rights import RightsRequest
 from archive_app.models.sources import Source
 from archive_app.services import signup
+from archive_app.services.rights_manage import PAGE
 from archive_app.states.args import BadEventArgs
 from archive_app.states.rights import RightsState
 from archive_app.states.rights_request import RightsRequestState
@@ -180,3 +181,33 @@ async def test_the_sender_picker_offers_active_v1_accounts_and_ignores_other_val
     assert (tab.request_sender, tab.request_brand_handle) == (ids[1], "brand.two")
     tab.set_request_sender("999999")  # not one of ours: nothing changes
     assert (tab.request_sender, tab.request_brand_handle) == (ids[1], "brand.two")
+
+
+async def test_show_more_adds_the_next_page_of_older_requests_and_a_filter_starts_over(app_db):
+    cookie, mine, _ = _world()
+    now = app_clock().now()
+    with session_scope(current().engine) as s:
+        mention = s.get(Mention, mine)
+        assert mention is not None
+        workspace_id, creator_id = mention.workspace_id, mention.creator_id
+        for n in range(PAGE + 1):  # the oldest is n = PAGE
+            at = now - timedelta(minutes=n)
+            s.add(
+                RightsRequest(
+                    workspace_id=workspace_id,
+                    creator_id=creator_id,
+                    message=f"request {n}",
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+    tab = await open_tab(RightsState, cookie=cookie, path="/rights")
+    await tab.guard()
+    await tab.load()
+    assert (len(tab.rows), tab.rows_capped) == (PAGE, True)
+    await tab.show_more()
+    assert (len(tab.rows), tab.rows_capped) == (PAGE + 1, False)
+    ids = [r.request_id for r in tab.rows]
+    assert ids == sorted(ids), "newest first (inserted first here); the oldest one came last"
+    await tab.set_filter_status("in_queue")
+    assert (len(tab.rows), tab.rows_capped, tab.shown) == (PAGE, True, PAGE)
