@@ -132,7 +132,10 @@ def _row(row: RequestView) -> rx.Component:
     small = {"size": "1", "color_scheme": "gray", "high_contrast": True}
     return rx.table.row(
         rx.table.row_header_cell(rx.text("@" + row.creator_handle, weight="medium")),
-        rx.table.cell(rx.flex(rx.foreach(row.videos, _thumb), spacing="1", wrap="wrap")),
+        rx.table.cell(
+            rx.flex(rx.foreach(row.videos, _thumb), spacing="1", wrap="wrap"),
+            data_label="Content",
+        ),
         rx.table.cell(
             rx.vstack(
                 rx.badge(
@@ -150,15 +153,23 @@ def _row(row: RequestView) -> rx.Component:
                 ),
                 rx.cond(row.set_by != "", rx.text(row.set_by, **small)),
                 spacing="1",
-                min_width="220px",
-            )
+                class_name="rights-status-cell",
+            ),
+            data_label="Status",
         ),
         rx.table.cell(
             rx.text(row.requested, size="2"),
             rx.text("by " + row.requested_by, **small),
+            data_label="Requested",
         ),
-        rx.table.cell(rx.text(rx.cond(row.responded != "", row.responded, "—"), size="2")),
-        rx.table.cell(rx.text(rx.cond(row.sender != "", row.sender, "—"), size="2")),
+        rx.table.cell(
+            rx.text(rx.cond(row.responded != "", row.responded, "—"), size="2"),
+            data_label="Responded",
+        ),
+        rx.table.cell(
+            rx.text(rx.cond(row.sender != "", row.sender, "—"), size="2"),
+            data_label="From account",
+        ),
         rx.table.cell(
             rx.flex(
                 rx.button(
@@ -180,10 +191,30 @@ def _row(row: RequestView) -> rx.Component:
                 spacing="2",
                 wrap="wrap",
                 min_width="150px",
-            )
+            ),
+            data_label="Actions",
         ),
         data_testid="rights-row",
     )
+
+
+# On a phone each request is a card: the cells stack under the creator, each with its column's
+# name (data-label), so nothing hides off to the side of a 360 px screen. The table stays a
+# table for screen readers; only its layout changes.
+STACKED_ON_PHONES = """
+.rights-status-cell { min-width: 220px; }
+@media (max-width: 640px) {
+  .rights-table thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
+    clip: rect(0 0 0 0); white-space: nowrap; }
+  .rights-table table, .rights-table tbody { display: block; width: 100%; }
+  .rights-table tr { display: grid; gap: 8px; padding: 12px;
+    border-bottom: 1px solid var(--gray-a5); }
+  .rights-table tr > th, .rights-table tr > td { display: block; padding: 0; box-shadow: none; }
+  .rights-table td[data-label]::before { content: attr(data-label); display: block;
+    font-size: 12px; color: var(--gray-11); }
+  .rights-status-cell { min-width: 0; }
+}
+"""
 
 
 def _table() -> rx.Component:
@@ -198,11 +229,13 @@ def _table() -> rx.Component:
             size="1",
             width="100%",
         ),
+        rx.el.style(STACKED_ON_PHONES),
         overflow_x="auto",
         width="100%",
         tab_index=0,
         role="region",
         aria_label="Usage-rights requests",
+        class_name="rights-table",
     )
 
 

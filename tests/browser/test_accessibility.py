@@ -268,5 +268,10 @@ def test_the_rights_window_and_a_filled_manage_rights_pass_axe_and_fit_a_phone(
             expect(page.get_by_test_id("rights-row")).to_have_count(1)
             _check(page)
             _fits(page)
+            # every action of the row is on screen, not off to the side inside the table
+            copy = page.get_by_role("button", name="Copy message").bounding_box()
+            status = page.get_by_role("button", name=re.compile("^Set status")).bounding_box()
+            assert copy and status
+            assert copy["x"] + copy["width"] <= width and status["x"] + status["width"] <= width
         finally:
             context.close()
