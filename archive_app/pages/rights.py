@@ -206,7 +206,7 @@ STACKED_ON_PHONES = """
 @media (max-width: 640px) {
   .rights-table thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
     clip: rect(0 0 0 0); white-space: nowrap; }
-  .rights-table table, .rights-table tbody { display: block; width: 100%; }
+  .rights-table table, .rights-table tbody { display: block; width: 100%; height: auto; }
   .rights-table tr { display: grid; gap: 8px; padding: 12px;
     border-bottom: 1px solid var(--gray-a5); }
   .rights-table tr > th, .rights-table tr > td { display: block; padding: 0; box-shadow: none; }
