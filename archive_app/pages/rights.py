@@ -7,6 +7,7 @@ import reflex as rx
 from archive_app import paths
 from archive_app.components.forms import error_callout
 from archive_app.components.shell import empty_state, shell
+from archive_app.components.stacked_table import stacked_on_phones
 from archive_app.services.rights_manage import MAX_SHOWN, PAGE
 from archive_app.states.rights import RightsState
 from archive_app.states.rights_views import CreatorOption, RequestView, VideoView
@@ -153,7 +154,7 @@ def _row(row: RequestView) -> rx.Component:
                 ),
                 rx.cond(row.set_by != "", rx.text(row.set_by, **small)),
                 spacing="1",
-                class_name="rights-status-cell",
+                min_width="220px",
             ),
             data_label="Status",
         ),
@@ -198,25 +199,6 @@ def _row(row: RequestView) -> rx.Component:
     )
 
 
-# On a phone each request is a card: the cells stack under the creator, each with its column's
-# name (data-label), so nothing hides off to the side of a 360 px screen. The table stays a
-# table for screen readers; only its layout changes.
-STACKED_ON_PHONES = """
-.rights-status-cell { min-width: 220px; }
-@media (max-width: 640px) {
-  .rights-table thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
-    clip: rect(0 0 0 0); white-space: nowrap; }
-  .rights-table table, .rights-table tbody { display: block; width: 100%; height: auto; }
-  .rights-table tr { display: grid; gap: 8px; padding: 12px;
-    border-bottom: 1px solid var(--gray-a5); }
-  .rights-table tr > th, .rights-table tr > td { display: block; padding: 0; box-shadow: none; }
-  .rights-table td[data-label]::before { content: attr(data-label); display: block;
-    font-size: 12px; color: var(--gray-11); }
-  .rights-status-cell { min-width: 0; }
-}
-"""
-
-
 def _table() -> rx.Component:
     headers = ["Creator", "Content", "Status", "Requested", "Responded", "From account", "Actions"]
     return rx.box(
@@ -229,7 +211,7 @@ def _table() -> rx.Component:
             size="1",
             width="100%",
         ),
-        rx.el.style(STACKED_ON_PHONES),
+        stacked_on_phones("rights-table"),
         overflow_x="auto",
         width="100%",
         tab_index=0,
