@@ -6,14 +6,15 @@ import reflex as rx
 
 from archive_app.components.forms import confirm_button, error_callout
 from archive_app.components.shell import SR_ONLY, shell
+from archive_app.components.stacked_table import stacked_on_phones
 from archive_app.states.team import InviteView, MemberView, TeamState
 
 
 def _member_row(member: MemberView) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(member.email), rx.cond(member.is_you, rx.badge("you", ml="2"))),
-        rx.table.cell(member.role),
-        rx.table.cell(member.joined),
+        rx.table.cell(member.role, data_label="Role"),
+        rx.table.cell(member.joined, data_label="Joined"),
         rx.table.cell(
             rx.cond(
                 TeamState.is_owner & ~member.is_you,
@@ -104,8 +105,9 @@ def _invite_form() -> rx.Component:
 def team() -> rx.Component:
     return shell(
         _invite_form(),
-        # A narrow phone scrolls the table, not the page.
+        # On a phone each member is a card (components/stacked_table.py).
         rx.box(
+            stacked_on_phones("team-table"),
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
@@ -125,6 +127,7 @@ def team() -> rx.Component:
             ),
             overflow_x="auto",
             width="100%",
+            class_name="team-table",
         ),
         rx.cond(
             TeamState.loaded & (TeamState.members.length() <= 1),

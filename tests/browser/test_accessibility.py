@@ -134,6 +134,11 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, app_server, width, height)
             expect(page.get_by_role("button", name="Menu")).to_be_visible()
             _fits(page)
 
+        page.goto("/settings/team")  # each member a card: the owner can reach Remove
+        remove = page.get_by_role("button", name="Remove teammate@example.com")
+        expect(remove).to_be_visible()
+        assert _drawn_at_its_place(page, remove)
+
         page.goto("/settings/sources")
         add = page.get_by_role("button", name="Add Source").first
         expect(add).to_be_in_viewport(ratio=1)
@@ -278,8 +283,9 @@ def test_the_rights_window_and_a_filled_manage_rights_pass_axe_and_fit_a_phone(
 
 def _drawn_at_its_place(page, locator) -> bool:
     """The element the browser hits at the centre of ``locator``'s box is that element (or in
-    it), and the centre is inside the window: what a tap there would reach."""
-    locator.scroll_into_view_if_needed()
+    it), and the centre is inside the window: what a tap there would reach. Only the window
+    scrolls (down to it): a box that must be scrolled sideways to show it does not count."""
+    locator.evaluate("el => window.scrollTo(0, el.getBoundingClientRect().top + scrollY - 100)")
     box = locator.bounding_box()
     assert box is not None
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
