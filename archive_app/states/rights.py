@@ -106,6 +106,11 @@ class RightsState(AppState):
         """Topic.rights: some tab or job changed a request. Only this page's tabs reload."""
         if not self.signed_in or self.router.url.path.rstrip("/") != paths.RIGHTS:
             return
+        await self._reload_or_clear()
+
+    async def _reload_or_clear(self) -> None:
+        """Re-read the table; a viewer who lost the workspace sees it empty (the live layer
+        sends their tab to the login page)."""
         try:
             await self._reload()
         except NotAllowed:
@@ -114,10 +119,7 @@ class RightsState(AppState):
     async def _set_filter(self, name: str, value: str) -> None:
         setattr(self, name, value)
         self.shown = service.PAGE
-        try:
-            await self._reload()
-        except NotAllowed:
-            self.rows = []
+        await self._reload_or_clear()
 
     @rx.event
     async def set_filter_status(self, value: str) -> None:
@@ -149,10 +151,7 @@ class RightsState(AppState):
     async def show_more(self) -> None:
         """The next PAGE older requests under those shown (live updates keep them all)."""
         self.shown = min(self.shown + service.PAGE, service.MAX_SHOWN)
-        try:
-            await self._reload()
-        except NotAllowed:
-            self.rows = []
+        await self._reload_or_clear()
 
     @rx.event
     async def copy_message(self, request_id: int) -> Any:
