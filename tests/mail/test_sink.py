@@ -19,10 +19,11 @@ from archive_app.mail.sink import MailSink, mail_sink_lifespan
 from archive_app.models.notifications import SinkMessage
 from archive_app.settings import Settings
 
+AT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
-def test_mail_sent_over_smtp_to_the_sink_is_stored(engine: Engine, tmp_path, free_port):
-    port = free_port
-    at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+def _invite_through_the_sink(engine: Engine, tmp_path, port: int) -> SinkMessage:
+    """An invitation sent over real SMTP to a sink on ``port``; the row the sink kept."""
     settings = Settings(mode="test", data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=port)
     message = invite_message(
         workspace_name="Brand",
@@ -30,15 +31,19 @@ def test_mail_sent_over_smtp_to_the_sink_is_stored(engine: Engine, tmp_path, fre
         accept_url="http://localhost:3000/invite/tok",
         to="new@brand.example",
     )
-    with MailSink(host="127.0.0.1", port=port, engine=engine, clock=FixedClock(at)):
+    assert "cid:archive-logo.png" in message.html  # the logo travels as an inline part
+    with MailSink(host="127.0.0.1", port=port, engine=engine, clock=FixedClock(AT)):
         SmtpSender(settings).send(message, message_id="invite:1")
-
     with Session(engine) as session:
-        row = session.exec(select(SinkMessage)).one()
+        return session.exec(select(SinkMessage)).one()
+
+
+def test_mail_sent_over_smtp_to_the_sink_is_stored(engine: Engine, tmp_path, free_port):
+    row = _invite_through_the_sink(engine, tmp_path, free_port)
     assert row.subject == "You're invited to Brand on Archive"
     assert row.to_addresses == "new@brand.example"
     assert row.mail_from == "notifications@archive.local"
-    assert row.received_at == at
+    assert row.received_at == AT
     assert row.message_id.startswith("<") and row.message_id.endswith("@archive.local>")
     assert "http://localhost:3000/invite/tok" in row.text_body
     assert 'href="http://localhost:3000/invite/tok"' in row.html_body
@@ -46,19 +51,7 @@ def test_mail_sent_over_smtp_to_the_sink_is_stored(engine: Engine, tmp_path, fre
 
 
 def test_the_sink_draws_the_embedded_logo_as_a_data_url(engine: Engine, tmp_path, free_port):
-    settings = Settings(mode="test", data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=free_port)
-    message = invite_message(
-        workspace_name="Brand",
-        inviter_email="owner@brand.example",
-        accept_url="http://localhost:3000/invite/tok",
-        to="new@brand.example",
-    )
-    assert "cid:archive-logo.png" in message.html
-    at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-    with MailSink(host="127.0.0.1", port=free_port, engine=engine, clock=FixedClock(at)):
-        SmtpSender(settings).send(message, message_id="invite:2")
-    with Session(engine) as session:
-        row = session.exec(select(SinkMessage)).one()
+    row = _invite_through_the_sink(engine, tmp_path, free_port)
     assert "cid:" not in row.html_body
     assert 'src="data:image/png;base64,iVBORw0KGgo' in row.html_body  # the PNG signature
     stored = email.message_from_string(row.raw, policy=email.policy.default)
