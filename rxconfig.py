@@ -11,10 +11,18 @@ _settings = get_settings()
 
 
 def _listen_host() -> str:
-    """Every address, IPv6 too where the machine has it: "::" also takes IPv4 (dual stack),
-    so http://[::1]:3000 works like http://127.0.0.1:3000. Without IPv6, IPv4 only."""
+    """Where the server listens. ARCHIVE_HOST wins. Otherwise:
+
+    - demo and test: loopback only ("127.0.0.1"), so /dev/mail and the simulator's control
+      API never reach the LAN; http://localhost:3000 and http://127.0.0.1:3000 both work
+      (browsers try 127.0.0.1 for localhost). Set ARCHIVE_HOST=0.0.0.0 to open it up.
+    - production (a container behind a proxy): every address, IPv6 too where the machine
+      has it ("::" also takes IPv4, dual stack); without IPv6, IPv4 only.
+    """
     if _settings.host:
         return _settings.host
+    if not _settings.is_production:
+        return "127.0.0.1"
     try:
         with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
             probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)

@@ -24,6 +24,7 @@ from archive_app.deps import Deps
 from archive_app.models.base import parse_id
 from archive_app.models.notifications import SinkMessage
 from archive_app.services import dev as dev_service
+from archive_app.web.same_site import same_origin_only
 
 RunJob = Callable[[str], Awaitable[dict[str, Any]]]
 
@@ -93,13 +94,14 @@ def dev_routes(deps: Deps, *, run_job: RunJob | None = None) -> list[Route]:
             return JSONResponse({"error": f"unknown job: {name}"}, status_code=404)
         return JSONResponse(result, status_code=200 if result.get("ok") else 500)
 
+    # Every route refuses requests from another site (web/same_site.py).
     return [
-        Route("/dev/mail", mail_index, methods=["GET"]),
-        Route("/dev/mail.json", mail_json, methods=["GET"]),
+        Route("/dev/mail", same_origin_only(mail_index), methods=["GET"]),
+        Route("/dev/mail.json", same_origin_only(mail_json), methods=["GET"]),
         # A plain segment, parsed in the handler: Starlette's ``:int`` would pass any length
         # of digits on to the database (or fail on 5,000 of them with a 500).
-        Route("/dev/mail/{mail_id}", mail_detail, methods=["GET"]),
-        Route("/dev/jobs/{name}", run_job_route, methods=["POST"]),
+        Route("/dev/mail/{mail_id}", same_origin_only(mail_detail), methods=["GET"]),
+        Route("/dev/jobs/{name}", same_origin_only(run_job_route), methods=["POST"]),
     ]
 
 

@@ -16,7 +16,7 @@ import logging
 
 from archive_app import live
 from archive_app.deps import Deps
-from archive_app.integrations.tiktok.mentions import video_from_wire
+from archive_app.integrations.tiktok.mentions import media_origin, video_from_wire
 from archive_app.integrations.tiktok.webhooks import BrandMention
 from archive_app.services import mention_poll
 from archive_app.services import mentions as mention_service
@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 async def on_mention_event(event: BrandMention, *, deps: Deps) -> int:
     """Returns how many new mentions it added (over every workspace with that account)."""
     now = deps.clock.now()
-    video = video_from_wire(event.content, default_time=event.created_at)
+    video = video_from_wire(
+        event.content, default_time=event.created_at, http_origin=media_origin(deps.settings)
+    )
     if video is not None:
         result = await deps.db(
             lambda s: mention_service.ingest_event(

@@ -8,6 +8,7 @@ happened and changes nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from html import escape
 from urllib.parse import urlencode
 
@@ -42,7 +43,9 @@ color:#1c2024}}a{{color:#3e63dd}}</style></head><body>
     return HTMLResponse(body, status_code=status)
 
 
-def oauth_routes(deps: Deps) -> list[Route]:
+def oauth_routes(deps: Deps, *, on_connected: Callable[[int], object] | None = None) -> list[Route]:
+    """``on_connected(source_id)`` runs once when a consent completes (archive_app.py asks the
+    scheduler for a poll of that one source there, never on a page load)."""
     clock, secure = deps.clock, deps.settings.secure_cookies
     key = deps.cipher.signing_key
 
@@ -103,6 +106,8 @@ def oauth_routes(deps: Deps) -> list[Route]:
         log.info("connected source %s in workspace %s", source_id, viewer.workspace_id)
         # Every open tab of the workspace shows the connected source now, not at its next load.
         await live.announce(viewer.workspace_id, now=clock.now())
+        if on_connected is not None:
+            on_connected(source_id)  # e.g. read its mentions now, once, not at the next tick
         return RedirectResponse(f"{SOURCES}?connected={source_id}", status_code=303)
 
     return [

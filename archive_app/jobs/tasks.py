@@ -70,11 +70,14 @@ async def retry_queued_dms(deps: Deps) -> dict[str, int]:
 POLL_MENTIONS = "poll_mentions"
 
 
-async def poll_mentions(deps: Deps) -> dict[str, int]:
-    """Read every connected source's mentions at TikTok (services/mention_poll.py); open Feed
-    tabs of a workspace that got new ones hear about it at once."""
+async def poll_mentions(deps: Deps, source_ids: set[int] | None = None) -> dict[str, int]:
+    """Read every connected source's mentions at TikTok (or only ``source_ids``: a source that
+    was just connected, see ``scheduler.request_poll``); open Feed tabs of a workspace that got
+    new ones hear about it at once."""
     now = deps.clock.now()
-    outcome = await mention_poll.poll_all(deps.db, deps.gateway, cipher=deps.cipher, now=now)
+    outcome = await mention_poll.poll_all(
+        deps.db, deps.gateway, cipher=deps.cipher, now=now, source_ids=source_ids
+    )
     for workspace_id in sorted(outcome.workspace_ids):
         await live.announce(workspace_id, now=now, topics=[live.Topic.mentions])
     return outcome.summary()

@@ -249,25 +249,26 @@ def export_csv(
         return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
     for row in rows:
-        writer.writerow(
-            [
-                "@" + row.creator_handle,
-                row.status_label,
-                _safe(row.reason),
-                at(row.requested_at),
-                at(row.sent_at),
-                at(row.responded_at),
-                _safe(row.requested_by),
-                "@" + row.sender_handle if row.sender_handle else "",
-                _safe(row.status_set_by),
-                at(row.status_set_at),
-                " ".join(v.url for v in row.videos),
-                _safe(row.message),
-            ]
-        )
+        cells = [
+            "@" + row.creator_handle,
+            row.status_label,
+            row.reason,
+            at(row.requested_at),
+            at(row.sent_at),
+            at(row.responded_at),
+            row.requested_by,
+            "@" + row.sender_handle if row.sender_handle else "",
+            row.status_set_by,
+            at(row.status_set_at),
+            " ".join(v.url for v in row.videos),
+            row.message,
+        ]
+        # Every cell, not only the typed ones: a handle or a link from TikTok is outside
+        # text too, and "@..." or "=..." would run as a formula in a spreadsheet.
+        writer.writerow([_safe(cell) for cell in cells])
     return out.getvalue()
 
 
 def _safe(cell: str) -> str:
-    """Typed text a spreadsheet must not run as a formula."""
+    """Text a spreadsheet must not run as a formula (OWASP's CSV injection guard)."""
     return "'" + cell if cell[:1] in {"=", "+", "-", "@", "\t", "\r"} else cell

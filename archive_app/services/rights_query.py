@@ -6,6 +6,7 @@ another workspace is "not found", never "not yours". One request asks one creato
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -72,9 +73,18 @@ def dm_text(message: str, links: Sequence[str]) -> str:
 
 def check_message(message: str, links: Sequence[str]) -> str:
     """The message to send, or InvalidInput (field ``message``) saying what to change."""
-    text = message.strip()
+    text = message.replace("\r\n", "\n").strip()
     if not text:
         raise InvalidInput("Write a message to the creator first.", field="message")
+    # Control characters (NUL, ESC, ...) are nothing a person types: TikTok's DM would carry
+    # them raw, and PostgreSQL refuses a NUL in text. Newline and tab are ordinary text.
+    bad = next((ch for ch in text if ch not in "\n\t" and unicodedata.category(ch) == "Cc"), None)
+    if bad is not None:
+        raise InvalidInput(
+            f"The message has a character that can't be sent (U+{ord(bad):04X}). "
+            "Remove it and try again.",
+            field="message",
+        )
     over = len(dm_text(text, links)) - MESSAGE_LIMIT
     if over > 0:
         raise InvalidInput(

@@ -34,6 +34,7 @@ from archive_app.simulator.state import (
     to_json,
 )
 from archive_app.simulator.wire import sim_base
+from archive_app.web.same_site import same_origin_only
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -56,13 +57,15 @@ async def _json(request: Request) -> dict[str, Any]:
 
 
 def handled(endpoint: Handler) -> Handler:
+    """Errors as JSON; a request from another site is refused (web/same_site.py)."""
+
     async def run(request: Request) -> Response:
         try:
             return await endpoint(request)
         except SimError as exc:
             return JSONResponse({"error": exc.message}, status_code=exc.status)
 
-    return run
+    return same_origin_only(run)
 
 
 def control_routes(

@@ -15,7 +15,9 @@ import reflex as rx
 from reflex.app import default_backend_exception_handler
 from reflex_base.event import EventSpec
 
+from archive_app import paths
 from archive_app.models.base import parse_id
+from archive_app.services.errors import NotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +72,20 @@ def _is_dispatch_error(exc: BaseException) -> bool:
     return True
 
 
-def on_handler_error(exception: Exception) -> EventSpec | None:
-    """The app's backend_exception_handler: a client's mistake is one warning line."""
+def on_handler_error(exception: Exception) -> list[EventSpec]:
+    """The app's backend_exception_handler: a client's mistake is one warning line.
+
+    ``NotAllowed`` that a handler did not catch (``_viewer()`` of a socket with no session,
+    or one whose session ended) sends the tab to the login page with the reason, never a
+    traceback: events reach any handler from any socket, signed in or not. A signed-in
+    person refused for another reason lands back on the Feed (the login page sends them
+    there) with the same reason shown.
+    """
     if isinstance(exception, BadEventArgs) or _is_dispatch_error(exception):
         log.warning("refused an event with bad arguments: %s", exception)
-        return rx.toast.error(NOT_UNDERSTOOD, id="bad-event")
-    return default_backend_exception_handler(exception)
+        return [rx.toast.error(NOT_UNDERSTOOD, id="bad-event")]
+    if isinstance(exception, NotAllowed):
+        log.info("sent a tab to log in: %s", exception.message)
+        return [rx.redirect(paths.LOGIN), rx.toast.info(exception.message, id="not-allowed")]
+    # (Reflex accepts exactly these return annotations; a list is the one that fits both.)
+    return [default_backend_exception_handler(exception)]

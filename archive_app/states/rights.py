@@ -157,8 +157,8 @@ class RightsState(AppState):
     async def copy_message(self, request_id: int) -> Any:
         """`Copy message`: the message and the videos' links onto the clipboard."""
         request_id = id_arg(request_id)
+        viewer = await self._viewer()  # no session: on_handler_error sends it to log in
         try:
-            viewer = await self._viewer()
             text = await deps.run_db(
                 lambda s: service.copy_text(
                     s,
@@ -182,8 +182,8 @@ class RightsState(AppState):
         """Mark as Approved / Declined / Requested by hand (who and when are recorded)."""
         request_id = id_arg(request_id)
         status = text_arg(status, limit=16)
+        viewer = await self._viewer()  # no session: on_handler_error sends it to log in
         try:
-            viewer = await self._viewer()
             now = deps.current().clock.now()
             changed = await deps.run_db(
                 lambda s: rights_status.set_status(
@@ -206,8 +206,8 @@ class RightsState(AppState):
     async def retry_sending(self, request_id: int) -> AsyncIterator[Any]:
         """`Retry sending`: one attempt now, whatever the backoff says."""
         request_id = id_arg(request_id)
+        viewer = await self._viewer()  # no session: on_handler_error sends it to log in
         try:
-            viewer = await self._viewer()
             current = deps.current()
             outcome = await rights_retry.retry_request(
                 deps.run_db,
@@ -231,8 +231,8 @@ class RightsState(AppState):
     @rx.event
     async def export_csv(self) -> Any:
         """The filtered table as a CSV download (every matching request)."""
+        viewer = await self._viewer()  # no session: on_handler_error sends it to log in
         try:
-            viewer = await self._viewer()
             filters = self._filters()
             data = await deps.run_db(
                 lambda s: service.export_csv(

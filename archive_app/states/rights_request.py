@@ -55,8 +55,8 @@ class RightsRequestState(AppState):
     async def open_request(self, mention_ids: list[int]) -> Any:
         """The card's button: open the window for these videos, if they can be asked for."""
         ids = ids_arg(mention_ids, limit=query.MAX_VIDEOS)
+        viewer = await self._viewer()  # no session: on_handler_error sends it to log in
         try:
-            viewer = await self._viewer()
             window = await deps.run_db(
                 lambda s: query.request_window(
                     s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, mention_ids=ids
@@ -106,8 +106,8 @@ class RightsRequestState(AppState):
     async def save_default_message(self) -> Any:
         """Save as Default Message: saved at once, for the whole workspace."""
         text = self.request_message
+        viewer = await self._viewer()  # no session: on_handler_error sends it to log in
         try:
-            viewer = await self._viewer()
             now = deps.current().clock.now()
             await deps.run_db(
                 lambda s: service.save_default_message(
@@ -139,8 +139,8 @@ class RightsRequestState(AppState):
         sender = id_arg(self.request_sender) if self.request_sender else None
         self.request_sending = True
         yield
+        viewer = await self._viewer()  # no session: on_handler_error sends it to log in
         try:
-            viewer = await self._viewer()
             current = deps.current()
             outcome = await service.submit_request(
                 deps.run_db,

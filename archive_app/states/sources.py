@@ -11,8 +11,6 @@ from typing import Any
 import reflex as rx
 
 from archive_app import deps
-from archive_app.jobs import scheduler
-from archive_app.jobs.tasks import POLL_MENTIONS
 from archive_app.services import connect
 from archive_app.services.errors import ServiceError
 from archive_app.states.args import id_arg
@@ -60,15 +58,17 @@ class SourcesState(AppState):
         if (connected := query_id(query, "connected")) is not None and (
             row := await find_source(self, connected)
         ):
+            # Only what the page says: the poll of its mentions was asked for where the
+            # connection completed (api/oauth.py, the QR wizard), once. A page load never
+            # starts one: anyone can load this address as often as they like.
             wizard.flash = f"Connected @{row.handle}. It is Active now."
-            scheduler.kick(POLL_MENTIONS)  # its mentions now, not at the next tick
         return None
 
     @rx.event
     async def disconnect(self, source_id: int) -> Any:
         source_id = id_arg(source_id)
+        viewer = await self._viewer()  # no session: on_handler_error sends it to log in
         try:
-            viewer = await self._viewer()
             handle = await connect.disconnect(
                 deps.run_db,
                 deps.gateway_of,

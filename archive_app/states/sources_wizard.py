@@ -16,7 +16,6 @@ import reflex as rx
 from archive_app import deps, live
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.jobs import scheduler
-from archive_app.jobs.tasks import POLL_MENTIONS
 from archive_app.services import connect_qr
 from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.services.qr_image import qr_data_url
@@ -233,7 +232,8 @@ class ConnectWizardState(AppState):
                     row = await find_source(self, progress.source_id or 0)
                     handle = row.handle if row else ""
                     self.flash = f"Connected @{handle}. It is Active now."
-                    scheduler.kick(POLL_MENTIONS)  # its mentions now, not at the next tick
+                    if progress.source_id:  # its mentions now, once, not at the next tick
+                        scheduler.request_poll(progress.source_id)
                     return rx.toast.success(f"Connected @{handle}")
                 self._show_progress(progress)
                 if progress.phase in (connect_qr.QrPhase.denied, connect_qr.QrPhase.failed):

@@ -154,3 +154,51 @@ async def test_a_mail_id_beyond_64_bits_or_not_a_number_is_404_not_500(engine, s
         response = await client.get(f"/dev/mail/{mail_id}")
     assert response.status_code == 404
     assert "No such mail" in response.text
+
+
+CROSS_SITE = [
+    # A page on another site posting a text/plain fetch or a form (issue 18, section 5).
+    {"Origin": "http://evil.example", "Content-Type": "text/plain"},
+    {"Origin": "null", "Content-Type": "application/x-www-form-urlencoded"},
+    {"Origin": "http://test.evil.example"},
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site", "Origin": "http://test"},
+]
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+async def test_a_cross_site_request_to_the_dev_routes_is_refused_and_runs_nothing(
+    engine, settings, received, headers
+):
+    calls: list[str] = []
+
+    async def run_job(name: str) -> dict[str, object]:
+        calls.append(name)
+        return {"ok": True}
+
+    async with _client(engine, settings, run_job=run_job) as client:
+        job = await client.post("/dev/jobs/poll_mentions", content="x", headers=headers)
+        mail = await client.get("/dev/mail.json", headers=headers)
+        page = await client.get("/dev/mail", headers=headers)
+    assert (job.status_code, mail.status_code, page.status_code) == (403, 403, 403)
+    assert "another site" in job.json()["error"]
+    assert "owner@brand.example" not in mail.text + page.text
+    assert calls == []
+
+
+async def test_our_own_pages_and_scripts_without_an_origin_still_use_the_dev_routes(
+    engine, settings, received
+):
+    calls: list[str] = []
+
+    async def run_job(name: str) -> dict[str, object]:
+        calls.append(name)
+        return {"ok": True}
+
+    own = {"Origin": "http://test", "Sec-Fetch-Site": "same-origin"}
+    async with _client(engine, settings, run_job=run_job) as client:
+        scripted = await client.post("/dev/jobs/poll_mentions")
+        from_page = await client.post("/dev/jobs/poll_mentions", headers=own)
+        typed = await client.get("/dev/mail", headers={"Sec-Fetch-Site": "none"})
+    assert (scripted.status_code, from_page.status_code, typed.status_code) == (200, 200, 200)
+    assert calls == ["poll_mentions", "poll_mentions"]

@@ -16,9 +16,13 @@ DEMO_OWNER, DEMO_PASSWORD = "demo@example.com", "demo1234"
 
 @pytest.fixture(scope="module")
 def default_url_app(inbox, tmp_path_factory):
-    # An empty ARCHIVE_PUBLIC_URL is the default: http://localhost:<port>
+    # An empty ARCHIVE_PUBLIC_URL is the default: http://localhost:<port>. These tests are about
+    # origins, not the listening address: the demo listens on 127.0.0.1 only by default, so
+    # ARCHIVE_HOST="::" lets [::1] and 127.0.0.2 reach it (tests/test_rxconfig.py: the default).
     with launch_app(
-        tmp_path_factory.mktemp("origins"), smtp_port=inbox.port, env={"ARCHIVE_PUBLIC_URL": ""}
+        tmp_path_factory.mktemp("origins"),
+        smtp_port=inbox.port,
+        env={"ARCHIVE_PUBLIC_URL": "", "ARCHIVE_HOST": "::"},
     ) as app:
         yield app
 

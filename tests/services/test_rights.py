@@ -298,3 +298,47 @@ async def test_the_window_offers_active_v1_accounts_and_previews_as_the_first(
     assert [s.handle for s in window.senders] == ["brand", "brand_eu"]
     assert (window.brand_handle, window.creator_handle) == ("brand", "maker")
     assert window.links == ["https://www.tiktok.com/@maker/video/1"]
+
+
+@pytest.mark.parametrize(
+    ("char", "code"), [("\x00", "U+0000"), ("\x1b", "U+001B"), ("\x7f", "U+007F")]
+)
+async def test_a_control_character_in_the_message_is_refused_by_name_and_nothing_is_stored(
+    world: RightsWorld, char: str, code: str
+) -> None:
+    """Issue 18: NUL and ESC were stored and sent raw (and a NUL failed on PostgreSQL)."""
+    ws, user = world.workspace()
+    world.source(ws, "brand")
+    mention = world.mention(ws, world.creator(ws, "maker"))
+    wanted = f"The message has a character that can't be sent ({code}). Remove it and try again."
+
+    with pytest.raises(InvalidInput) as refused:
+        await submit(world, ws, user, [mention], message=f"May we use it?{char}[31m")
+    with pytest.raises(InvalidInput) as refused_default:
+        world.run(
+            lambda s: rights.save_default_message(
+                s, workspace_id=ws, user_id=user, message=f"Hi{char}", now=world.now
+            )
+        )
+
+    assert (refused.value.message, refused.value.field) == (wanted, "message")
+    assert refused_default.value.message == wanted
+    assert world.relay.calls == 0
+    assert world.run(lambda s: s.query(RightsRequest).count()) == 0
+    window = world.run(
+        lambda s: rights_query.request_window(
+            s, workspace_id=ws, user_id=user, mention_ids=[mention]
+        )
+    )
+    assert not window.is_default
+
+
+async def test_newlines_and_tabs_in_the_message_are_kept(world: RightsWorld) -> None:
+    ws, user = world.workspace()
+    world.source(ws, "brand")
+    mention = world.mention(ws, world.creator(ws, "maker"))
+
+    await submit(world, ws, user, [mention], message="Hi!\r\nWhy:\tads\nThanks")
+
+    sent = world.run(lambda s: s.query(RightsRequest).one())
+    assert sent.message == "Hi!\nWhy:\tads\nThanks"

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from archive_app.models.mentions import Mention
 from archive_app.models.rights import RightsRequestMention
 from archive_app.models.sources import SourceStatus
 from archive_app.services import rights_manage as manage
@@ -146,9 +147,33 @@ async def test_csv_export_is_the_filtered_table_and_never_a_formula(world: Right
 
     header, *lines = list(csv.reader(io.StringIO(data)))
     assert header[:4] == ["creator", "status", "reason", "requested at (UTC)"]
-    assert len(lines) == 1 and lines[0][:2] == ["@shy", "In Queue"]
+    assert len(lines) == 1 and lines[0][:2] == ["'@shy", "In Queue"]
     assert lines[0][-1] == "'=cmd|' /C calc'!A0"
     assert lines[0][-2] == "https://www.tiktok.com/@shy/video/2"
+
+
+async def test_csv_export_guards_the_creator_sender_and_video_link_cells_too(
+    world: RightsWorld,
+) -> None:
+    """Issue 18: the handle columns and the link column went out raw ("@..." and "=...")."""
+    ws, user, _sent, _queued = await _two_requests(world)
+    world.run(
+        lambda s: [
+            setattr(m, "url", '=HYPERLINK("https://evil.example","open")')
+            for m in s.exec(select(Mention).where(Mention.workspace_id == ws)).all()
+        ]
+    )
+
+    data = world.run(lambda s: manage.export_csv(s, workspace_id=ws, user_id=user))
+
+    header, *lines = list(csv.reader(io.StringIO(data)))
+    columns = [dict(zip(header, line, strict=True)) for line in lines]
+    requested = next(c for c in columns if c["status"] == "Requested")
+    assert requested["creator"] == "'@maker"
+    assert requested["sent from"] == "'@brand"
+    assert requested["videos"] == '\'=HYPERLINK("https://evil.example","open")'
+    formula_starts = ("=", "+", "-", "@", "\t", "\r")
+    assert not [cell for line in lines for cell in line if cell.startswith(formula_starts)]
 
 
 async def test_nothing_of_another_workspace_is_listed_copied_or_changed(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -291,3 +292,24 @@ async def test_a_repeated_dm_idempotency_key_answers_the_first_message_and_sends
 
     messages = (await world.control.get("/_sim/control/creators/pal/messages")).json()
     assert [m["message_id"] for m in messages["messages"]] == [first.message_id, other.message_id]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example", "Content-Type": "text/plain"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null"},
+    ],
+)
+async def test_a_cross_site_request_to_the_control_api_is_refused_and_changes_nothing(
+    world: World, headers: dict[str, str]
+) -> None:
+    """Issue 18: another site's page could play TikTok's side (revoke, add mentions, ...)."""
+    added = await world.control.post(
+        "/_sim/control/accounts", content=b'{"username": "evil"}', headers=headers
+    )
+    state = await world.control.get("/_sim/control/state", headers=headers)
+    own = await world.control.get("/_sim/control/state", headers={"Origin": "http://app.test"})
+    assert (added.status_code, state.status_code, own.status_code) == (403, 403, 200)
+    assert "evil" not in json.dumps(own.json()["accounts"])

@@ -24,7 +24,11 @@ from archive_app.integrations.tiktok._http import (
 )
 from archive_app.integrations.tiktok.dm import DmResult, Queued, QueueReason, Sent
 from archive_app.integrations.tiktok.kinds import Kind, spec
-from archive_app.integrations.tiktok.mentions import business_mentions, inbox_mentions
+from archive_app.integrations.tiktok.mentions import (
+    business_mentions,
+    inbox_mentions,
+    media_origin,
+)
 from archive_app.integrations.tiktok.oauth import BusinessOAuth, LoginKitOAuth
 from archive_app.integrations.tiktok.protocol import (
     MentionPage,
@@ -46,6 +50,7 @@ class _Gateway:
         self._settings = settings
         self._http = http
         self._business = settings.tiktok_business_base_url.rstrip("/")
+        self._media_origin = media_origin(settings)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -115,6 +120,7 @@ class LoginKitGateway(_Gateway):
             access_token=access_token,
             cursor=cursor,
             max_count=max_count,
+            http_origin=self._media_origin,
         )
 
     async def send_dm(
@@ -178,6 +184,7 @@ class BusinessGateway(_Gateway):
             open_id=open_id,
             cursor=cursor,
             max_count=max_count,
+            http_origin=self._media_origin,
         )
 
     async def exchange_code(self, *, code: str, now: datetime) -> TokenSet:

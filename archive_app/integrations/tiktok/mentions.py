@@ -15,11 +15,16 @@ with :func:`video_from_wire` too.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from archive_app.integrations.tiktok._http import TikTokHttp, business_data, login_kit_json
 from archive_app.integrations.tiktok.protocol import MentionPage, Video
+from archive_app.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MENTION_FIELDS = [
     "item_id",
@@ -51,11 +56,54 @@ def _text(raw: Any, limit: int) -> str:
     return str(raw if raw is not None else "").replace("\x00", "")[:limit]
 
 
-def video_from_wire(raw: dict[str, Any], *, default_time: datetime | None = None) -> Video | None:
+# (field, scheme, host) of URLs dropped so far: each kind is logged once per process.
+_dropped: set[tuple[str, str, str]] = set()
+
+
+def _origin(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def media_origin(settings: Settings) -> str:
+    """Where plain-http media may come from: the simulator's own origin outside production
+    (its thumbnails are served by this app), nowhere in production."""
+    return "" if settings.is_production else _origin(settings.tiktok_business_base_url)
+
+
+def safe_url(raw: str, *, field: str, http_origin: str = "") -> str:
+    """``raw`` if it is an https URL (or from ``http_origin``, the simulator), else "".
+
+    A thumbnail is an ``<img src>`` and a video link an ``<a href>`` in our pages: a
+    ``javascript:``, ``data:`` or plain-http URL from outside is dropped, and logged once.
+    """
+    if not raw:
+        return ""
+    origin = _origin(raw)
+    if origin.startswith("https://") or (http_origin and origin == http_origin):
+        return raw
+    try:
+        parts = urlsplit(raw)
+        scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    except ValueError:
+        scheme, host = "?", "?"
+    if (field, scheme, host) not in _dropped:
+        _dropped.add((field, scheme, host))
+        log.warning("dropped a %s from TikTok that is not https (%s://%s)", field, scheme, host)
+    return ""
+
+
+def video_from_wire(
+    raw: dict[str, Any], *, default_time: datetime | None = None, http_origin: str = ""
+) -> Video | None:
     """A video in TikTok's mention-list shape, or None without an id and a creator.
 
     Bounded on the way in: these values come from outside (and, for the webhook, from
-    whoever holds our signing secret)."""
+    whoever holds our signing secret). Its link and thumbnail are kept only when https, or
+    from ``http_origin`` (see :func:`media_origin`)."""
     item_id = _text(raw.get("item_id"), 64).strip()
     handle = _text(raw.get("creator_handle_name"), 64).strip().lstrip("@")
     if not item_id or not handle:
@@ -68,10 +116,14 @@ def video_from_wire(raw: dict[str, Any], *, default_time: datetime | None = None
     return Video(
         item_id=item_id,
         created_at=created_at,
-        url=_text(raw.get("video_link"), 1024),
+        url=safe_url(
+            _text(raw.get("video_link"), 1024), field="video link", http_origin=http_origin
+        ),
         caption=_text(raw.get("caption"), 5000),
         creator_handle=handle,
-        thumbnail_url=_text(raw.get("thumbnail_url"), 1024),
+        thumbnail_url=safe_url(
+            _text(raw.get("thumbnail_url"), 1024), field="thumbnail", http_origin=http_origin
+        ),
         likes=_int(raw.get("likes")),
         comments=_int(raw.get("comments")),
         shares=_int(raw.get("shares")),
@@ -79,8 +131,8 @@ def video_from_wire(raw: dict[str, Any], *, default_time: datetime | None = None
     )
 
 
-def _page(items: list[Any], raw_cursor: Any, has_more: Any) -> MentionPage:
-    videos = [video_from_wire(v) for v in items if isinstance(v, dict)]
+def _page(items: list[Any], raw_cursor: Any, has_more: Any, http_origin: str) -> MentionPage:
+    videos = [video_from_wire(v, http_origin=http_origin) for v in items if isinstance(v, dict)]
     return MentionPage(
         videos=tuple(v for v in videos if v is not None),
         cursor=None if raw_cursor is None else str(raw_cursor),
@@ -96,6 +148,7 @@ async def business_mentions(
     open_id: str,
     cursor: str | None,
     max_count: int,
+    http_origin: str = "",
 ) -> MentionPage:
     params: dict[str, str | int] = {
         "business_id": open_id,
@@ -115,11 +168,17 @@ async def business_mentions(
         return business_data(response)
 
     data = await http.with_retries(attempt)
-    return _page(data.get("videos") or [], data.get("cursor"), data.get("has_more"))
+    return _page(data.get("videos") or [], data.get("cursor"), data.get("has_more"), http_origin)
 
 
 async def inbox_mentions(
-    http: TikTokHttp, *, relay_url: str, access_token: str, cursor: str | None, max_count: int
+    http: TikTokHttp,
+    *,
+    relay_url: str,
+    access_token: str,
+    cursor: str | None,
+    max_count: int,
+    http_origin: str = "",
 ) -> MentionPage:
     """The v.1 account's mention notifications, through the relay (see the module docstring)."""
     if not relay_url:
@@ -146,4 +205,4 @@ async def inbox_mentions(
         [n.get("video") for n in notes if isinstance(n, dict)] if isinstance(notes, list) else []
     )
     videos = [i for i in items if isinstance(i, dict)]
-    return _page(videos, data.get("cursor"), data.get("has_more"))
+    return _page(videos, data.get("cursor"), data.get("has_more"), http_origin)

@@ -1,0 +1,212 @@
+"""Issue 18, section 4: loading Settings → Sources never starts a mention poll; a connection
+that completes asks for one poll of that one source, and such requests coalesce."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from archive_app import deps as deps_module
+from archive_app.api.oauth import oauth_routes
+from archive_app.clock import ShiftedClock
+from archive_app.db import session_scope
+from archive_app.deps import Deps, build_deps
+from archive_app.integrations.tiktok import Kind
+from archive_app.jobs import scheduler
+from archive_app.jobs.tasks import POLL_MENTIONS, JobSpec
+from archive_app.models.mentions import Mention
+from archive_app.models.sources import Source
+from archive_app.services import auth
+from archive_app.simulator import create_simulator_app
+from archive_app.states.sources import SourcesState
+from archive_app.states.sources_wizard import ConnectWizardState
+from archive_app.web.cookies import SESSION_COOKIE
+from tests.integrations.tiktok_backends import sim_settings
+from tests.services.test_mentions import World, new_workspace
+from tests.states.conftest import open_tab
+
+PAGE_LOADS = 40
+
+
+@pytest.fixture
+async def world(tmp_path: Path, engine: Engine) -> AsyncIterator[World]:
+    """The app's Deps on the simulator (installed, as the States use them), scheduler allowed."""
+    settings = sim_settings(3000, tmp_path, public_url="http://app.test", scheduler_enabled=True)
+    clock = ShiftedClock()
+    app = Starlette()
+    transport = httpx.ASGITransport(app=app)
+    deps = deps_module.install(
+        build_deps(settings, engine=engine, clock=clock, transport=transport)
+    )
+    app.router.routes.append(
+        Mount("/_sim", app=create_simulator_app(settings=settings, clock=clock))
+    )
+    user_id, workspace_id = new_workspace(engine, "owner@brand.com", "Brand", clock.now())
+    async with httpx.AsyncClient(transport=transport, base_url="http://app.test") as control:
+        yield World(deps, control, workspace_id, user_id)
+    deps_module.uninstall()
+
+
+class FullPolls:
+    """A stand-in for the ``poll_mentions`` row that counts full runs (every workspace)."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    async def __call__(self, deps: Deps) -> dict[str, int]:
+        self.runs += 1
+        return {}
+
+    def jobs(self) -> tuple[JobSpec, ...]:
+        # Its own interval never comes within a test: only a kick would run it.
+        return (JobSpec(POLL_MENTIONS, timedelta(hours=1), self),)
+
+
+async def _leader(deps: Deps, polls: FullPolls):
+    running = scheduler.run_scheduler(deps, jobs=polls.jobs(), retry_seconds=0.05)
+    await running.__aenter__()
+    for _ in range(300):
+        if scheduler.is_leader():
+            return running
+        await asyncio.sleep(0.01)
+    raise AssertionError("never became the leader")
+
+
+async def _quiet() -> None:
+    """Let anything a kick or a request started run to its end."""
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        if scheduler._scheduler is None or (
+            scheduler._scheduler.get_job(scheduler.REQUESTED_POLL) is None
+            and not scheduler._poll_running
+        ):
+            break
+    await asyncio.sleep(0.1)
+
+
+def _mentions(engine: Engine, workspace_id: int) -> list[str]:
+    with Session(engine) as s:
+        rows = s.exec(select(Mention).where(Mention.workspace_id == workspace_id)).all()
+        return sorted(m.caption for m in rows)
+
+
+async def test_forty_loads_of_sources_with_connected_id_start_no_mention_poll(world: World):
+    source_id = await world.connect(Kind.tiktok_v2, "brandco")
+    await world.sim(
+        "/mentions", {"brand_username": "brandco", "creator_handle": "ann", "caption": "hi"}
+    )
+    with session_scope(world.deps.engine) as s:
+        token = auth.log_in(
+            s, email="owner@brand.com", password="owner-pass", ip="t", now=world.deps.clock.now()
+        ).session_token
+    polls = FullPolls()
+    running = await _leader(world.deps, polls)
+    try:
+        flashes = set()
+        for _ in range(PAGE_LOADS):
+            tab = await open_tab(
+                SourcesState,
+                cookie=f"{SESSION_COOKIE}={token}",
+                path="/settings/sources",
+                query=f"connected={source_id}",
+            )
+            await tab.guard()
+            await tab.load()
+            wizard = await tab.get_state(ConnectWizardState)
+            flashes.add(wizard.flash)
+        await _quiet()
+    finally:
+        await running.__aexit__(None, None, None)
+    assert flashes == {"Connected @brandco. It is Active now."}  # the page still says so
+    assert polls.runs == 0  # no full poll of every workspace
+    assert _mentions(world.deps.engine, world.workspace_id) == []  # nor of this source
+
+
+async def test_requests_for_one_source_coalesce_and_poll_only_that_source(
+    world: World, engine: Engine
+):
+    mine = await world.connect(Kind.tiktok_v2, "brandco")
+    _, other_ws = new_workspace(engine, "o@other.com", "Other", world.deps.clock.now())
+    await world.connect(Kind.tiktok_v2, "otherbrand", workspace_id=other_ws)
+    for brand in ("brandco", "otherbrand"):
+        await world.sim(
+            "/mentions", {"brand_username": brand, "creator_handle": "ann", "caption": brand}
+        )
+    polls = FullPolls()
+    running = await _leader(world.deps, polls)
+    try:
+        asked = [scheduler.request_poll(mine) for _ in range(PAGE_LOADS)]
+        pending = set(scheduler._poll_wanted)
+        await _quiet()
+    finally:
+        await running.__aexit__(None, None, None)
+    assert all(asked) and pending == {mine}
+    assert polls.runs == 0
+    assert _mentions(engine, world.workspace_id) == ["brandco"]
+    assert _mentions(engine, other_ws) == []  # the other workspace's source was not polled
+
+
+async def test_a_request_outside_the_leader_does_nothing(world: World):
+    assert not scheduler.is_leader()
+    assert scheduler.request_poll(1) is False
+    assert scheduler._poll_wanted == set()
+
+
+async def test_kicks_while_a_run_is_under_way_add_no_second_run(world: World):
+    started, release = asyncio.Event(), asyncio.Event()
+    runs = 0
+
+    async def slow(deps: Deps) -> dict[str, int]:
+        nonlocal runs
+        runs += 1
+        started.set()
+        await release.wait()
+        return {}
+
+    jobs = (JobSpec("test_slow", timedelta(hours=1), slow),)
+    async with scheduler.run_scheduler(world.deps, jobs=jobs, retry_seconds=0.05):
+        for _ in range(300):
+            if scheduler.is_leader():
+                break
+            await asyncio.sleep(0.01)
+        assert scheduler.kick("test_slow")
+        await asyncio.wait_for(started.wait(), timeout=3)
+        assert all(scheduler.kick("test_slow") for _ in range(PAGE_LOADS))
+        release.set()
+        await asyncio.sleep(0.5)
+        assert runs == 1
+
+
+async def test_a_completed_consent_asks_once_for_a_poll_of_the_new_source(world: World):
+    asked: list[int] = []
+    app = Starlette(routes=oauth_routes(world.deps, on_connected=asked.append))
+    with session_scope(world.deps.engine) as s:
+        token = auth.log_in(
+            s, email="owner@brand.com", password="owner-pass", ip="t", now=world.deps.clock.now()
+        ).session_token
+    await world.sim("/accounts", {"username": "brandco"})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://app.test",
+        cookies={SESSION_COOKIE: token},
+    ) as browser:
+        start = await browser.get("/oauth/tiktok/v2/start")
+        consent = await world.control.post(
+            start.headers["location"], data={"username": "brandco", "decision": "authorize"}
+        )
+        back = httpx.URL(consent.headers["location"])
+        done = await browser.get("/oauth/tiktok/callback", params=dict(back.params))
+        again = await browser.get("/oauth/tiktok/callback", params=dict(back.params))
+    with Session(world.deps.engine) as s:
+        source_id = s.exec(select(Source.id)).one()
+    assert done.status_code == 303 and again.status_code == 400  # the state is single-use
+    assert asked == [source_id]
