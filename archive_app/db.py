@@ -10,14 +10,19 @@ serves the websockets), commits on success and rolls back on any error. Services
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event, text
 from sqlmodel import Session, create_engine
 
+from archive_app.services.errors import RateLimited
 from archive_app.settings import Settings
 
 T = TypeVar("T")
@@ -60,14 +65,67 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+class Busy(RateLimited):
+    """A bounded pool already has as much work waiting as it takes: come back later.
+
+    A ``ServiceError``, so every route and State that already shows a refusal's message to the
+    person (the flash on the form) shows this one too, with nothing changed."""
+
+    def __init__(self) -> None:
+        super().__init__("Archive is busy. Try again in a minute.", retry_after_minutes=1)
+
+
+class BoundedPool:
+    """A few threads of their own and a bounded queue, for slow CPU work (argon2).
+
+    Auth units of work each hash or verify a password (tens of milliseconds of CPU). On the
+    default executor that every page load's ``run_db`` shares, 200 sign-ups at once made a
+    member's Feed wait 26 s. Here they wait behind each other only, and when ``max_waiting``
+    are already queued the next one is refused at once (``Busy``) instead of queueing forever.
+    """
+
+    def __init__(self, *, threads: int, max_waiting: int, name: str) -> None:
+        self.threads = threads
+        self.max_waiting = max_waiting
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
+        self._lock = threading.Lock()
+        self._in_flight = 0
+
+    @property
+    def in_flight(self) -> int:
+        """Units of work running or waiting."""
+        return self._in_flight
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            if self._in_flight >= self.threads + self.max_waiting:
+                raise Busy()
+            self._in_flight += 1
+        try:
+            call = functools.partial(contextvars.copy_context().run, fn, *args)
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
 @dataclass(frozen=True)
 class SessionRunner:
-    """Runs units of work against one engine. Call it from async code; ``sync`` from a thread."""
+    """Runs units of work against one engine. Call it from async code; ``sync`` from a thread.
+
+    Without ``pool`` the work runs on asyncio's default executor (``asyncio.to_thread``); with
+    one, on that pool's own threads (``Deps.auth_db``: argon2 never delays page loads)."""
 
     engine: Engine
+    pool: BoundedPool | None = field(default=None, compare=False)
 
     async def __call__(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in a thread, in one transaction (committed when it returns)."""
+        if self.pool is not None:
+            return await self.pool.run(self.sync, work)
         return await asyncio.to_thread(self.sync, work)
 
     def sync(self, work: Callable[[Session], T]) -> T:

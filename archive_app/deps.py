@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from archive_app.clock import Clock, app_clock
 from archive_app.crypto import TokenCipher
-from archive_app.db import SessionRunner, engine_for
+from archive_app.db import BoundedPool, SessionRunner, engine_for
 from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.integrations.tiktok.protocol import TikTokGateway, V1Gateway, V2Gateway
@@ -33,11 +33,19 @@ from archive_app.settings import Settings
 
 T = TypeVar("T")
 
+# argon2 work (every auth route; States that check or set a password) runs on this many
+# threads of its own; when this many more are waiting, the next is refused ("busy").
+AUTH_THREADS = 2
+AUTH_MAX_WAITING = 50
+
 
 @dataclass(frozen=True)
 class Deps:
     settings: Settings
     db: SessionRunner
+    # Units of work that hash or verify a password: a small bounded pool of their own, so
+    # page loads on ``db`` never wait behind argon2 (``db.BoundedPool``; raises ``db.Busy``).
+    auth_db: SessionRunner
     clock: Clock
     gateways: Mapping[Kind, TikTokGateway]
     cipher: TokenCipher
@@ -70,9 +78,14 @@ def build_deps(
     mail: MailSender | None = None,
 ) -> Deps:
     """Everything from settings; tests pass their own engine, clock, TikTok transport or mail."""
+    the_engine = engine if engine is not None else engine_for(settings)
     return Deps(
         settings=settings,
-        db=SessionRunner(engine if engine is not None else engine_for(settings)),
+        db=SessionRunner(the_engine),
+        auth_db=SessionRunner(
+            the_engine,
+            pool=BoundedPool(threads=AUTH_THREADS, max_waiting=AUTH_MAX_WAITING, name="auth"),
+        ),
         clock=clock if clock is not None else app_clock(),
         gateways=MappingProxyType(
             {kind: gateway_for(kind, settings, transport=transport) for kind in Kind}

@@ -7,14 +7,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from archive_app.crypto import fernet_key_problem
 from archive_app.production_checks import production_problems
@@ -35,8 +37,8 @@ class Settings(BaseSettings):
     mode: Mode = Mode.demo
     data_dir: Path = Path("./data")
     port: int = 3000
-    # The address the server listens on; empty: every address ("::", IPv4 too; "0.0.0.0"
-    # on a machine without IPv6).
+    # The address the server listens on; empty: loopback (127.0.0.1) outside production, so the
+    # demo's /dev/mail and simulator are not on the LAN; every address in production.
     host: str = ""
     # The address people use to reach the app; links in emails and OAuth redirects start here.
     public_url: str = ""
@@ -48,6 +50,9 @@ class Settings(BaseSettings):
     # Fernet key for TikTok tokens at rest. Generated into the data dir outside production.
     encryption_key: SecretStr = SecretStr("")
     cors_allowed_origins: list[str] = []
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated or
+    # a JSON list). Empty: the socket's address is the client's (web/client_ip.py).
+    trusted_proxies: Annotated[list[str], NoDecode] = []
 
     # Mail
     smtp_host: str = "127.0.0.1"
@@ -94,6 +99,26 @@ class Settings(BaseSettings):
     # Jobs
     scheduler_enabled: bool = True
     help_url: str = "https://help.archive.local/connecting-tiktok"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_trusted_proxies(cls, value: Any) -> Any:
+        """Refuse at start anything that is not an address or CIDR, naming the entry."""
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split(",")
+        if not isinstance(value, list):
+            return value
+        entries = [str(v).strip() for v in value if str(v).strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"ARCHIVE_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR range "
+                    "(examples: 172.30.0.2, 172.30.0.0/24, fd00::/64)"
+                ) from None
+        return entries
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

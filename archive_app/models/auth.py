@@ -30,7 +30,8 @@ class LoginAttempt(SQLModel, table=True):
     Counted per (email, IP address) pair, so failures from elsewhere never lock the owner of an
     email out: after 5 free failures of a pair, each further try waits twice as long as the last.
     Separately, an IP address with 100 failures over all emails in 10 minutes is refused for the
-    rest of that window.
+    rest of that window. A try from a browser with a device cookie for the account (``device``,
+    the cookie's random id) counts only that browser's own failures.
     """
 
     __tablename__ = "login_attempts"
@@ -38,4 +39,5 @@ class LoginAttempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, index=True)
     ip: str = Field(max_length=64, index=True)
+    device: str | None = Field(default=None, max_length=64, index=True)
     attempted_at: datetime = at_field(index=True)

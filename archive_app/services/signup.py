@@ -8,7 +8,9 @@ text while the link waits.
 
 The link creates the account only in the browser that filled in the form (``browser_token``,
 kept in a cookie): someone who typed your address cannot set your password by getting you to
-click their link. Mail to one address is capped per hour, so the form cannot flood a mailbox.
+click their link. Account mail is capped per address and in all per hour
+(``services/mail_quota.py``), so the form cannot flood a mailbox or the instance's SMTP; a
+capped request queues nothing and gets the same answer.
 """
 
 from __future__ import annotations
@@ -16,14 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from archive_app.clock import utc
 from archive_app.crypto import sha256_hex
 from archive_app.mail.messages import signup_account_exists_message, signup_confirm_message
 from archive_app.models.workspaces import Membership, Role, SignupRequest, User, Workspace
-from archive_app.services import outbox
+from archive_app.services import mail_quota, outbox
 from archive_app.services.auth import (
     SignedIn,
     add_user,
@@ -37,7 +38,8 @@ from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
 from archive_app.settings import new_token
 
 SIGNUP_LINK_LIFETIME = timedelta(hours=24)
-SIGNUP_MAILS_PER_HOUR = 3  # per address, so the form cannot be used to flood a mailbox
+# Per address, so the form cannot be used to flood a mailbox (counted with every account mail).
+SIGNUP_MAILS_PER_HOUR = mail_quota.PER_ADDRESS_PER_HOUR
 
 
 def _workspace_name(raw: str) -> str:
@@ -100,11 +102,9 @@ def request_sign_up(
     address = normalize_email(email)
     password_hash = hash_password(password)
     browser_token = new_token()
-    recent = session.exec(
-        select(func.count()).where(
-            SignupRequest.email == address, SignupRequest.created_at > now - timedelta(hours=1)
-        )
-    ).one()
+    if not mail_quota.account_mail_allowed(session, address=address, now=now):
+        # Capped: nothing is queued, and the answer is the same as when it is.
+        return SignupRequested(email=address, browser_token=browser_token)
     if find_user(session, email=address) is not None:
         # One note an hour is plenty; the dedupe key makes the rest no-ops.
         outbox.enqueue(
@@ -113,7 +113,7 @@ def request_sign_up(
             dedupe_key=f"signup-known:{address}:{now:%Y%m%d%H}",
             now=now,
         )
-    elif recent < SIGNUP_MAILS_PER_HOUR:
+    else:
         token = new_token()
         row = SignupRequest(
             email=address,

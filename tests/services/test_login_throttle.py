@@ -95,3 +95,84 @@ def test_the_per_ip_ceiling_is_far_above_an_office_of_typos(session, now):
     for i in range(30):  # thirty colleagues, one typo each
         _fail(session, email=f"colleague{i}@brand.com", ip="203.0.113.9", at=now)
     assert _log_in(session, ip="203.0.113.9", at=now)
+
+
+# --- a browser with a device cookie for the account (OWASP "device cookie") ---------------
+
+
+def _device(session, email="owner@brand.com", device_id="dev-laptop-0123456789"):
+    user = auth.find_user(session, email=email)
+    return auth.KnownDevice(user_id=user.id, device_id=device_id)
+
+
+def test_a_known_device_is_not_locked_by_failures_of_its_shared_address(session, now):
+    _signup(session, now)
+    office = "203.0.113.9"
+    for i in range(login_throttle.IP_MAX_FAILURES):
+        with contextlib.suppress(RateLimited):
+            _fail(session, email=f"g{i}@brand.com", ip=office, at=now)
+    for _ in range(login_throttle.FREE_FAILURES + 1):
+        with contextlib.suppress(RateLimited):
+            _fail(session, ip=office, at=now)
+    with pytest.raises(RateLimited):
+        _log_in(session, ip=office, at=now)
+    laptop = _device(session)
+    assert auth.log_in(
+        session, email="owner@brand.com", password="s3cret-pass", ip=office, now=now, device=laptop
+    )
+
+
+def test_a_known_devices_own_failures_count_wherever_it_goes(session, now):
+    _signup(session, now)
+    laptop = _device(session)
+    for i in range(login_throttle.FREE_FAILURES):
+        with pytest.raises(InvalidInput):
+            auth.log_in(
+                session,
+                email="owner@brand.com",
+                password="typo-typo",
+                ip=f"10.0.0.{i}",  # a laptop on the move
+                now=now,
+                device=laptop,
+            )
+    with pytest.raises(RateLimited, match="Try again in 1 minute"):
+        auth.log_in(
+            session,
+            email="owner@brand.com",
+            password="s3cret-pass",
+            ip="10.0.0.99",
+            now=now,
+            device=laptop,
+        )
+
+
+def test_a_device_cookie_for_another_account_gives_no_exemption(session, now):
+    _signup(session, now)
+    signup.sign_up(
+        session, email="mate@brand.com", password="mate-pass-1", workspace_name="B", now=now
+    )
+    for _ in range(login_throttle.FREE_FAILURES):
+        _fail(session, ip="6.6.6.6", at=now)
+    mates_laptop = _device(session, email="mate@brand.com")
+    with pytest.raises(RateLimited):
+        auth.log_in(
+            session,
+            email="owner@brand.com",
+            password="s3cret-pass",
+            ip="6.6.6.6",
+            now=now,
+            device=mates_laptop,
+        )
+
+
+def test_a_known_devices_success_does_not_give_a_stranger_at_its_address_fresh_tries(session, now):
+    _signup(session, now)
+    office = "203.0.113.9"
+    for _ in range(login_throttle.FREE_FAILURES):
+        _fail(session, ip=office, at=now)  # a stranger in the same office
+    laptop = _device(session)
+    assert auth.log_in(
+        session, email="owner@brand.com", password="s3cret-pass", ip=office, now=now, device=laptop
+    )
+    with pytest.raises(RateLimited):  # the stranger's pair still waits
+        _log_in(session, ip=office, at=now, password="another-guess")
