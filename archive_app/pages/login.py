@@ -59,6 +59,7 @@ def _login_form() -> rx.Component:
                     auto_complete="current-password",
                     required=True,
                 ),
+                rx.link("Forgot password?", href=paths.FORGOT, underline="always", size="2"),
                 rx.el.input(type="hidden", name="next", value=PublicState.next_path),
                 rx.button("Log in", type="submit", size="3", width="100%"),
                 spacing="3",
@@ -74,6 +75,30 @@ def _login_form() -> rx.Component:
             size="2",
         ),
         spacing="4",
+        width="100%",
+    )
+
+
+def _setup_code_field() -> rx.Component:
+    """Production only: the code the server printed in its log, so that only whoever runs
+    the server can claim a fresh instance."""
+    return rx.vstack(
+        field(
+            "Setup code",
+            "setup_code",
+            placeholder="XXXX-XXXX-XXXX",
+            auto_complete="off",
+            spell_check=False,
+            required=True,
+            aria_describedby="setup-code-hint",
+        ),
+        rx.text(
+            "Find it in the server's log, in the line “Archive has no owner yet”.",
+            id="setup-code-hint",
+            size="2",
+            color_scheme="gray",
+        ),
+        spacing="1",
         width="100%",
     )
 
@@ -112,6 +137,7 @@ def _first_owner_form() -> rx.Component:
                     placeholder="Your brand",
                     required=True,
                 ),
+                rx.cond(PublicState.setup_code_needed, _setup_code_field()),
                 rx.button("Create owner account", type="submit", size="3", width="100%"),
                 spacing="3",
                 width="100%",

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import private_web_dir
 from tests.browser.helpers import assert_accessible, at
 from tests.deploy.conftest import BIN, BOOT_LOCK, ROOT, _base_env, entrypoint, production_env
+from tests.deploy.test_setup_code import _printed_code
 from tests.ports import free_port
 
 
@@ -62,6 +63,8 @@ def test_the_first_visit_of_a_fresh_production_instance_creates_the_owner(browse
         page.get_by_label("Your email").fill("founder@brand.example")
         page.get_by_label("Password (at least 8 characters)").fill("founder-pass-1")
         page.get_by_label("Workspace name").fill("Brand")
+        # the one-time code the server printed in its log (a stranger does not have it)
+        page.get_by_label("Setup code").fill(_printed_code(started)[1])
         page.get_by_role("button", name="Create owner account").click()
         page.wait_for_url(at("/settings/sources"))
         # the workspace name arrives over the websocket: the built pages found the server
