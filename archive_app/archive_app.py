@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import reflex as rx
+from reflex.utils.prerequisites import get_web_dir
+from reflex_base import constants
 from sqlalchemy.exc import IntegrityError
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
@@ -26,35 +28,47 @@ from archive_app.api.origins import wrong_origin_guard
 from archive_app.api.sources import on_tiktok_event
 from archive_app.api.webhooks import webhook_routes
 from archive_app.integrations.tiktok.webhooks import BrandMention, TikTokEvent
-from archive_app.jobs.scheduler import kick, run_job_now, run_scheduler
+from archive_app.jobs.scheduler import kick, request_poll, run_job_now, run_scheduler
 from archive_app.jobs.tasks import DRAIN_OUTBOX
 from archive_app.mail.sink import mail_sink_lifespan
 from archive_app.pages.creators import creator, creators
+from archive_app.pages.email_change import email_confirm
 from archive_app.pages.feed import feed
 from archive_app.pages.invite import invite
 from archive_app.pages.login import login, signup
+from archive_app.pages.password_reset import forgot, reset
 from archive_app.pages.profile import profile
 from archive_app.pages.rights import rights
 from archive_app.pages.sources import sources
 from archive_app.pages.team import team
-from archive_app.services import demo
+from archive_app.services import admin, demo
 from archive_app.services.notifications import Links
 from archive_app.settings import get_settings
 from archive_app.simulator import create_simulator_app
 from archive_app.states.args import on_handler_error
 from archive_app.states.base import AppState, PublicState
 from archive_app.states.creators import CreatorsState, CreatorState
+from archive_app.states.email_change import EmailConfirmState
 from archive_app.states.feed import FeedState
 from archive_app.states.invite import InviteState
+from archive_app.states.password_reset import ForgotState, ResetState
+from archive_app.states.profile import ProfileState
 from archive_app.states.rights import RightsState
 from archive_app.states.sources import SourcesState
 from archive_app.states.team import TeamState
+from archive_app.web.rate_limits import RateLimits, rate_limit_middleware
+from archive_app.web.rate_limits import install as install_rate_limits
+from archive_app.web.security_headers import security_headers
 
 settings = get_settings()
 logs.configure(settings)
 # The outside world, built once: routes and jobs get it as an argument, States through
 # ``deps.current()`` (DESIGN.md section 2).
 deps = app_deps.install(app_deps.build_deps(settings))
+# Per-address limits on the account forms (memory, or Redis shared by every replica).
+rate_limits = install_rate_limits(
+    RateLimits(settings.redis_url, exempt_loopback=not settings.is_production)
+)
 
 
 async def _on_webhook(event: TikTokEvent) -> None:
@@ -74,7 +88,7 @@ def _routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         *health_routes(deps),
         *auth_routes(deps),
-        *oauth_routes(deps),
+        *oauth_routes(deps, on_connected=request_poll),
         *webhook_routes(deps, on_event=_on_webhook),
     ]
     if settings.dev_routes_enabled:
@@ -92,10 +106,21 @@ async def _ready(_app: Any = None) -> AsyncIterator[None]:
     banner = f"Archive is ready at {settings.public_url}"
     if settings.seed_demo:
         banner += f"  (demo: log in as {demo.DEMO_OWNER} / {demo.DEMO_PASSWORD})"
-    if settings.log_format == "json":
-        logging.getLogger(__name__).info(banner)  # every line of a JSON log is JSON
-    else:
-        print(banner, flush=True)
+    lines = [banner]
+    if settings.is_production:
+        # Only whoever reads this log can claim a fresh instance (services/admin.py).
+        now = deps.clock.now()
+        code = deps.db.sync(lambda s: admin.issue_setup_code(s, now=now))
+        if code is not None:
+            lines.append(
+                f"Archive has no owner yet. Open {settings.public_url}/login and enter the "
+                f"setup code {code}"
+            )
+    for line in lines:
+        if settings.log_format == "json":
+            logging.getLogger(__name__).info(line)  # every line of a JSON log is JSON
+        else:
+            print(line, flush=True)
     yield
 
 
@@ -113,7 +138,20 @@ async def _jobs(_app: Any = None) -> AsyncIterator[None]:
 
 app = rx.App(
     # Our routes first; then a page opened at an address we are not set up for says so.
-    api_transformer=[Starlette(routes=_routes()), wrong_origin_guard(settings), logs.RequestIds],
+    api_transformer=[
+        Starlette(routes=_routes()),
+        rate_limit_middleware(
+            rate_limits,
+            trusted_proxies=settings.trusted_proxies,
+            signing_key=deps.cipher.signing_key,
+            secure=settings.secure_cookies,
+        ),
+        wrong_origin_guard(settings),
+        logs.RequestIds,
+        # Outermost: every response gets them (pages and static files included: Reflex mounts
+        # the built frontend inside the app these transforms wrap).
+        security_headers(settings, build_dir=get_web_dir() / constants.Dirs.STATIC),
+    ],
     toaster=rx.toast.provider(position="top-right", close_button=True),
     backend_exception_handler=on_handler_error,
 )
@@ -128,7 +166,22 @@ app.register_lifespan_task(_jobs)
 app.add_page(login, route=paths.LOGIN, title="Log in · Archive", on_load=PublicState.load)
 app.add_page(signup, route=paths.SIGNUP, title="Sign up · Archive", on_load=PublicState.load)
 app.add_page(
+    forgot, route=paths.FORGOT, title="Forgot password · Archive", on_load=ForgotState.load
+)
+app.add_page(
+    reset,
+    route=f"{paths.RESET}/[token]",
+    title="Choose a new password · Archive",
+    on_load=ResetState.load,
+)
+app.add_page(
     invite, route=f"{paths.INVITE}/[token]", title="Invitation · Archive", on_load=InviteState.load
+)
+app.add_page(
+    email_confirm,
+    route=f"{paths.EMAIL_CONFIRM}/[token]",
+    title="Confirm your new email · Archive",
+    on_load=EmailConfirmState.load,
 )
 _guarded = AppState.guard
 app.add_page(feed, route=paths.FEED, title="Feed · Archive", on_load=[_guarded, FeedState.load])
@@ -158,4 +211,6 @@ app.add_page(
     on_load=[_guarded, SourcesState.load],
 )
 app.add_page(team, route=paths.TEAM, title="Team · Archive", on_load=[_guarded, TeamState.load])
-app.add_page(profile, route=paths.PROFILE, title="Profile · Archive", on_load=[_guarded])
+app.add_page(
+    profile, route=paths.PROFILE, title="Profile · Archive", on_load=[_guarded, ProfileState.load]
+)

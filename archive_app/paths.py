@@ -6,6 +6,10 @@ from urllib.parse import quote
 
 LOGIN = "/login"
 SIGNUP = "/signup"
+FORGOT = "/forgot"  # "Forgot password?": ask for a reset link
+RESET = "/reset"  # + "/<token>": the emailed link that sets a new password
+# + "/<token>": the link mailed to a new profile address; its page posts the change
+EMAIL_CONFIRM = "/email/confirm"
 FEED = "/feed"
 RIGHTS = "/rights"
 SOURCES = "/settings/sources"

@@ -9,6 +9,13 @@ back to the form as a signed one-time cookie (``web/flash.py``), with nothing ch
 Sign-up answers "check your email" whatever the address (``services.signup.request_sign_up``); the
 emailed link (``GET /auth/signup/confirm/<token>``) creates the account, and only in the browser
 that filled in the form, which keeps a random token in the ``archive_signup`` cookie.
+"Forgot password?" (``POST /auth/forgot``) answers the same way whatever the address, and the
+emailed link's form (``POST /auth/reset/<token>``) ends every session and signs this browser in.
+In production, creating the first owner (``/auth/setup``) needs the setup code from the log.
+An invitation (``POST /auth/invite/<token>``) never checks a password: an address with an
+account accepts from its own session cookie, a new one chooses its password. The link mailed
+to a new profile address opens a page whose button (``POST /auth/email/confirm/<token>``)
+makes the change.
 """
 
 from __future__ import annotations
@@ -20,12 +27,15 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from archive_app import paths
+from archive_app.api.password_reset import password_reset_routes
 from archive_app.deps import Deps
 from archive_app.services import admin as admin_service
 from archive_app.services import auth as auth_service
+from archive_app.services import email_change as email_change_service
 from archive_app.services import invite as invite_service
 from archive_app.services import signup as signup_service
 from archive_app.services.errors import ServiceError
+from archive_app.web.client_ip import client_ip
 from archive_app.web.cookies import (
     SESSION_COOKIE,
     SIGNUP_COOKIE,
@@ -33,6 +43,7 @@ from archive_app.web.cookies import (
     read_cookie,
     read_session_cookie,
 )
+from archive_app.web.device_cookie import read_device, set_device_cookie
 from archive_app.web.flash import redirect_with_flash
 
 __all__ = ["SESSION_COOKIE", "SIGNUP_COOKIE", "auth_routes"]
@@ -47,7 +58,8 @@ def _safe_next(value: str | None) -> str:
 
 
 def auth_routes(deps: Deps) -> list[Route]:
-    settings, clock, in_db = deps.settings, deps.clock, deps.db
+    # Every auth unit of work may hash or verify a password: argon2's own bounded pool.
+    settings, clock, in_db = deps.settings, deps.clock, deps.auth_db
     secure = settings.secure_cookies
     signing_key = deps.cipher.signing_key
     allowed_origins = {o.rstrip("/") for o in settings.cors_allowed_origins} | {settings.public_url}
@@ -94,20 +106,39 @@ def auth_routes(deps: Deps) -> list[Route]:
             return refused()
         form = await request.form()
         email, password = str(form.get("email", "")), str(form.get("password", ""))
-        ip = request.client.host if request.client else "unknown"
+        ip = client_ip(
+            request.client.host if request.client else None,
+            request.headers.get("x-forwarded-for"),
+            settings.trusted_proxies,
+        )
+        known = read_device(request.headers.get("cookie"), key=signing_key)
+        device = (
+            auth_service.KnownDevice(user_id=known.user_id, device_id=known.device_id)
+            if known is not None
+            else None
+        )
         now = clock.now()
         try:
             # Failed attempts must be committed even though we refuse: count them separately.
             result = await in_db(
                 lambda s: auth_service.log_in_keeping_failures(
-                    s, email=email, password=password, ip=ip, now=now
+                    s, email=email, password=password, ip=ip, now=now, device=device
                 )
             )
         except ServiceError as exc:
             log.info("login refused from %s (%s)", ip, type(exc).__name__)
             return back(paths.LOGIN, exc.message, email=email.strip())
         log.info("login: user %s from %s", result.user_id, ip)
-        return signed_in(result.session_token, _safe_next(str(form.get("next", ""))))
+        response = signed_in(result.session_token, _safe_next(str(form.get("next", ""))))
+        # This browser now knows the account: failures from elsewhere never lock it out.
+        set_device_cookie(
+            response,
+            user_id=result.user_id,
+            key=signing_key,
+            secure=secure,
+            known=known if known is not None and known.user_id == result.user_id else None,
+        )
+        return response
 
     async def setup(request: Request) -> Response:
         """The owner account of a fresh instance (only while nobody has an account)."""
@@ -115,6 +146,7 @@ def auth_routes(deps: Deps) -> list[Route]:
             return refused()
         form = await request.form()
         email, workspace = str(form.get("email", "")), str(form.get("workspace", ""))
+        setup_code = str(form.get("setup_code", "")) if settings.is_production else None
         now = clock.now()
         try:
             result = await in_db(
@@ -124,6 +156,8 @@ def auth_routes(deps: Deps) -> list[Route]:
                     password=str(form.get("password", "")),
                     workspace_name=workspace,
                     now=now,
+                    # Production asks for the code printed in the server log; demo/test don't.
+                    setup_code=setup_code,
                 )
             )
         except ServiceError as exc:
@@ -187,16 +221,39 @@ def auth_routes(deps: Deps) -> list[Route]:
             return refused()
         token = request.path_params["token"]
         form = await request.form()
+        # An address with an account accepts from its own session, never with a password.
+        session_token = read_session_cookie(request.headers.get("cookie"))
         now = clock.now()
         try:
             result = await in_db(
                 lambda s: invite_service.accept_invite(
-                    s, token=token, password=str(form.get("password", "")), now=now
+                    s,
+                    token=token,
+                    password=str(form.get("password", "")),
+                    session_token=session_token,
+                    now=now,
                 )
             )
         except ServiceError as exc:
             return back(f"{paths.INVITE}/{token}", exc.message)
         return signed_in(result.session_token, paths.FEED)
+
+    async def confirm_email(request: Request) -> Response:
+        """The button of the page the link mailed to a new profile address opens: the change
+        happens here, or not at all (opening the link itself changes nothing)."""
+        if not origin_ok(request):
+            return refused()
+        token = request.path_params["token"]
+        now = clock.now()
+        result = await in_db(
+            lambda s: email_change_service.confirm_email_change(
+                s, token=token, base_url=settings.public_url, now=now
+            )
+        )
+        log.info("email change link: %s (user %s)", result.outcome.value, result.user_id)
+        return RedirectResponse(
+            f"{paths.PROFILE}?email_change={result.outcome.value}", status_code=303
+        )
 
     async def logout(request: Request) -> Response:
         if not origin_ok(request):
@@ -216,5 +273,9 @@ def auth_routes(deps: Deps) -> list[Route]:
         Route("/auth/signup", signup, methods=["POST"]),
         Route("/auth/signup/confirm/{token}", confirm_signup, methods=["GET"]),
         Route("/auth/invite/{token}", accept_invite, methods=["POST"]),
+        Route("/auth/email/confirm/{token}", confirm_email, methods=["POST"]),
+        *password_reset_routes(
+            deps, origin_ok=origin_ok, refused=refused, signed_in=signed_in, back=back
+        ),
         Route("/auth/logout", logout, methods=["POST"]),
     ]

@@ -32,13 +32,13 @@ def invite_message(
     to: str,
     has_account: bool = False,
 ) -> EmailMessage:
-    """Only the mailbox's owner reads this, so it may say which password the link asks for;
-    what the inviting owner sees on the Team page is the same either way."""
+    """Only the mailbox's owner reads this. An address that has an account logs in first (the
+    invitation never asks for its password); a new one chooses a password when accepting."""
     name = _one_line(workspace_name)
     inviter = _one_line(inviter_email)
     intro = f"{inviter} invited you to join {name} on Archive."
     password_hint = (
-        "You already have an Archive account with this address: accept with your Archive password."
+        "You already have an Archive account with this address: log in as usual, then accept."
         if has_account
         else "You will choose a password when you accept."
     )

@@ -2,12 +2,24 @@
 
 from archive_app.models import (
     auth,
+    email_change,
     mentions,
     notifications,
+    password_reset,
     rights,
     sources,
     webhooks,
     workspaces,
 )
 
-__all__ = ["auth", "mentions", "notifications", "rights", "sources", "webhooks", "workspaces"]
+__all__ = [
+    "auth",
+    "email_change",
+    "mentions",
+    "notifications",
+    "password_reset",
+    "rights",
+    "sources",
+    "webhooks",
+    "workspaces",
+]

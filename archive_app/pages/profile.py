@@ -31,6 +31,12 @@ def profile() -> rx.Component:
                         ". Disconnection alerts and reminders go here.",
                         size="2",
                     ),
+                    rx.text(
+                        "To change it, we send a link to the new address: your address "
+                        "changes when you open it (within 1 hour).",
+                        size="2",
+                        color_scheme="gray",
+                    ),
                     _input(
                         "New email", ProfileState.new_email, ProfileState.set_new_email, "email"
                     ),

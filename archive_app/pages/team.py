@@ -42,14 +42,27 @@ def _invite_row(invite: InviteView) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 TeamState.is_owner,
-                rx.button(
-                    "Revoke",
-                    variant="soft",
-                    size="1",
-                    on_click=TeamState.revoke_invite(invite.invite_id),
+                rx.hstack(
+                    rx.button(
+                        "Resend",
+                        variant="soft",
+                        size="1",
+                        aria_label="Resend the invitation to " + invite.email,
+                        on_click=TeamState.resend_invite(invite.invite_id),
+                    ),
+                    rx.button(
+                        "Revoke",
+                        variant="soft",
+                        size="1",
+                        aria_label="Revoke the invitation to " + invite.email,
+                        on_click=TeamState.revoke_invite(invite.invite_id),
+                    ),
+                    spacing="2",
+                    wrap="wrap",
                 ),
             )
         ),
+        data_testid="invite-row",
     )
 
 
@@ -78,13 +91,18 @@ def _invite_form() -> rx.Component:
                 ),
                 error_callout(TeamState.invite_error),
                 rx.cond(
-                    TeamState.invite_link != "",
+                    TeamState.message != "",
                     rx.vstack(
-                        rx.text(TeamState.message, size="2"),
-                        rx.code(
-                            TeamState.invite_link,
-                            data_testid="invite-link",
-                            word_break="break-all",
+                        rx.text(TeamState.message, size="2", role="status"),
+                        # Outside production only (services/invite.py): in production the
+                        # link is in the invited person's mail and nowhere else.
+                        rx.cond(
+                            TeamState.invite_link != "",
+                            rx.code(
+                                TeamState.invite_link,
+                                data_testid="invite-link",
+                                word_break="break-all",
+                            ),
                         ),
                         spacing="1",
                     ),

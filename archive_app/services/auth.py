@@ -54,6 +54,15 @@ class SignedIn:
     session_token: str
 
 
+@dataclass(frozen=True)
+class KnownDevice:
+    """A browser's verified device cookie (``web/device_cookie.py``): it logged in as
+    ``user_id`` before. Used only to keep failures from elsewhere from locking it out."""
+
+    user_id: int
+    device_id: str
+
+
 def normalize_email(raw: str) -> str:
     """Trim, validate and lower-case an address, or say what is wrong with it.
 
@@ -144,42 +153,62 @@ def _first_workspace_id(session: Session, user_id: int) -> int | None:
     ).first()
 
 
-def log_in(session: Session, *, email: str, password: str, ip: str, now: datetime) -> SignedIn:
+def log_in(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    ip: str,
+    now: datetime,
+    device: KnownDevice | None = None,
+) -> SignedIn:
     """Check the password and open a session, or refuse with one message for every failure.
 
     The refusal never says whether the account exists. Failures are recorded even for unknown
     addresses, so guessing accounts is rate limited too. The caller must commit even when this
-    raises ``InvalidInput`` (the failure row is what the limit counts).
+    raises ``InvalidInput`` (the failure row is what the limit counts). A ``device`` that
+    logged in to this very account before is throttled by its own failures only.
     """
     try:
         address = normalize_email(email)
     except InvalidInput:
         address = (email or "").strip().lower()[:320]
     ip = ip[:64]
-    login_throttle.check_rate_limit(session, email=address, ip=ip, now=now)
     user = find_user(session, email=address)
+    device_id = (
+        device.device_id[:64]
+        if device is not None and user is not None and user.id == device.user_id
+        else None
+    )
+    login_throttle.check_rate_limit(session, email=address, ip=ip, now=now, device=device_id)
     # An unknown address costs one argon2 check too, so the answer's timing does not say
     # whether an account exists.
     known_hash = user.password_hash if user is not None else _unknown_user_hash()
     if not verify_password(known_hash, password or "") or user is None:
-        login_throttle.record_failure(session, email=address, ip=ip, now=now)
+        login_throttle.record_failure(session, email=address, ip=ip, now=now, device=device_id)
         raise InvalidInput("That email and password don't match an account.", field="password")
     assert user.id is not None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    login_throttle.forget_pair(session, email=address, ip=ip, now=now)
+    login_throttle.forget_pair(session, email=address, ip=ip, now=now, device=device_id)
     return start_session(
         session, user_id=user.id, workspace_id=_first_workspace_id(session, user.id), now=now
     )
 
 
 def log_in_keeping_failures(
-    session: Session, *, email: str, password: str, ip: str, now: datetime
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    ip: str,
+    now: datetime,
+    device: KnownDevice | None = None,
 ) -> SignedIn:
     """``log_in`` for a unit of work that rolls back on error: a refused password's failure
     row is committed before the refusal is re-raised, so the rate limit still counts it."""
     try:
-        return log_in(session, email=email, password=password, ip=ip, now=now)
+        return log_in(session, email=email, password=password, ip=ip, now=now, device=device)
     except InvalidInput:
         session.commit()
         raise
@@ -231,48 +260,13 @@ def require_viewer(session: Session, *, token: str | None, now: datetime) -> Vie
     return viewer
 
 
-def change_email(session: Session, *, user_id: int, new_email: str, password: str) -> str:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotAllowed("Your session has ended. Log in again.")
-    if not verify_password(user.password_hash, password or ""):
-        raise InvalidInput("Your current password is not right.", field="current_password")
-    address = normalize_email(new_email)
-    if address != user.email and find_user(session, email=address):
-        raise InvalidInput("Another account already uses this email.", field="email")
-    user.email = address
-    session.add(user)
-    return address
-
-
-def change_password(
-    session: Session,
-    *,
-    user_id: int,
-    current_password: str,
-    new_password: str,
-    keep_token: str | None,
-) -> int:
-    """Set a new password and end every other session of this person (whoever might have the
-    old password is signed out everywhere); the session that made the change, ``keep_token``,
-    stays. Returns how many sessions were ended."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotAllowed("Your session has ended. Log in again.")
-    if not verify_password(user.password_hash, current_password or ""):
-        raise InvalidInput("Your current password is not right.", field="current_password")
-    user.password_hash = hash_password(new_password)
-    session.add(user)
-    return _end_sessions_except(session, user_id=user_id, keep_token=keep_token)
-
-
 def log_out_other_sessions(session: Session, *, token: str | None, now: datetime) -> int:
     """End every session of the signed-in person except this one (``token``)."""
     viewer = require_viewer(session, token=token, now=now)
-    return _end_sessions_except(session, user_id=viewer.user_id, keep_token=token)
+    return end_sessions_except(session, user_id=viewer.user_id, keep_token=token)
 
 
-def _end_sessions_except(session: Session, *, user_id: int, keep_token: str | None) -> int:
+def end_sessions_except(session: Session, *, user_id: int, keep_token: str | None) -> int:
     keep = sha256_hex(keep_token) if keep_token else ""
     result = session.execute(
         delete(AuthSession).where(
@@ -284,4 +278,4 @@ def _end_sessions_except(session: Session, *, user_id: int, keep_token: str | No
 
 def end_all_sessions(session: Session, *, user_id: int) -> int:
     """Sign this person out everywhere (a password reset by an operator)."""
-    return _end_sessions_except(session, user_id=user_id, keep_token=None)
+    return end_sessions_except(session, user_id=user_id, keep_token=None)

@@ -210,6 +210,8 @@ class PublicState(rx.State):
     demo_mode: bool = False
     # A fresh instance: nobody has an account yet, so /login offers to create the owner.
     needs_owner: bool = False
+    # ... and it runs in production, so creating the owner needs the setup code from the log.
+    setup_code_needed: bool = False
     # The last flash message this tab showed (shown once; see web/flash.py).
     _seen_flash: str = ""
 
@@ -228,6 +230,7 @@ class PublicState(rx.State):
         self.demo_mode = bool(current().settings.seed_demo)  # on in demo mode only, by default
         if self.router.url.path.rstrip("/") == paths.LOGIN:
             self.needs_owner = not await run_db(admin_service.has_users)
+            self.setup_code_needed = current().settings.is_production
         token = read_session_cookie(self.router.headers.cookie)
         if token and not self.notice:
             now = current().clock.now()

@@ -8,9 +8,14 @@ import reflex as rx
 
 from archive_app import paths
 from archive_app.deps import current
-from archive_app.services import auth as service
+from archive_app.jobs import scheduler
+from archive_app.jobs.tasks import DRAIN_OUTBOX
+from archive_app.services import auth, email_change
+from archive_app.services import profile as service
 from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.states.base import AppState, run_db
+from archive_app.web import rate_limits
+from archive_app.web.client_ip import client_ip
 from archive_app.web.cookies import read_session_cookie
 
 
@@ -42,22 +47,65 @@ class ProfileState(AppState):
         self.new_password = value
 
     @rx.event
+    async def load(self) -> None:
+        """After an emailed link (``GET /auth/email/confirm/<token>``): say what it did. Only
+        our own sentences, chosen by a code in the URL, never text from it."""
+        code = self.router.url.query_parameters.get("email_change", "")
+        self.email_error = self.email_saved = ""
+        try:
+            outcome = email_change.Outcome(code)
+        except ValueError:
+            return
+        if outcome == email_change.Outcome.changed:
+            self.email_saved = email_change.OUTCOME_MESSAGES[outcome]
+        else:
+            self.email_error = email_change.OUTCOME_MESSAGES[outcome]
+
+    def _client_ip(self) -> str:
+        """This tab's address (web/client_ip.py): the socket's peer, or the client a trusted
+        proxy names in X-Forwarded-For."""
+        headers = self.router.headers.raw_headers
+        return client_ip(
+            headers.get("asgi-scope-client") or self.router.session.client_ip,
+            headers.get("x-forwarded-for"),
+            current().settings.trusted_proxies,
+        )
+
+    @rx.event
     async def save_email(self) -> Any:
+        """Send a confirmation link to the new address; nothing changes until it is opened.
+        The answer is the same whether or not another account uses that address."""
         self.email_error = self.email_saved = ""
         try:
             viewer = await self._viewer()
             new_email, password = self.new_email, self.email_password
-            saved = await run_db(
-                lambda s: service.change_email(
-                    s, user_id=viewer.user_id, new_email=new_email, password=password
+            ip, now = self._client_ip(), current().clock.now()
+            # Each try may queue a mail and costs an argon2 check: capped per client address.
+            wait = rate_limits.installed().retry_after(rate_limits.EMAIL_CHANGE, ip)
+            if wait is not None:
+                self.email_error = rate_limits.too_many_message(wait)
+                return None
+            base_url = current().settings.public_url
+            sent_to = await current().auth_db(
+                lambda s: service.keeping_password_failures(
+                    s,
+                    lambda s: email_change.request_email_change(
+                        s,
+                        user_id=viewer.user_id,
+                        new_email=new_email,
+                        password=password,
+                        ip=ip,
+                        base_url=base_url,
+                        now=now,
+                    ),
                 )
             )
         except ServiceError as exc:
             self.email_error = exc.message
             return None
-        self.email = saved
         self.new_email = self.email_password = ""
-        self.email_saved = f"Saved. Notifications now go to {saved}."
+        self.email_saved = email_change.sent_message(sent_to)
+        _kick_mail()
         return None
 
     @rx.event
@@ -65,16 +113,22 @@ class ProfileState(AppState):
         self.password_error = self.password_saved = ""
         try:
             viewer = await self._viewer()
-            current, new = self.current_password, self.new_password
+            current_password, new = self.current_password, self.new_password
+            ip, now = self._client_ip(), current().clock.now()
             # The session that changes the password stays; every other one ends.
             token = read_session_cookie(self.router.headers.cookie)
-            ended = await run_db(
-                lambda s: service.change_password(
+            ended = await current().auth_db(
+                lambda s: service.keeping_password_failures(
                     s,
-                    user_id=viewer.user_id,
-                    current_password=current,
-                    new_password=new,
-                    keep_token=token,
+                    lambda s: service.change_password(
+                        s,
+                        user_id=viewer.user_id,
+                        current_password=current_password,
+                        new_password=new,
+                        keep_token=token,
+                        ip=ip,
+                        now=now,
+                    ),
                 )
             )
         except ServiceError as exc:
@@ -95,7 +149,7 @@ class ProfileState(AppState):
         try:
             await self._viewer()
             token, now = read_session_cookie(self.router.headers.cookie), current().clock.now()
-            ended = await run_db(lambda s: service.log_out_other_sessions(s, token=token, now=now))
+            ended = await run_db(lambda s: auth.log_out_other_sessions(s, token=token, now=now))
         except NotAllowed:
             return rx.redirect(paths.LOGIN)
         if ended:
@@ -114,3 +168,8 @@ def _sessions(n: int) -> str:
 
 def _were(n: int) -> str:
     return "was" if n == 1 else "were"
+
+
+def _kick_mail() -> None:
+    """Ask the outbox to go now instead of at its next tick (no-op when not the leader)."""
+    scheduler.kick(DRAIN_OUTBOX)

@@ -448,10 +448,15 @@ async def test_a_disconnection_emails_every_member_once_with_a_reconnect_link(wo
             user_id=world.user_id,
             email="mate@brand.com",
             base_url=LINKS.base_url,
+            reveal_link=True,
             now=world.clock.now(),
         )
         invite_service.accept_invite(
-            s, token=sent.accept_url.rsplit("/", 1)[-1], password="mate-pass", now=world.clock.now()
+            s,
+            token=sent.accept_url.rsplit("/", 1)[-1],
+            password="mate-pass",
+            session_token=None,
+            now=world.clock.now(),
         )
         s.commit()
     source_id = await world.finish(await world.consent("brandco"))

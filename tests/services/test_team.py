@@ -13,7 +13,7 @@ from archive_app.models.notifications import OutboxEmail
 from archive_app.services import auth, demo, outbox, signup
 from archive_app.services import invite as invite_service
 from archive_app.services import team as team_service
-from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
+from archive_app.services.errors import InvalidInput, NotAllowed, NotFound, RateLimited
 
 BASE = "http://archive.test"
 
@@ -27,30 +27,38 @@ def _owner(session: Session, now, email="owner@a.com", name="Brand A"):
 
 
 def _invite_and_join(session, now, owner, email="mate@a.com", password="mate-pass"):
-    sent = invite_service.invite(
+    sent = _invite(session, now, owner, email)
+    token = sent.accept_url.rsplit("/", 1)[-1]
+    joined = invite_service.accept_invite(
+        session, token=token, password=password, session_token=None, now=now
+    )
+    session.commit()
+    return sent, joined
+
+
+def _invite(session, now, owner, email, *, reveal_link=True):
+    return invite_service.invite(
         session,
         workspace_id=owner.workspace_id,
         user_id=owner.user_id,
         email=email,
         base_url=BASE,
+        reveal_link=reveal_link,
         now=now,
     )
-    token = sent.accept_url.rsplit("/", 1)[-1]
-    joined = invite_service.accept_invite(session, token=token, password=password, now=now)
-    session.commit()
-    return sent, joined
+
+
+def _mailed_tokens(session, to) -> list[str]:
+    """The invitation tokens mailed to ``to``, oldest first (what the invited person gets)."""
+    mails = session.exec(
+        select(OutboxEmail).where(OutboxEmail.to_address == to).order_by(OutboxEmail.id)
+    ).all()
+    return [m.text_body.split(f"{BASE}/invite/", 1)[1].split()[0] for m in mails]
 
 
 def test_invite_shows_a_link_and_queues_the_same_link_by_email(session, now):
     owner = _owner(session, now)
-    sent = invite_service.invite(
-        session,
-        workspace_id=owner.workspace_id,
-        user_id=owner.user_id,
-        email=" Mate@A.com",
-        base_url=BASE,
-        now=now,
-    )
+    sent = _invite(session, now, owner, " Mate@A.com")
     assert sent.email == "mate@a.com" and sent.accept_url.startswith(f"{BASE}/invite/")
     mail = session.exec(select(OutboxEmail)).one()
     assert mail.to_address == "mate@a.com"
@@ -58,7 +66,7 @@ def test_invite_shows_a_link_and_queues_the_same_link_by_email(session, now):
     assert sent.accept_url in mail.text_body and sent.accept_url in mail.html_body
     assert (
         invite_service.describe_invite(
-            session, token=sent.accept_url.rsplit("/", 1)[-1], now=now
+            session, token=sent.accept_url.rsplit("/", 1)[-1], session_token=None, now=now
         ).workspace_name
         == "Brand A"
     )
@@ -83,57 +91,63 @@ def test_an_invite_link_works_once_and_expires(session, now):
     sent, _ = _invite_and_join(session, now, owner)
     token = sent.accept_url.rsplit("/", 1)[-1]
     with pytest.raises(NotFound, match="already used"):
-        invite_service.accept_invite(session, token=token, password="mate-pass", now=now)
-    late = invite_service.invite(
-        session,
-        workspace_id=owner.workspace_id,
-        user_id=owner.user_id,
-        email="late@a.com",
-        base_url=BASE,
-        now=now,
-    )
+        invite_service.accept_invite(
+            session, token=token, password="mate-pass", session_token=None, now=now
+        )
+    late = _invite(session, now, owner, "late@a.com")
     with pytest.raises(NotFound, match="expired"):
         invite_service.accept_invite(
             session,
             token=late.accept_url.rsplit("/", 1)[-1],
             password="late-pass",
+            session_token=None,
             now=now + invite_service.INVITE_LIFETIME + timedelta(seconds=1),
         )
     with pytest.raises(NotFound, match="not valid"):
-        invite_service.describe_invite(session, token="made-up", now=now)
+        invite_service.describe_invite(session, token="made-up", session_token=None, now=now)
 
 
-def test_an_existing_account_joins_with_its_own_password(session, now):
+def test_an_existing_account_never_joins_by_password_only_from_its_own_session(session, now):
     owner = _owner(session, now)
     other = _owner(session, now, email="someone@b.com", name="Brand B")
-    sent = invite_service.invite(
-        session,
-        workspace_id=owner.workspace_id,
-        user_id=owner.user_id,
-        email="someone@b.com",
-        base_url=BASE,
-        now=now,
+    stranger = _owner(session, now, email="stranger@c.com", name="Brand C")
+    token = _invite(session, now, owner, "someone@b.com").accept_url.rsplit("/", 1)[-1]
+    details = invite_service.describe_invite(session, token=token, session_token=None, now=now)
+    assert (details.email, details.has_account, details.can_accept_signed_in) == (
+        "someone@b.com",
+        True,
+        False,
     )
-    token = sent.accept_url.rsplit("/", 1)[-1]
-    assert invite_service.describe_invite(session, token=token, now=now).email == "someone@b.com"
-    with pytest.raises(InvalidInput, match="doesn't match"):
-        invite_service.accept_invite(session, token=token, password="wrong-pass", now=now)
-    joined = invite_service.accept_invite(session, token=token, password="owner-pass", now=now)
+    # Not even the right password joins without a session: no password is ever checked here.
+    for password, session_token in (
+        ("owner-pass", None),
+        ("wrong-pass", None),
+        ("owner-pass", stranger.session_token),
+    ):
+        with pytest.raises(NotAllowed, match=r"log in as someone@b\.com"):
+            invite_service.accept_invite(
+                session, token=token, password=password, session_token=session_token, now=now
+            )
+    assert not team_service.is_member(
+        session, workspace_id=owner.workspace_id, user_id=other.user_id
+    )
+    signed_in = invite_service.describe_invite(
+        session, token=token, session_token=other.session_token, now=now
+    )
+    assert signed_in.signed_in_as == "someone@b.com" and signed_in.can_accept_signed_in
+    joined = invite_service.accept_invite(
+        session, token=token, password="", session_token=other.session_token, now=now
+    )
     assert joined.user_id == other.user_id and joined.workspace_id == owner.workspace_id
+    # The browser's old session is replaced by the new one, in the workspace it joined.
+    assert auth.current_viewer(session, token=other.session_token, now=now) is None
+    viewer = auth.current_viewer(session, token=joined.session_token, now=now)
+    assert viewer is not None and viewer.workspace_id == owner.workspace_id
 
 
-def _invite(session, now, owner, email):
-    return invite_service.invite(
-        session,
-        workspace_id=owner.workspace_id,
-        user_id=owner.user_id,
-        email=email,
-        base_url=BASE,
-        now=now,
-    )
-
-
-def test_inviting_answers_the_same_whether_or_not_the_address_has_an_account(session, now):
+def test_inviting_says_in_the_mail_only_whether_the_address_logs_in_or_chooses_a_password(
+    session, now
+):
     owner = _owner(session, now)
     _owner(session, now, email="known@b.com", name="Brand B")
     known = _invite(session, now, owner, "known@b.com")
@@ -141,28 +155,96 @@ def test_inviting_answers_the_same_whether_or_not_the_address_has_an_account(ses
     # What the owner is shown has the same shape and wording for both.
     assert type(known) is type(fresh)
     assert (known.email, fresh.email) == ("known@b.com", "fresh@b.com")
-    assert known.accept_url.rsplit("/", 1)[0] == fresh.accept_url.rsplit("/", 1)[0]
     pending = invite_service.list_pending_invites(
         session, workspace_id=owner.workspace_id, user_id=owner.user_id, now=now
     )
     assert sorted(p.email for p in pending) == ["fresh@b.com", "known@b.com"]
-    # Only the invited mailbox is told which password the link will ask for.
     mails = {m.to_address: m for m in session.exec(select(OutboxEmail)).all()}
     assert mails["known@b.com"].subject == mails["fresh@b.com"].subject
     assert "already have an Archive account" in mails["known@b.com"].text_body
+    assert "log in as usual, then accept" in mails["known@b.com"].text_body
+    assert "password" not in mails["known@b.com"].text_body
     assert "choose a password" in mails["fresh@b.com"].text_body
 
 
-def test_a_too_short_password_on_an_invite_gets_the_same_answer_either_way(session, now):
+def test_a_new_address_needs_a_password_of_eight_characters(session, now):
     owner = _owner(session, now)
-    _owner(session, now, email="known@b.com", name="Brand B")
-    answers = []
-    for address in ("known@b.com", "fresh@b.com"):
-        token = _invite(session, now, owner, address).accept_url.rsplit("/", 1)[-1]
-        with pytest.raises(InvalidInput) as refused:
-            invite_service.accept_invite(session, token=token, password="short", now=now)
-        answers.append(refused.value.message)
-    assert answers[0] == answers[1] == "Use a password of at least 8 characters."
+    token = _invite(session, now, owner, "fresh@b.com").accept_url.rsplit("/", 1)[-1]
+    with pytest.raises(InvalidInput, match="at least 8 characters"):
+        invite_service.accept_invite(
+            session, token=token, password="short", session_token=None, now=now
+        )
+    assert auth.find_user(session, email="fresh@b.com") is None
+
+
+def test_in_production_the_link_is_only_in_the_mail(session, now):
+    owner = _owner(session, now)
+    sent = _invite(session, now, owner, "mate@a.com", reveal_link=False)
+    assert sent.accept_url == "" and sent.email == "mate@a.com"
+    (token,) = _mailed_tokens(session, "mate@a.com")
+    details = invite_service.describe_invite(session, token=token, session_token=None, now=now)
+    assert details.workspace_name == "Brand A"
+    assert _resend(session, now, owner, sent.invite_id, reveal_link=False).accept_url == ""
+
+
+def _resend(session, now, owner, invite_id, *, reveal_link=True):
+    return invite_service.resend_invite(
+        session,
+        workspace_id=owner.workspace_id,
+        user_id=owner.user_id,
+        invite_id=invite_id,
+        base_url=BASE,
+        reveal_link=reveal_link,
+        now=now,
+    )
+
+
+def test_resend_mails_a_new_link_and_the_old_one_stops_working(session, now):
+    owner = _owner(session, now)
+    first = _invite(session, now, owner, "mate@a.com")
+    later = now + timedelta(days=6)
+    second = _resend(session, later, owner, first.invite_id)
+    old_token, new_token = _mailed_tokens(session, "mate@a.com")
+    assert second.accept_url.endswith(new_token) and old_token != new_token
+    with pytest.raises(NotFound, match="not valid"):
+        invite_service.describe_invite(session, token=old_token, session_token=None, now=later)
+    # The new link is valid for a full week from the resend.
+    joined = invite_service.accept_invite(
+        session,
+        token=new_token,
+        password="mate-pass",
+        session_token=None,
+        now=later + timedelta(days=6),
+    )
+    assert joined.workspace_id == owner.workspace_id
+
+
+def test_resend_is_capped_at_three_an_hour_per_invitation(session, now):
+    owner = _owner(session, now)
+    sent = _invite(session, now, owner, "mate@a.com")
+    for minute in range(invite_service.MAX_RESENDS_PER_HOUR):
+        _resend(session, now + timedelta(minutes=minute), owner, sent.invite_id)
+    with pytest.raises(RateLimited, match="3 times in the last hour"):
+        _resend(session, now + timedelta(minutes=10), owner, sent.invite_id)
+    assert len(_mailed_tokens(session, "mate@a.com")) == 1 + invite_service.MAX_RESENDS_PER_HOUR
+    # An hour after the first resend, one more may go.
+    _resend(session, now + timedelta(minutes=61), owner, sent.invite_id)
+
+
+def test_a_revoked_or_accepted_invitation_cannot_be_resent(session, now):
+    owner = _owner(session, now)
+    sent, _ = _invite_and_join(session, now, owner)
+    revoked = _invite(session, now, owner, "gone@a.com")
+    invite_service.revoke_invite(
+        session,
+        workspace_id=owner.workspace_id,
+        user_id=owner.user_id,
+        invite_id=revoked.invite_id,
+        now=now,
+    )
+    for invite_id in (sent.invite_id, revoked.invite_id):
+        with pytest.raises(NotFound, match="no longer exists"):
+            _resend(session, now, owner, invite_id)
 
 
 def test_an_invite_to_an_address_archive_cannot_mail_is_refused_before_any_mail(session, now):
@@ -189,6 +271,7 @@ def test_inviting_a_current_member_or_a_bad_address_is_refused(session, now):
                 user_id=owner.user_id,
                 email=address,
                 base_url=BASE,
+                reveal_link=True,
                 now=now,
             )
 
@@ -203,6 +286,7 @@ def test_members_cannot_invite_or_remove(session, now):
             user_id=mate.user_id,
             email="x@a.com",
             base_url=BASE,
+            reveal_link=True,
             now=now,
         )
     with pytest.raises(NotAllowed):
@@ -260,6 +344,7 @@ def test_workspace_a_cannot_read_or_change_workspace_b(session, now):
         user_id=b.user_id,
         email="pending@b.com",
         base_url=BASE,
+        reveal_link=True,
         now=now,
     )
     # A's owner names B's workspace id: every service refuses, nothing of B leaks or changes.
@@ -278,6 +363,7 @@ def test_workspace_a_cannot_read_or_change_workspace_b(session, now):
             user_id=a.user_id,
             email="x@a.com",
             base_url=BASE,
+            reveal_link=True,
             now=now,
         )
     with pytest.raises(NotAllowed):
