@@ -28,7 +28,8 @@ from archive_app.api.origins import wrong_origin_guard
 from archive_app.api.sources import on_tiktok_event
 from archive_app.api.webhooks import webhook_routes
 from archive_app.integrations.tiktok.webhooks import BrandMention, TikTokEvent
-from archive_app.jobs.scheduler import kick, request_poll, run_job_now, run_scheduler
+from archive_app.jobs.runs import run_job_now
+from archive_app.jobs.scheduler import kick, request_poll, run_scheduler
 from archive_app.jobs.tasks import DRAIN_OUTBOX
 from archive_app.mail.sink import mail_sink_lifespan
 from archive_app.pages.creators import creator, creators

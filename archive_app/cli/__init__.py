@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from archive_app.cli import commands, serve
-from archive_app.jobs.scheduler import job_names
+from archive_app.jobs.runs import job_names
 from archive_app.settings import Settings
 
 

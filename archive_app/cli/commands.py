@@ -19,7 +19,7 @@ from sqlmodel import Session
 from archive_app import logs
 from archive_app.db import engine_for, session_scope
 from archive_app.deps import build_deps
-from archive_app.jobs.scheduler import UnknownJobError, job_names, run_job_now
+from archive_app.jobs.runs import UnknownJobError, job_names, run_job_now
 from archive_app.mail.messages import EmailMessage
 from archive_app.mail.sender import MailError, SmtpSender
 from archive_app.services import admin, auth

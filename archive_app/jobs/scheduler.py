@@ -6,24 +6,42 @@ The jobs are the rows of ``jobs/tasks.py``'s ``JOBS`` table, each with a fixed i
 (``POST /dev/jobs/<name>``) from overlapping a scheduled run in the same process. Jobs must be
 safe to run twice anyway: a second worker's dev route, or a new leader after a crash, may run
 one again.
+
+Asking for a run (``kick``, ``request_poll``) works in every process, leader or not: it writes
+a ``job_requests`` row (services/job_requests.py), one per (job, target) so repeated asks
+coalesce. The leader's ``take_job_requests`` job takes the rows every second, and at once when
+the ask was made in the leader itself, and starts the runs they ask for. A request outlives a
+restart or a change of leader until some leader takes it; one taken by a leader that then
+dies is lost, and that job's own interval does the work instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlmodel import Session
 
-from archive_app import logs
 from archive_app.deps import Deps
 from archive_app.jobs.leader import Leadership, leader_lock_for
-from archive_app.jobs.tasks import JOBS, POLL_MENTIONS, JobRun, JobSpec, poll_mentions
+from archive_app.jobs.runs import (
+    _busy,
+    _locked,
+    _locks,
+    _poll_running,
+    _run_scheduled,
+    _running,
+    _taker,
+    job_names,
+)
+from archive_app.jobs.tasks import JOBS, POLL_MENTIONS, JobSpec
+from archive_app.models.base import parse_id
+from archive_app.services import job_requests
 
 log = logging.getLogger(__name__)
 
@@ -32,106 +50,115 @@ LEADER_RETRY_SECONDS = 15.0
 SHUTDOWN_GRACE_SECONDS = 30.0
 
 
-class UnknownJobError(KeyError):
-    pass
-
-
-# The one-off run that polls the sources connected just now (``request_poll``).
-REQUESTED_POLL = f"{POLL_MENTIONS}_requested"
+# The leader's job that takes the job requests and starts the runs they ask for.
+TAKE_REQUESTS = "take_job_requests"
+TAKE_REQUESTS_SECONDS = 1.0
 
 _scheduler: AsyncIOScheduler | None = None
-_deps: Deps | None = None
-# Sources whose poll was asked for and has not started / is under way (``request_poll``).
-_poll_wanted: set[int] = set()
-_poll_running: set[int] = set()
-# Created on first use, inside the running loop.
-_locks: dict[str, asyncio.Lock] = {}
-# Job runs under way in this process; shutdown waits for them (they are shielded from the
-# cancellation APScheduler's shutdown sends, so a thread's work is never abandoned).
-_running: set[asyncio.Task[Any]] = set()
-
-
-def job_names(jobs: Sequence[JobSpec] = JOBS) -> list[str]:
-    return sorted(job.name for job in jobs)
-
-
-async def run_job_now(name: str, deps: Deps, *, jobs: Sequence[JobSpec] = JOBS) -> dict[str, Any]:
-    """Run one job in this process and wait for it.
-
-    Raises ``UnknownJobError`` (a ``KeyError``) for a name no job has; a job's own failure is
-    reported in the answer (``ok: false``) rather than raised.
-    """
-    job = next((job for job in jobs if job.name == name), None)
-    if job is None:
-        raise UnknownJobError(name)
-    started = datetime.now(UTC)
-    answer: dict[str, Any] = {"job": name}
-    try:
-        result = await _run_locked(job.name, job.run, deps)
-    except Exception as exc:
-        log.exception("job %s failed", name)
-        answer.update(ok=False, error=f"{type(exc).__name__}: {exc}")
-    else:
-        answer.update(ok=True, result=dict(result or {}))
-    answer["seconds"] = round((datetime.now(UTC) - started).total_seconds(), 3)
-    return answer
+# The Deps and jobs of each ``run_scheduler`` under way in this process, leader or not:
+# requests are written with the last one's.
+_registered: list[tuple[Deps, Sequence[JobSpec]]] = []
+# Requests (job, target) whose row this process is writing now; a same ask meanwhile joins it.
+_asking: set[tuple[str, str]] = set()
+_writes: set[asyncio.Task[None]] = set()
 
 
 def kick(name: str) -> bool:
     """Ask for a run of ``name`` as soon as possible (e.g. drain_outbox right after enqueue).
 
-    Cheap and thread-safe. A no-op returning False unless this process is the leader; on the
-    other processes the job's own interval picks the work up a few seconds later. Kicks
-    coalesce: while a run is due now or under way, another kick adds nothing (so a burst of
-    kicks is one run, never one run each).
+    Works in every process: the request is a ``job_requests`` row that the leader takes within
+    a second (at once when this process is the leader). Cheap and non-blocking: the row is
+    written in a thread. False when no scheduler runs in this process (``run_scheduler``) or
+    no job has that name. Kicks coalesce: while a request is pending or its run is under way,
+    another kick adds nothing (so a burst of kicks is one run, never one run each).
     """
-    scheduler = _scheduler
-    if scheduler is None:
-        return False
-    try:
-        job = scheduler.get_job(name)
-        if job is None:
-            return False
-        now = datetime.now(UTC)
-        lock = _locks.get(name)
-        if (lock is not None and lock.locked()) or (
-            job.next_run_time is not None and job.next_run_time <= now
-        ):
-            return True  # one run is already pending or running: this kick joins it
-        scheduler.modify_job(name, next_run_time=now)
-    except (JobLookupError, RuntimeError):
-        return False
-    return True
+    return request_job(name)
 
 
 def request_poll(source_id: int) -> bool:
     """Read the mentions of one source that was just connected now, not at the next tick.
 
-    Asked for once, server side, where a connection completes (never from a page load). Only
-    that source is polled; asking again while its poll is pending or under way adds nothing.
-    False unless this process is the leader: the next ``poll_mentions`` tick reads it then.
+    Asked for once, server side, where a connection completes (never from a page load), in any
+    process: the leader polls that source only. Asking again while its request is pending or
+    its poll is under way adds nothing. False when no scheduler runs in this process.
     """
-    scheduler, deps = _scheduler, _deps
-    if scheduler is None or deps is None:
+    return request_job(POLL_MENTIONS, str(source_id))
+
+
+def request_job(job: str, target: str = job_requests.ALL) -> bool:
+    """Ask whichever process leads for a run of ``job`` soon (``target``: e.g. a source id for
+    ``poll_mentions``; ``''`` the whole job). The one entry for every request: ``kick`` and
+    ``request_poll`` are shorthands. True when recorded or joined to one pending or under
+    way; False when no scheduler runs in this process or no job has that name."""
+    if not _registered:
         return False
-    if source_id in _poll_wanted or source_id in _poll_running:
-        return True
-    _poll_wanted.add(source_id)
+    deps, jobs = _registered[-1]
+    if all(spec.name != job for spec in jobs):
+        return False
+    key = (job, target)
+    if key in _asking or _under_way_here(job, target):
+        return True  # joins the request being written, or the run under way in the leader
+    now = deps.clock.now()
+
+    def write(session: Session) -> None:
+        job_requests.request(session, job=job, target=target, now=now)
+
     try:
-        if scheduler.get_job(REQUESTED_POLL) is None:
-            scheduler.add_job(
-                _run_requested_polls,
-                "date",
-                run_date=datetime.now(UTC),
-                args=[deps],
-                id=REQUESTED_POLL,
-                name=REQUESTED_POLL,
-                misfire_grace_time=60,
-            )
-    except RuntimeError:  # shutting down
-        _poll_wanted.discard(source_id)
-        return False
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # called from a thread: write the row here
+        try:
+            deps.db.sync(write)
+        except Exception:
+            log.exception("could not record the job request %s", key)
+            return False
+        _wake_taker()
+        return True
+    _asking.add(key)
+    task = loop.create_task(_write_request(deps, key, write))
+    _writes.add(task)
+    task.add_done_callback(_writes.discard)
     return True
+
+
+def _under_way_here(job: str, target: str) -> bool:
+    if _scheduler is None:
+        return False
+    if job == POLL_MENTIONS and target != job_requests.ALL:
+        return parse_id(target) in _poll_running
+    return job in _busy or _locked(job)
+
+
+async def _write_request(
+    deps: Deps, key: tuple[str, str], write: Callable[[Session], None]
+) -> None:
+    try:
+        await deps.db(write)
+    except Exception:
+        log.exception("could not record the job request %s", key)
+        return
+    finally:
+        _asking.discard(key)
+    _wake_taker()
+
+
+def _wake_taker() -> None:
+    """In the leader: take the requests now, not at the next second."""
+    scheduler = _scheduler
+    if scheduler is None:
+        return
+    try:
+        job = scheduler.get_job(TAKE_REQUESTS)
+        if job is None:
+            return
+        lock = _locks.get(TAKE_REQUESTS)
+        now = datetime.now(UTC)
+        if (lock is not None and lock.locked()) or (
+            job.next_run_time is not None and job.next_run_time <= now
+        ):
+            return  # a take is due now or under way: this request may miss it, not the next
+        scheduler.modify_job(TAKE_REQUESTS, next_run_time=now)
+    except (JobLookupError, RuntimeError):
+        return
 
 
 def is_leader() -> bool:
@@ -145,7 +172,25 @@ async def run_scheduler(
     jobs: Sequence[JobSpec] = JOBS,
     retry_seconds: float = LEADER_RETRY_SECONDS,
 ) -> AsyncIterator[Leadership | None]:
-    """Run ``jobs`` for the context's lifetime whenever this process is the leader."""
+    """Run ``jobs`` for the context's lifetime whenever this process is the leader.
+
+    In every process (the scheduler disabled here included) ``kick`` and ``request_poll``
+    record requests for ``jobs`` meanwhile, for whichever process leads."""
+    registration = (deps, jobs)
+    _registered.append(registration)
+    try:
+        async with _lead_when_elected(deps, jobs, retry_seconds) as leadership:
+            yield leadership
+    finally:
+        _registered.remove(registration)
+        if _writes:  # let the requests asked for just now reach the database
+            await asyncio.wait(set(_writes), timeout=5)
+
+
+@asynccontextmanager
+async def _lead_when_elected(
+    deps: Deps, jobs: Sequence[JobSpec], retry_seconds: float
+) -> AsyncIterator[Leadership | None]:
     settings = deps.settings
     if not settings.scheduler_enabled:
         log.info("scheduler disabled (ARCHIVE_SCHEDULER_ENABLED=false)")
@@ -193,7 +238,7 @@ async def finish_running_jobs(deps: Deps, *, grace: float = SHUTDOWN_GRACE_SECON
 
 
 def _start(deps: Deps, jobs: Sequence[JobSpec]) -> None:
-    global _scheduler, _deps
+    global _scheduler
     scheduler = AsyncIOScheduler(timezone=UTC)
     for job in jobs:
         seconds = job.every.total_seconds()
@@ -209,59 +254,28 @@ def _start(deps: Deps, jobs: Sequence[JobSpec]) -> None:
             max_instances=1,
             misfire_grace_time=max(1, int(seconds)),
         )
+    take = JobSpec(TAKE_REQUESTS, timedelta(seconds=TAKE_REQUESTS_SECONDS), _taker(jobs))
+    scheduler.add_job(
+        _run_scheduled,
+        "interval",
+        seconds=TAKE_REQUESTS_SECONDS,
+        args=[take, deps],
+        id=TAKE_REQUESTS,
+        name=TAKE_REQUESTS,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=1,
+        next_run_time=datetime.now(UTC),  # requests written while no one led: now
+    )
     scheduler.start()
-    _scheduler, _deps = scheduler, deps
+    _scheduler = scheduler
     log.info("scheduler started: %s", ", ".join(job_names(jobs)))
 
 
 def _stop() -> None:
-    global _scheduler, _deps
-    scheduler, _scheduler, _deps = _scheduler, None, None
-    _poll_wanted.clear()
+    global _scheduler
+    scheduler, _scheduler = _scheduler, None
     if scheduler is not None and scheduler.running:
         scheduler.shutdown(wait=False)
         log.info("scheduler stopped")
-
-
-async def _run_scheduled(job: JobSpec, deps: Deps) -> None:
-    """What APScheduler calls. Errors are logged, never raised: the next run tries again."""
-    try:
-        await _run_locked(job.name, job.run, deps)
-    except Exception:
-        log.exception("job %s failed", job.name)
-
-
-async def _run_requested_polls(deps: Deps) -> None:
-    """The sources ``request_poll`` asked for, in one run (requests made meanwhile join it)."""
-    wanted = set(_poll_wanted)
-    _poll_wanted.clear()
-    if not wanted:
-        return
-    _poll_running.update(wanted)
-
-    async def run(deps: Deps) -> Mapping[str, Any] | None:
-        return await poll_mentions(deps, source_ids=wanted)
-
-    try:
-        await _run_locked(REQUESTED_POLL, run, deps)
-    except Exception:
-        log.exception("job %s failed", REQUESTED_POLL)
-    finally:
-        _poll_running.difference_update(wanted)
-
-
-async def _run_locked(name: str, job_run: JobRun, deps: Deps) -> Mapping[str, Any] | None:
-    lock = _locks.setdefault(name, asyncio.Lock())
-    async with lock:
-        # Every log line of this run (threads included) carries its id.
-        token = logs.job_id.set(f"{name}-{logs.new_id()}")
-        try:
-            run = asyncio.ensure_future(job_run(deps))
-            _running.add(run)
-            run.add_done_callback(_running.discard)
-            result = await asyncio.shield(run)
-            if result and any(result.values()):
-                log.info("job %s: %s", name, dict(result))
-            return result
-        finally:
-            logs.job_id.reset(token)

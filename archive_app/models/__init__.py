@@ -3,6 +3,7 @@
 from archive_app.models import (
     auth,
     email_change,
+    job_requests,
     mentions,
     notifications,
     password_reset,
@@ -15,6 +16,7 @@ from archive_app.models import (
 __all__ = [
     "auth",
     "email_change",
+    "job_requests",
     "mentions",
     "notifications",
     "password_reset",

@@ -171,5 +171,5 @@ def _were(n: int) -> str:
 
 
 def _kick_mail() -> None:
-    """Ask the outbox to go now instead of at its next tick (no-op when not the leader)."""
+    """Ask the outbox to go now instead of at its next tick (any replica: the leader runs it)."""
     scheduler.kick(DRAIN_OUTBOX)

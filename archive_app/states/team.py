@@ -199,5 +199,5 @@ def _why_link_shown() -> str:
 
 
 def _kick_mail() -> None:
-    """Ask the outbox to go now instead of at its next tick (no-op when not the leader)."""
+    """Ask the outbox to go now instead of at its next tick (any replica: the leader runs it)."""
     scheduler.kick(DRAIN_OUTBOX)

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from archive_app.api.dev import dev_routes
 from archive_app.clock import FixedClock
 from archive_app.deps import Deps, build_deps
-from archive_app.jobs.scheduler import run_job_now
+from archive_app.jobs.runs import run_job_now
 from archive_app.jobs.tasks import JobSpec
 from archive_app.mail.messages import disconnection_message
 from archive_app.mail.sender import SmtpSender

@@ -27,7 +27,7 @@ from archive_app.clock import ShiftedClock
 from archive_app.db import make_engine
 from archive_app.deps import Deps, build_deps
 from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.jobs.scheduler import run_job_now
+from archive_app.jobs.runs import run_job_now
 from archive_app.models.sources import Source, SourceEvent
 from archive_app.models.workspaces import Membership, Role
 from archive_app.services import auth, signup

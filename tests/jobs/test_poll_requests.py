@@ -21,8 +21,9 @@ from archive_app.clock import ShiftedClock
 from archive_app.db import session_scope
 from archive_app.deps import Deps, build_deps
 from archive_app.integrations.tiktok import Kind
-from archive_app.jobs import scheduler
+from archive_app.jobs import runs, scheduler
 from archive_app.jobs.tasks import POLL_MENTIONS, JobSpec
+from archive_app.models.job_requests import JobRequest
 from archive_app.models.mentions import Mention
 from archive_app.models.sources import Source
 from archive_app.services import auth
@@ -81,15 +82,16 @@ async def _leader(deps: Deps, polls: FullPolls):
     raise AssertionError("never became the leader")
 
 
-async def _quiet() -> None:
-    """Let anything a kick or a request started run to its end."""
-    for _ in range(100):
-        await asyncio.sleep(0.02)
-        if scheduler._scheduler is None or (
-            scheduler._scheduler.get_job(scheduler.REQUESTED_POLL) is None
-            and not scheduler._poll_running
-        ):
+async def _quiet(engine: Engine) -> None:
+    """Let anything a kick or a request started run to its end (the leader takes requests at
+    least once a second)."""
+    await asyncio.sleep(1.2)
+    for _ in range(200):
+        with Session(engine) as s:
+            waiting = s.exec(select(JobRequest)).first() is not None
+        if not (waiting or scheduler._writes or runs._started or runs._poll_running):
             break
+        await asyncio.sleep(0.02)
     await asyncio.sleep(0.1)
 
 
@@ -123,7 +125,7 @@ async def test_forty_loads_of_sources_with_connected_id_start_no_mention_poll(wo
             await tab.load()
             wizard = await tab.get_state(ConnectWizardState)
             flashes.add(wizard.flash)
-        await _quiet()
+        await _quiet(world.deps.engine)
     finally:
         await running.__aexit__(None, None, None)
     assert flashes == {"Connected @brandco. It is Active now."}  # the page still says so
@@ -131,8 +133,8 @@ async def test_forty_loads_of_sources_with_connected_id_start_no_mention_poll(wo
     assert _mentions(world.deps.engine, world.workspace_id) == []  # nor of this source
 
 
-async def test_requests_for_one_source_coalesce_and_poll_only_that_source(
-    world: World, engine: Engine
+async def test_requests_for_one_source_coalesce_into_one_poll_of_only_that_source(
+    world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ):
     mine = await world.connect(Kind.tiktok_v2, "brandco")
     _, other_ws = new_workspace(engine, "o@other.com", "Other", world.deps.clock.now())
@@ -141,24 +143,34 @@ async def test_requests_for_one_source_coalesce_and_poll_only_that_source(
         await world.sim(
             "/mentions", {"brand_username": brand, "creator_handle": "ann", "caption": brand}
         )
+    requested: list[set[int] | None] = []
+    real_poll = runs.poll_mentions
+
+    async def counted_poll(deps: Deps, source_ids: set[int] | None = None) -> dict[str, int]:
+        requested.append(source_ids)
+        return await real_poll(deps, source_ids=source_ids)
+
+    monkeypatch.setattr(runs, "poll_mentions", counted_poll)
     polls = FullPolls()
     running = await _leader(world.deps, polls)
     try:
         asked = [scheduler.request_poll(mine) for _ in range(PAGE_LOADS)]
-        pending = set(scheduler._poll_wanted)
-        await _quiet()
+        await _quiet(engine)
     finally:
         await running.__aexit__(None, None, None)
-    assert all(asked) and pending == {mine}
+    assert all(asked) and requested == [{mine}]  # forty asks, one poll
     assert polls.runs == 0
     assert _mentions(engine, world.workspace_id) == ["brandco"]
     assert _mentions(engine, other_ws) == []  # the other workspace's source was not polled
 
 
-async def test_a_request_outside_the_leader_does_nothing(world: World):
+async def test_a_request_in_a_process_without_a_scheduler_is_refused_and_records_nothing(
+    world: World,
+):
     assert not scheduler.is_leader()
     assert scheduler.request_poll(1) is False
-    assert scheduler._poll_wanted == set()
+    with Session(world.deps.engine) as s:
+        assert s.exec(select(JobRequest)).all() == []
 
 
 async def test_kicks_while_a_run_is_under_way_add_no_second_run(world: World):

@@ -18,7 +18,7 @@ from archive_app import deps as deps_module
 from archive_app.clock import ShiftedClock
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.jobs import scheduler
+from archive_app.jobs import runs
 from archive_app.models.mentions import Creator, Mention
 from archive_app.models.rights import RightsRequest
 from archive_app.models.sources import Source
@@ -144,8 +144,8 @@ async def test_a_dm_sent_before_a_crash_is_recorded_by_the_job_without_a_second_
     assert len(await world.messages("maker")) == 1
 
     world.clock.advance(LEASE + timedelta(seconds=1))
-    answer = await scheduler.run_job_now("retry_queued_dms", world.deps)
-    again = await scheduler.run_job_now("retry_queued_dms", world.deps)
+    answer = await runs.run_job_now("retry_queued_dms", world.deps)
+    again = await runs.run_job_now("retry_queued_dms", world.deps)
 
     assert answer["ok"] and answer["result"] == {"tried": 1, "sent": 1, "queued": 0}
     assert again["result"]["tried"] == 0
@@ -178,8 +178,8 @@ async def test_the_job_sends_a_friends_only_request_once_the_creator_accepts_eve
 
     await world.sim("PATCH", "/creators/maker", {"dm_setting": "everyone"})
     world.clock.advance(timedelta(minutes=15))
-    first = await scheduler.run_job_now("retry_queued_dms", world.deps)
-    second = await scheduler.run_job_now("retry_queued_dms", world.deps)
+    first = await runs.run_job_now("retry_queued_dms", world.deps)
+    second = await runs.run_job_now("retry_queued_dms", world.deps)
 
     assert first["result"]["sent"] == 1 and second["result"]["tried"] == 0
     assert len(await world.messages("maker")) == 1

@@ -11,10 +11,11 @@ from sqlmodel import Session, select
 
 from archive_app.db import make_engine
 from archive_app.deps import Deps, build_deps
-from archive_app.jobs import scheduler
+from archive_app.jobs import runs, scheduler
 from archive_app.jobs.tasks import JOBS, JobSpec
 from archive_app.mail.messages import EmailMessage
 from archive_app.mail.sink import MailSink
+from archive_app.models.job_requests import JobRequest
 from archive_app.models.notifications import OutboxEmail, OutboxStatus, SinkMessage
 from archive_app.services import outbox
 from archive_app.settings import Settings
@@ -53,13 +54,28 @@ def test_every_job_is_a_row_of_one_table_with_a_unique_name():
         JobSpec("never", timedelta(0), JOBS[0].run)
 
 
-async def test_disabled_scheduler_runs_nothing(tmp_path, engine: Engine):
+async def test_disabled_scheduler_runs_nothing_and_leaves_a_kick_to_the_leader(
+    tmp_path, engine: Engine
+):
+    runs = 0
+
+    async def ping(deps: Deps) -> dict[str, int]:
+        nonlocal runs
+        runs += 1
+        return {}
+
+    jobs = (JobSpec("test_ping", timedelta(minutes=1), ping),)
     async with scheduler.run_scheduler(
-        _deps(_settings(tmp_path, scheduler_enabled=False), engine)
+        _deps(_settings(tmp_path, scheduler_enabled=False), engine), jobs=jobs
     ) as leadership:
         assert leadership is None
         assert not scheduler.is_leader()
-        assert not scheduler.kick("drain_outbox")
+        # Recorded for whichever process leads (jobs/scheduler.py), never run here.
+        assert scheduler.kick("test_ping")
+        await asyncio.sleep(1.5)
+    assert runs == 0
+    with Session(engine) as session:
+        assert [r.job for r in session.exec(select(JobRequest)).all()] == ["test_ping"]
 
 
 async def test_leader_runs_jobs_and_kick_runs_one_at_once(tmp_path, engine):
@@ -93,9 +109,9 @@ async def test_second_scheduler_in_the_same_data_dir_stays_follower(tmp_path, en
 
 
 async def test_run_job_now_refuses_unknown_names(job_deps):
-    with pytest.raises(scheduler.UnknownJobError):
-        await scheduler.run_job_now("nope", job_deps)
-    assert "drain_outbox" in scheduler.job_names()
+    with pytest.raises(runs.UnknownJobError):
+        await runs.run_job_now("nope", job_deps)
+    assert "drain_outbox" in runs.job_names()
 
 
 async def test_run_job_now_reports_a_failing_job(job_deps):
@@ -103,7 +119,7 @@ async def test_run_job_now_reports_a_failing_job(job_deps):
         raise RuntimeError("database is down")
 
     jobs = (JobSpec("test_broken", timedelta(minutes=1), broken),)
-    answer = await scheduler.run_job_now("test_broken", job_deps, jobs=jobs)
+    answer = await runs.run_job_now("test_broken", job_deps, jobs=jobs)
     assert answer["ok"] is False and "database is down" in answer["error"]
 
 
@@ -118,8 +134,8 @@ async def test_drain_outbox_job_delivers_due_mail_over_smtp(app_engine, app_sett
         )
         session.commit()
     with MailSink(host=app_settings.smtp_host, port=app_settings.smtp_port, engine=app_engine):
-        answer = await scheduler.run_job_now("drain_outbox", job_deps)
-        again = await scheduler.run_job_now("drain_outbox", job_deps)
+        answer = await runs.run_job_now("drain_outbox", job_deps)
+        again = await runs.run_job_now("drain_outbox", job_deps)
 
     assert answer["ok"] and answer["result"]["sent"] == 1
     assert again["result"]["sent"] == 0
