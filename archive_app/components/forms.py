@@ -61,6 +61,22 @@ def notice_callout(message: rx.Var[str] | str) -> rx.Component:
     )
 
 
+def demo_mailbox_note(show: rx.Var[bool]) -> rx.Component:
+    """Under a "check your email" answer in demo mode: where that email is."""
+    return rx.cond(
+        show,
+        rx.callout(
+            rx.text(
+                "Demo mode: the email is in the built-in mailbox at ",
+                rx.link("/dev/mail", href="/dev/mail", is_external=True, underline="always"),
+                ".",
+            ),
+            icon="sparkles",
+            color_scheme="iris",
+        ),
+    )
+
+
 def card_page(*children: rx.Component) -> rx.Component:
     return rx.el.main(
         rx.center(

@@ -7,6 +7,7 @@ import reflex as rx
 from archive_app import paths
 from archive_app.components.forms import (
     card_page,
+    demo_mailbox_note,
     error_callout,
     field,
     native_form,
@@ -172,18 +173,7 @@ def _signup_sent() -> rx.Component:
             ".",
             size="2",
         ),
-        rx.cond(
-            PublicState.demo_mode,
-            rx.callout(
-                rx.text(
-                    "Demo mode: the email is in the built-in mailbox at ",
-                    rx.link("/dev/mail", href="/dev/mail", is_external=True, underline="always"),
-                    ".",
-                ),
-                icon="sparkles",
-                color_scheme="iris",
-            ),
-        ),
+        demo_mailbox_note(PublicState.demo_mode),
         _log_in_instead(),
         spacing="3",
         width="100%",

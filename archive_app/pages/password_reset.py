@@ -7,7 +7,13 @@ from __future__ import annotations
 import reflex as rx
 
 from archive_app import paths
-from archive_app.components.forms import card_page, error_callout, field, native_form
+from archive_app.components.forms import (
+    card_page,
+    demo_mailbox_note,
+    error_callout,
+    field,
+    native_form,
+)
 from archive_app.states.password_reset import ForgotState, ResetState
 
 SENT_ANSWER = "If an account uses that address, we sent a link"
@@ -72,18 +78,7 @@ def _sent() -> rx.Component:
             ".",
             size="2",
         ),
-        rx.cond(
-            ForgotState.demo_mode,
-            rx.callout(
-                rx.text(
-                    "Demo mode: the email is in the built-in mailbox at ",
-                    rx.link("/dev/mail", href="/dev/mail", is_external=True, underline="always"),
-                    ".",
-                ),
-                icon="sparkles",
-                color_scheme="iris",
-            ),
-        ),
+        demo_mailbox_note(ForgotState.demo_mode),
         _back_to_login(),
         spacing="3",
         width="100%",
