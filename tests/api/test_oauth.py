@@ -17,11 +17,11 @@ from archive_app.clock import FixedClock, ShiftedClock
 from archive_app.db import session_scope
 from archive_app.models.base import MAX_ID, parse_id
 from archive_app.models.sources import Source
-from archive_app.services import signup
 from archive_app.settings import Settings
 from archive_app.simulator import simulator_mounts
 from archive_app.web.cookies import SESSION_COOKIE
 from archive_app.web.flash import FLASH_COOKIE, read_flash
+from tests import factories
 from tests.conftest import build_test_deps
 
 ORIGIN = "http://archive.test"
@@ -33,9 +33,7 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The routes on the test's database (SQLite or PostgreSQL), TikTok being the simulator."""
     with session_scope(engine) as s:
-        owner = signup.sign_up(
-            s, email="owner@brand.com", password="owner-pass", workspace_name="Brand", now=now
-        )
+        owner = factories.workspace(s, now=now)
     deps = build_test_deps(engine, test_settings, clock=FixedClock(now))
     app = Starlette(routes=oauth_routes(deps))
     async with httpx.AsyncClient(
@@ -121,13 +119,7 @@ async def test_the_consent_round_trip_through_the_simulator_connects_or_says_it_
     )
     try:
         with session_scope(engine) as s:
-            owner = signup.sign_up(
-                s,
-                email="owner@brand.com",
-                password="owner-pass",
-                workspace_name="Brand",
-                now=clock.now(),
-            )
+            owner = factories.workspace(s, now=clock.now())
         app = Starlette(routes=oauth_routes(deps))
         async with (
             _browser(app, cookies={SESSION_COOKIE: owner.session_token}) as browser,

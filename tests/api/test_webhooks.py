@@ -17,7 +17,7 @@ from archive_app.clock import FixedClock
 from archive_app.integrations.tiktok import AuthorizationRemoved, TikTokEvent
 from archive_app.integrations.tiktok.webhooks import signature
 from archive_app.models.webhooks import WebhookEvent
-from archive_app.settings import Mode, Settings
+from archive_app.settings import Settings
 from tests.conftest import build_test_deps
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -34,22 +34,17 @@ class Received(list[TikTokEvent]):
 
 
 @pytest.fixture
-def settings() -> Settings:
-    return Settings(_env_file=None, mode=Mode.test)  # type: ignore[call-arg]
-
-
-@pytest.fixture
 def received() -> Received:
     return Received()
 
 
 @pytest.fixture
 async def client(
-    settings: Settings, engine: Engine, received: Received
+    test_settings: Settings, engine: Engine, received: Received
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = Starlette(
         routes=webhook_routes(
-            build_test_deps(engine, settings, clock=FixedClock(NOW)), on_event=received
+            build_test_deps(engine, test_settings, clock=FixedClock(NOW)), on_event=received
         )
     )
     async with httpx.AsyncClient(
@@ -78,10 +73,12 @@ def headers(
 
 
 async def test_valid_webhook_reaches_the_handler_and_is_remembered(
-    client: httpx.AsyncClient, settings: Settings, received: Received, engine: Engine
+    client: httpx.AsyncClient, test_settings: Settings, received: Received, engine: Engine
 ) -> None:
-    raw = removal(settings)
-    response = await client.post("/webhooks/tiktok", content=raw, headers=headers(settings, raw))
+    raw = removal(test_settings)
+    response = await client.post(
+        "/webhooks/tiktok", content=raw, headers=headers(test_settings, raw)
+    )
     assert response.status_code == 200 and response.json()["status"] == "ok"
     assert len(received) == 1
     event = received[0]
@@ -94,12 +91,12 @@ async def test_valid_webhook_reaches_the_handler_and_is_remembered(
 
 
 async def test_replay_is_acknowledged_but_handled_once(
-    client: httpx.AsyncClient, settings: Settings, received: Received
+    client: httpx.AsyncClient, test_settings: Settings, received: Received
 ) -> None:
-    raw = removal(settings)
+    raw = removal(test_settings)
     for _ in range(3):
         response = await client.post(
-            "/webhooks/tiktok", content=raw, headers=headers(settings, raw)
+            "/webhooks/tiktok", content=raw, headers=headers(test_settings, raw)
         )
         assert response.status_code == 200
     assert response.json()["status"] == "duplicate"
@@ -107,32 +104,34 @@ async def test_replay_is_acknowledged_but_handled_once(
 
 
 async def test_tampered_body_is_rejected_and_not_handled(
-    client: httpx.AsyncClient, settings: Settings, received: Received
+    client: httpx.AsyncClient, test_settings: Settings, received: Received
 ) -> None:
-    raw = removal(settings)
+    raw = removal(test_settings)
     response = await client.post(
-        "/webhooks/tiktok", content=removal(settings, reason=4), headers=headers(settings, raw)
+        "/webhooks/tiktok",
+        content=removal(test_settings, reason=4),
+        headers=headers(test_settings, raw),
     )
     assert response.status_code == 401
     assert received == []
 
 
 async def test_wrong_secret_is_rejected(
-    client: httpx.AsyncClient, settings: Settings, received: Received
+    client: httpx.AsyncClient, test_settings: Settings, received: Received
 ) -> None:
-    raw = removal(settings)
+    raw = removal(test_settings)
     response = await client.post(
-        "/webhooks/tiktok", content=raw, headers=headers(settings, raw, secret="guessed")
+        "/webhooks/tiktok", content=raw, headers=headers(test_settings, raw, secret="guessed")
     )
     assert response.status_code == 401
     assert received == []
 
 
 async def test_stale_timestamp_is_rejected(
-    client: httpx.AsyncClient, settings: Settings, received: Received
+    client: httpx.AsyncClient, test_settings: Settings, received: Received
 ) -> None:
-    raw = removal(settings)
-    stale = headers(settings, raw, at=NOW - timedelta(minutes=6))
+    raw = removal(test_settings)
+    stale = headers(test_settings, raw, at=NOW - timedelta(minutes=6))
     response = await client.post("/webhooks/tiktok", content=raw, headers=stale)
     assert response.status_code == 401
     assert "5-minute" in response.json()["error"]
@@ -140,13 +139,13 @@ async def test_stale_timestamp_is_rejected(
 
 
 async def test_failed_handler_lets_the_redelivery_try_again(
-    client: httpx.AsyncClient, settings: Settings, received: Received
+    client: httpx.AsyncClient, test_settings: Settings, received: Received
 ) -> None:
-    raw = removal(settings)
+    raw = removal(test_settings)
     received.fail_next = True
-    first = await client.post("/webhooks/tiktok", content=raw, headers=headers(settings, raw))
+    first = await client.post("/webhooks/tiktok", content=raw, headers=headers(test_settings, raw))
     assert first.status_code == 500
-    second = await client.post("/webhooks/tiktok", content=raw, headers=headers(settings, raw))
+    second = await client.post("/webhooks/tiktok", content=raw, headers=headers(test_settings, raw))
     assert second.status_code == 200 and second.json()["status"] == "ok"
     assert len(received) == 1
 
@@ -169,12 +168,12 @@ def _no_event_remembered(engine: Engine) -> bool:
     ids=["400-digit t", "non-ASCII s", "5000-digit t"],
 )
 async def test_absurd_signature_headers_get_401_not_500(
-    client: httpx.AsyncClient, settings: Settings, received: Received, header: str
+    client: httpx.AsyncClient, test_settings: Settings, received: Received, header: str
 ) -> None:
     # httpx would refuse to send "é" in a header as str; bytes go through as latin-1.
     response = await client.post(
         "/webhooks/tiktok",
-        content=removal(settings),
+        content=removal(test_settings),
         headers={"Tiktok-Signature": header.encode("utf-8")},
     )
     assert response.status_code == 401
@@ -194,9 +193,15 @@ SIGNED_NON_EVENTS = {
 
 @pytest.mark.parametrize("raw", SIGNED_NON_EVENTS.values(), ids=SIGNED_NON_EVENTS.keys())
 async def test_a_signed_body_that_is_not_an_event_gets_400_with_a_fixed_sentence(
-    client: httpx.AsyncClient, settings: Settings, received: Received, engine: Engine, raw: bytes
+    client: httpx.AsyncClient,
+    test_settings: Settings,
+    received: Received,
+    engine: Engine,
+    raw: bytes,
 ) -> None:
-    response = await client.post("/webhooks/tiktok", content=raw, headers=headers(settings, raw))
+    response = await client.post(
+        "/webhooks/tiktok", content=raw, headers=headers(test_settings, raw)
+    )
     assert response.status_code == 400
     assert response.json() == {"error": "webhook body is not a TikTok event"}
     assert received == [] and _no_event_remembered(engine)
@@ -216,13 +221,13 @@ class CountingBody:
 
 
 async def test_a_body_declared_over_1_mb_gets_413_before_a_byte_is_read(
-    client: httpx.AsyncClient, settings: Settings, received: Received
+    client: httpx.AsyncClient, test_settings: Settings, received: Received
 ) -> None:
     body = CountingBody(2 * 1024 * 1024)
     response = await client.post(
         "/webhooks/tiktok",
         content=body,
-        headers={"Content-Length": str(body.total), **headers(settings, b"")},
+        headers={"Content-Length": str(body.total), **headers(test_settings, b"")},
     )
     assert response.status_code == 413
     assert response.json() == {"error": "webhook body is larger than 1 MB"}
@@ -231,10 +236,12 @@ async def test_a_body_declared_over_1_mb_gets_413_before_a_byte_is_read(
 
 
 async def test_a_chunked_body_without_length_is_cut_off_at_1_mb(
-    client: httpx.AsyncClient, settings: Settings, received: Received
+    client: httpx.AsyncClient, test_settings: Settings, received: Received
 ) -> None:
     body = CountingBody(50 * 1024 * 1024)
-    response = await client.post("/webhooks/tiktok", content=body, headers=headers(settings, b""))
+    response = await client.post(
+        "/webhooks/tiktok", content=body, headers=headers(test_settings, b"")
+    )
     assert response.status_code == 413
     assert response.json() == {"error": "webhook body is larger than 1 MB"}
     assert body.pulled <= 1024 * 1024 + 2 * body.chunk
@@ -242,24 +249,24 @@ async def test_a_chunked_body_without_length_is_cut_off_at_1_mb(
 
 
 async def test_a_body_of_exactly_1_mb_is_still_read(
-    client: httpx.AsyncClient, settings: Settings, received: Received
+    client: httpx.AsyncClient, test_settings: Settings, received: Received
 ) -> None:
-    raw = removal(settings)
+    raw = removal(test_settings)
     padded = raw + b" " * (1024 * 1024 - len(raw))  # JSON allows trailing whitespace
     response = await client.post(
-        "/webhooks/tiktok", content=padded, headers=headers(settings, padded)
+        "/webhooks/tiktok", content=padded, headers=headers(test_settings, padded)
     )
     assert response.status_code == 200 and len(received) == 1
 
 
 @pytest.mark.parametrize("length", ["abc", "-1", "1e9", "١٠"])
 async def test_a_content_length_that_is_not_a_number_gets_400(
-    client: httpx.AsyncClient, settings: Settings, length: str
+    client: httpx.AsyncClient, test_settings: Settings, length: str
 ) -> None:
     response = await client.post(
         "/webhooks/tiktok",
         content=CountingBody(10),
-        headers={"Content-Length": length.encode(), **headers(settings, b"")},
+        headers={"Content-Length": length.encode(), **headers(test_settings, b"")},
     )
     assert response.status_code == 400
     assert response.json() == {"error": "Content-Length is not a number"}

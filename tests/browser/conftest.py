@@ -24,6 +24,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.browser.helpers import Simulator
 from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -251,3 +252,11 @@ def new_page(browser, app_server):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def sim(app_server):
+    """The simulator's control API of the test's app (TIKTOK.md), closed after the test."""
+    simulator = Simulator(app_server.url)
+    yield simulator
+    simulator.http.close()

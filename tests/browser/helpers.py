@@ -68,6 +68,30 @@ def connect_v2(page, username: str) -> None:
     page.wait_for_url(re.compile(r"/settings/sources/?\?connected="))
 
 
+def connect_v1(page, sim: Simulator, username: str) -> None:
+    """Sources → Add Source → TikTok Account v.1 → its QR code, scanned and confirmed in the
+    simulator's phone as ``username`` (made there first); waits for the row to say Active."""
+    sim.account(username)
+    open_sources(page)
+    page.get_by_role("button", name="Add Source").first.click()
+    page.get_by_role("button", name=re.compile("TikTok Account v.1")).click()
+    page.get_by_role("button", name="Set Up Reminders").click()
+    page.get_by_role("button", name="Connect TikTok").click()
+    expect(page.get_by_test_id("qr-image")).to_be_visible(timeout=10_000)
+    token = sim.newest_qr()["token"]
+    sim.post(f"/qr/{token}/scan", {"username": username})
+    sim.post(f"/qr/{token}/confirm")
+    expect(page.get_by_test_id("source-status")).to_have_text("Active")
+
+
+def open_rights_window(page, card):
+    """Click a Feed card's "Looking for usage rights?" and return the window it opens."""
+    card.get_by_role("button", name="Looking for usage rights?").click()
+    dialog = page.get_by_role("dialog", name="Looking for usage rights?")
+    expect(dialog).to_be_visible()
+    return dialog
+
+
 class Simulator:
     """The TikTok side, played through the simulator's control API (TIKTOK.md)."""
 

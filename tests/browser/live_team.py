@@ -15,11 +15,10 @@ from sqlmodel import Session
 from archive_app.crypto import TokenCipher
 from archive_app.db import make_engine
 from archive_app.integrations.tiktok.webhooks import signature
-from archive_app.models.workspaces import Membership, Role
 from archive_app.services import auth
-from archive_app.services.signup import sign_up
 from archive_app.settings import Settings
 from bench.push import connect_v2_directly
+from tests import factories
 
 
 @dataclass
@@ -43,25 +42,18 @@ def make_team(url: str, settings: Settings, *, name: str) -> Team:
     domain = f"{name}-{uuid.uuid4().hex[:8]}.com"
     engine = make_engine(settings.database_url)
     with Session(engine, expire_on_commit=False) as s:
-        owner = sign_up(
+        owner = factories.workspace(
+            s, email=f"owner@{domain}", password="socket-pass", name=name.title(), now=now
+        )
+        member_id = factories.member(
             s,
-            email=f"owner@{domain}",
+            workspace_id=owner.workspace_id,
+            email=f"member@{domain}",
             password="socket-pass",
-            workspace_name=name.title(),
             now=now,
         )
-        assert owner.workspace_id is not None
-        member = auth.add_user(
-            s, email=f"member@{domain}", password_hash=auth.hash_password("socket-pass"), now=now
-        )
-        assert member.id is not None
-        s.add(
-            Membership(
-                workspace_id=owner.workspace_id, user_id=member.id, role=Role.member, created_at=now
-            )
-        )
         member_session = auth.start_session(
-            s, user_id=member.id, workspace_id=owner.workspace_id, now=now
+            s, user_id=member_id, workspace_id=owner.workspace_id, now=now
         )
         connect_v2_directly(
             s,
@@ -80,7 +72,7 @@ def make_team(url: str, settings: Settings, *, name: str) -> Team:
         handle=name,
         owner_cookie=f"archive_session={owner.session_token}",
         member_cookie=f"archive_session={member_session.session_token}",
-        member_id=member.id,
+        member_id=member_id,
         open_id=open_id,
         settings=settings,
     )

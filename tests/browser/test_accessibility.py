@@ -8,11 +8,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import (
-    Simulator,
     assert_accessible,
     at,
     connect_v2,
     log_in,
+    open_rights_window,
     open_sources,
     sign_up,
 )
@@ -30,13 +30,6 @@ SIGNED_IN_PAGES = (
     "/settings/profile",
 )
 PHONES = [(360, 740), (390, 844)]
-
-
-@pytest.fixture
-def sim(app_server):
-    simulator = Simulator(app_server.url)
-    yield simulator
-    simulator.http.close()
 
 
 def _check(page) -> None:
@@ -253,9 +246,7 @@ def test_the_rights_window_and_a_filled_manage_rights_pass_axe_and_fit_a_phone(
             page.goto("/feed")
             caption = "Hello @a11yrights" if width == 1280 else "Second @a11yrights"
             card = page.get_by_test_id("mention-card").filter(has_text=caption)
-            card.get_by_role("button", name="Looking for usage rights?").click()
-            dialog = page.get_by_role("dialog", name="Looking for usage rights?")
-            expect(dialog).to_be_visible()
+            dialog = open_rights_window(page, card)
             _check(page)
             _fits(page)
             if width == 1280:

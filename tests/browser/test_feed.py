@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import (
-    Simulator,
     assert_accessible,
     at,
     connect_v2,
     open_sources,
     sign_up,
 )
-
-
-@pytest.fixture
-def sim(app_server):
-    simulator = Simulator(app_server.url)
-    yield simulator
-    simulator.http.close()
 
 
 def test_a_new_mention_appears_in_an_open_feed_tab_and_filters_round_trip_in_the_url(

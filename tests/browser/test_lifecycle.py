@@ -19,6 +19,7 @@ from tests.browser.helpers import (
     Simulator,
     assert_accessible,
     at,
+    connect_v1,
     connect_v2,
     open_sources,
     sign_up,
@@ -33,13 +34,6 @@ def app_server(inbox, tmp_path_factory) -> Iterator[RunningApp]:
     """This module's own app (overrides the session's): see the module docstring."""
     with launch_app(tmp_path_factory.mktemp("lifecycle-app"), smtp_port=inbox.port) as app:  # type: ignore[attr-defined]
         yield app
-
-
-@pytest.fixture
-def sim(app_server):
-    simulator = Simulator(app_server.url)
-    yield simulator
-    simulator.http.close()
 
 
 def run_job(app: RunningApp, name: str) -> dict:
@@ -120,18 +114,9 @@ def test_a_failed_check_turns_amber_then_a_second_disconnects_for_two_members(
 
 
 def test_a_v1_row_shows_the_next_reminder_and_when_it_was_last_checked(new_page, sim, inbox):
-    sim.account("remindbrand")
     page = new_page()
     sign_up(page, inbox, "owner@remindbrand.com", "Remind Brand")
-    open_sources(page)
-    page.get_by_role("button", name="Add Source").first.click()
-    page.get_by_role("button", name=re.compile("TikTok Account v.1")).click()
-    page.get_by_role("button", name="Set Up Reminders").click()
-    page.get_by_role("button", name="Connect TikTok").click()
-    expect(page.get_by_test_id("qr-image")).to_be_visible(timeout=5_000)
-    token = sim.newest_qr()["token"]
-    sim.post(f"/qr/{token}/scan", {"username": "remindbrand"})
-    sim.post(f"/qr/{token}/confirm")
+    connect_v1(page, sim, "remindbrand")
     row = page.get_by_test_id("source-row")
     expect(row.get_by_test_id("source-status")).to_have_text("Active")
     expect(row.get_by_test_id("next-reminder")).to_have_text(

@@ -20,9 +20,9 @@ from archive_app.db import make_engine
 from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.sources import Source
-from archive_app.services import signup
 from archive_app.services import sources as source_service
 from archive_app.settings import Mode, Settings
+from tests import factories
 from tests.browser.conftest import RunningApp, launch_app
 
 ADDRESSES = ["owner@restartbrand.com", "social@restartbrand.com"]
@@ -36,28 +36,18 @@ def app_settings(app: RunningApp) -> Settings:
 async def connect_v1(app: RunningApp) -> int:
     """A workspace with a v.1 source on a real simulator grant; returns the source id."""
     settings = app_settings(app)
-    control = f"{app.url}/_sim/control"
     gateway = gateway_for(Kind.tiktok_v1, settings)
-    async with httpx.AsyncClient(timeout=20) as http:
-        await http.post(f"{control}/accounts", json={"username": "restartbrand"})
-        qr = await gateway.get_qrcode(state="restart")
-        await http.post(
-            f"{control}/qr/{qr.token}/scan",
-            json={"username": "restartbrand", "client_ticket": qr.ticket},
+    async with httpx.AsyncClient(base_url=app.url, timeout=20) as http:
+        await http.post("/_sim/control/accounts", json={"username": "restartbrand"})
+        now = datetime.fromisoformat((await http.get("/_sim/control/state")).json()["now"])
+        tokens = await factories.simulator_grant(
+            http, gateway, kind=Kind.tiktok_v1, username="restartbrand", now=now
         )
-        await http.post(f"{control}/qr/{qr.token}/confirm")
-        now_text = (await http.get(f"{control}/state")).json()["now"]
-    code = (await gateway.check_qrcode(qr)).code
-    assert code
-    now = datetime.fromisoformat(now_text)
-    tokens = await gateway.exchange_code(code=code, now=now)
     profile = await gateway.profile(access_token=tokens.access_token, open_id=tokens.open_id)
     await gateway.aclose()
     engine = make_engine(settings.database_url)
     with Session(engine) as s:
-        owner = signup.sign_up(
-            s, email=ADDRESSES[0], password="restart-pass", workspace_name="Restart", now=now
-        )
+        owner = factories.workspace(s, email=ADDRESSES[0], name="Restart", now=now)
         source = source_service.save_connection(
             s,
             workspace_id=owner.workspace_id,

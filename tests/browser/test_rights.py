@@ -9,16 +9,16 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import Simulator, assert_accessible, at, open_sources, sign_up
+from tests.browser.helpers import (
+    Simulator,
+    assert_accessible,
+    at,
+    connect_v1,
+    open_rights_window,
+    sign_up,
+)
 
 ALL_IMPACTS = ("critical", "serious", "moderate")
-
-
-@pytest.fixture
-def sim(app_server):
-    simulator = Simulator(app_server.url)
-    yield simulator
-    simulator.http.close()
 
 
 @pytest.fixture
@@ -37,20 +37,6 @@ def clipboard_page(browser, app_server):
     yield make
     for context in contexts:
         context.close()
-
-
-def connect_v1(page, sim: Simulator, username: str) -> None:
-    sim.account(username)
-    open_sources(page)
-    page.get_by_role("button", name="Add Source").first.click()
-    page.get_by_role("button", name=re.compile("TikTok Account v.1")).click()
-    page.get_by_role("button", name="Set Up Reminders").click()
-    page.get_by_role("button", name="Connect TikTok").click()
-    expect(page.get_by_test_id("qr-image")).to_be_visible(timeout=10_000)
-    token = sim.newest_qr()["token"]
-    sim.post(f"/qr/{token}/scan", {"username": username})
-    sim.post(f"/qr/{token}/confirm")
-    expect(page.get_by_test_id("source-status")).to_have_text("Active")
 
 
 def mention_by(app_url: str, sim: Simulator, brand: str, creator: str, dm_setting: str) -> None:
@@ -163,8 +149,7 @@ def test_a_friends_only_creator_is_queued_copied_and_sent_once_when_they_open_dm
 
     page.goto("/feed")
     card = card_of(page, "shy.maker")
-    card.get_by_role("button", name="Looking for usage rights?").click()
-    dialog = page.get_by_role("dialog", name="Looking for usage rights?")
+    dialog = open_rights_window(page, card)
     dialog.get_by_label("Message to @shy.maker").fill("Could we repost your video?")
     dialog.get_by_role("button", name="Submit a Request").click()
     expect(page.locator("[data-sonner-toast]")).to_contain_text(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import (
-    Simulator,
     assert_accessible,
     body_text,
     connect_v2,
@@ -16,13 +14,6 @@ from tests.browser.helpers import (
     open_sources,
     sign_up,
 )
-
-
-@pytest.fixture
-def sim(app_server):
-    simulator = Simulator(app_server.url)
-    yield simulator
-    simulator.http.close()
 
 
 def test_v1_wizard_reminders_then_qr_scan_connects_without_reload(new_page, sim, inbox):

@@ -20,6 +20,7 @@ from archive_app.jobs.tasks import JOBS
 from archive_app.services import auth
 from archive_app.services.errors import InvalidInput
 from archive_app.settings import Mode, Settings
+from tests import factories
 from tests.ports import free_port
 from tests.production_settings import FERNET_KEY
 
@@ -42,12 +43,7 @@ def run(settings: Settings, *argv: str, stdin: str = "") -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def _log_in(engine: Engine, email: str, password: str) -> auth.SignedIn:
-    with session_scope(engine) as s:
-        return auth.log_in(s, email=email, password=password, ip="cli-test", now=app_clock().now())
-
-
-def test_create_user_makes_an_owner_who_can_log_in(settings, engine):
+def test_create_user_makes_an_owner_who_can_log_in(settings, engine, session):
     code, out = run(
         settings,
         "create-user",
@@ -60,7 +56,9 @@ def test_create_user_makes_an_owner_who_can_log_in(settings, engine):
     )
     assert code == 0, out
     assert "Created boss@brand.com, owner of the workspace 'Brand'" in out
-    signed_in = _log_in(engine, "boss@brand.com", "boss-pass-1")
+    signed_in = factories.log_in(
+        session, email="boss@brand.com", password="boss-pass-1", at=app_clock().now()
+    )
     with session_scope(engine) as s:
         viewer = auth.require_viewer(s, token=signed_in.session_token, now=app_clock().now())
     assert viewer.is_owner and viewer.workspace_name == "Brand"
@@ -85,13 +83,15 @@ def test_create_user_refuses_a_taken_address_and_a_short_password(settings):
     assert code == 1 and "at least 8 characters" in out
 
 
-def test_reset_password_changes_it_and_ends_every_session(settings, engine):
+def test_reset_password_changes_it_and_ends_every_session(settings, engine, session):
     run(
         settings,
         *["create-user", "--email", "a@brand.com", "--workspace", "B", "--password-stdin"],
         stdin="old-pass-123\n",
     )
-    old = _log_in(engine, "a@brand.com", "old-pass-123")
+    old = factories.log_in(
+        session, email="a@brand.com", password="old-pass-123", at=app_clock().now()
+    )
     code, out = run(
         settings,
         *["reset-password", "--email", "a@brand.com", "--password-stdin"],
@@ -100,9 +100,11 @@ def test_reset_password_changes_it_and_ends_every_session(settings, engine):
     assert code == 0 and "1 session(s) of that person ended" in out
     with session_scope(engine) as s:
         assert auth.current_viewer(s, token=old.session_token, now=app_clock().now()) is None
-    _log_in(engine, "a@brand.com", "new-pass-456")
+    factories.log_in(session, email="a@brand.com", password="new-pass-456", at=app_clock().now())
     with pytest.raises(InvalidInput):
-        _log_in(engine, "a@brand.com", "old-pass-123")
+        factories.log_in(
+            session, email="a@brand.com", password="old-pass-123", at=app_clock().now()
+        )
 
 
 def test_reset_password_of_nobody_says_so(settings):

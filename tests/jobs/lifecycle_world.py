@@ -29,15 +29,12 @@ from archive_app.deps import Deps, build_deps
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.jobs.runs import run_job_now
 from archive_app.models.sources import Source, SourceEvent
-from archive_app.models.workspaces import Membership, Role
-from archive_app.services import auth, signup
 from archive_app.services import sources as source_service
 from archive_app.simulator import create_simulator_app
+from tests import factories
 from tests.integrations.tiktok_backends import UvicornThread, sim_settings
 from tests.mail.conftest import SmtpServer
 from tests.ports import free_port
-
-PASSWORD = "lifecycle-pass"
 
 
 @dataclass
@@ -99,28 +96,17 @@ class LifecycleWorld:
 
     def workspace(self, owner: str = "owner@brand.com", name: str = "Brand") -> None:
         with Session(self.engine) as s:
-            made = signup.sign_up(
-                s, email=owner, password=PASSWORD, workspace_name=name, now=self.clock.now()
-            )
-            s.commit()
+            made = factories.workspace(s, email=owner, name=name, now=self.clock.now())
         self.workspace_id, self.owner_id = made.workspace_id, made.user_id
 
     def add_member(self, address: str) -> int:
         with Session(self.engine) as s:
-            user = auth.add_user(
-                s, email=address, password_hash=auth.hash_password(PASSWORD), now=self.clock.now()
+            return factories.member(
+                s,
+                workspace_id=self.workspace_id,
+                email=address,
+                now=self.clock.now(),
             )
-            assert user.id is not None
-            s.add(
-                Membership(
-                    workspace_id=self.workspace_id,
-                    user_id=user.id,
-                    role=Role.member,
-                    created_at=self.clock.now(),
-                )
-            )
-            s.commit()
-            return user.id
 
     async def connect(
         self, kind: Kind, username: str, *, reminders: list[str] | None = None
@@ -128,18 +114,11 @@ class LifecycleWorld:
         """Log in to the simulator as ``username`` (QR for v.1, consent for v.2) and save it."""
         self.sim("/accounts", {"username": username, "display_name": username.title()})
         gateway = self.deps.gateway(kind)
-        if kind is Kind.tiktok_v1:
-            qr = await gateway.get_qrcode(state="lifecycle")  # type: ignore[union-attr]
-            self.sim(f"/qr/{qr.token}/scan", {"username": username, "client_ticket": qr.ticket})
-            self.sim(f"/qr/{qr.token}/confirm")
-            code = (await gateway.check_qrcode(qr)).code  # type: ignore[union-attr]
-        else:
-            url = gateway.authorize_url(state="lifecycle")  # type: ignore[union-attr]
-            answer = self.control.post(url, data={"username": username, "decision": "authorize"})
-            code = httpx.URL(answer.headers["location"]).params["code"]
-        assert code
         now = self.clock.now()
-        tokens = await gateway.exchange_code(code=code, now=now)
+        async with httpx.AsyncClient(base_url=self.settings.public_url, timeout=10) as control:
+            tokens = await factories.simulator_grant(
+                control, gateway, kind=kind, username=username, now=now
+            )
         profile = await gateway.profile(access_token=tokens.access_token, open_id=tokens.open_id)
         with Session(self.engine) as s:
             source = source_service.save_connection(

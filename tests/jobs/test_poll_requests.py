@@ -26,13 +26,13 @@ from archive_app.jobs.tasks import POLL_MENTIONS, JobSpec
 from archive_app.models.job_requests import JobRequest
 from archive_app.models.mentions import Mention
 from archive_app.models.sources import Source
-from archive_app.services import auth
 from archive_app.simulator import create_simulator_app
 from archive_app.states.sources import SourcesState
 from archive_app.states.sources_wizard import ConnectWizardState
 from archive_app.web.cookies import SESSION_COOKIE
+from tests import factories
 from tests.integrations.tiktok_backends import sim_settings
-from tests.services.test_mentions import World, new_workspace
+from tests.services.test_mentions import World
 from tests.states.conftest import open_tab
 
 PAGE_LOADS = 40
@@ -51,9 +51,10 @@ async def world(tmp_path: Path, engine: Engine) -> AsyncIterator[World]:
     app.router.routes.append(
         Mount("/_sim", app=create_simulator_app(settings=settings, clock=clock))
     )
-    user_id, workspace_id = new_workspace(engine, "owner@brand.com", "Brand", clock.now())
+    with Session(engine) as s:
+        owner = factories.workspace(s, now=clock.now())
     async with httpx.AsyncClient(transport=transport, base_url="http://app.test") as control:
-        yield World(deps, control, workspace_id, user_id)
+        yield World(deps, control, owner.workspace_id, owner.user_id)
     deps_module.uninstall()
 
 
@@ -107,9 +108,7 @@ async def test_forty_loads_of_sources_with_connected_id_start_no_mention_poll(wo
         "/mentions", {"brand_username": "brandco", "creator_handle": "ann", "caption": "hi"}
     )
     with session_scope(world.deps.engine) as s:
-        token = auth.log_in(
-            s, email="owner@brand.com", password="owner-pass", ip="t", now=world.deps.clock.now()
-        ).session_token
+        token = factories.log_in(s, ip="t", at=world.deps.clock.now()).session_token
     polls = FullPolls()
     running = await _leader(world.deps, polls)
     try:
@@ -134,10 +133,13 @@ async def test_forty_loads_of_sources_with_connected_id_start_no_mention_poll(wo
 
 
 async def test_requests_for_one_source_coalesce_into_one_poll_of_only_that_source(
-    world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    world: World, engine: Engine, session: Session, monkeypatch: pytest.MonkeyPatch
 ):
     mine = await world.connect(Kind.tiktok_v2, "brandco")
-    _, other_ws = new_workspace(engine, "o@other.com", "Other", world.deps.clock.now())
+    other = factories.workspace(
+        session, email="o@other.com", name="Other", now=world.deps.clock.now()
+    )
+    other_ws = other.workspace_id
     await world.connect(Kind.tiktok_v2, "otherbrand", workspace_id=other_ws)
     for brand in ("brandco", "otherbrand"):
         await world.sim(
@@ -202,9 +204,7 @@ async def test_a_completed_consent_asks_once_for_a_poll_of_the_new_source(world:
     asked: list[int] = []
     app = Starlette(routes=oauth_routes(world.deps, on_connected=asked.append))
     with session_scope(world.deps.engine) as s:
-        token = auth.log_in(
-            s, email="owner@brand.com", password="owner-pass", ip="t", now=world.deps.clock.now()
-        ).session_token
+        token = factories.log_in(s, ip="t", at=world.deps.clock.now()).session_token
     await world.sim("/accounts", {"username": "brandco"})
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),

@@ -19,13 +19,12 @@ from archive_app.clock import ShiftedClock
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.jobs import runs
-from archive_app.models.mentions import Creator, Mention
 from archive_app.models.rights import RightsRequest
-from archive_app.models.sources import Source
-from archive_app.services import rights, signup
+from archive_app.services import rights
 from archive_app.services.rights_send import LEASE
 from archive_app.settings import Settings
 from archive_app.simulator import simulator_mounts
+from tests import factories
 from tests.conftest import build_test_deps
 
 
@@ -69,50 +68,32 @@ async def sim_world(app_engine: Engine, app_settings: Settings) -> AsyncIterator
 
 async def _brand_with_a_v1_source(world: SimWorld) -> None:
     await world.sim("POST", "/accounts", {"username": "brand", "display_name": "Brand"})
-    gateway = world.deps.gateway(Kind.tiktok_v1)
-    qr = await gateway.get_qrcode(state="s")
-    await world.sim(
-        "POST", f"/qr/{qr.token}/scan", {"username": "brand", "client_ticket": qr.ticket}
-    )
-    await world.sim("POST", f"/qr/{qr.token}/confirm")
-    code = (await gateway.check_qrcode(qr)).code
-    assert code
-    tokens = await gateway.exchange_code(code=code, now=world.clock.now())
     now = world.clock.now()
+    tokens = await factories.simulator_grant(
+        world.control,
+        world.deps.gateway(Kind.tiktok_v1),
+        kind=Kind.tiktok_v1,
+        username="brand",
+        now=now,
+    )
     with Session(world.deps.engine, expire_on_commit=False) as s:
-        owner = signup.sign_up(
-            s, email="owner@brand.com", password="owner-pass", workspace_name="Brand", now=now
-        )
-        source = Source(
+        owner = factories.workspace(s, now=now)
+        factories.source(
+            s,
             workspace_id=owner.workspace_id,
-            kind="tiktok_v1",
-            open_id=tokens.open_id,
+            now=now,
+            cipher=world.deps.cipher,
             handle="brand",
-            status="active",
-            status_changed_at=now,
-            access_token_enc=world.deps.cipher.encrypt(tokens.access_token),
-            created_at=now,
+            open_id=tokens.open_id,
+            access_token=tokens.access_token,
         )
-        creator = Creator(workspace_id=owner.workspace_id, handle="maker", first_seen_at=now)
-        s.add_all([source, creator])
-        s.flush()
-        mention = Mention(
-            workspace_id=owner.workspace_id,
-            video_id="v1",
-            creator_id=creator.id or 0,
-            creator_handle="maker",
-            url="https://www.tiktok.com/@maker/video/1",
-            posted_at=now,
-            first_seen_at=now,
-        )
-        s.add(mention)
-        s.flush()
-        world.workspace_id, world.user_id, world.mention_id = (
-            owner.workspace_id,
-            owner.user_id,
-            mention.id or 0,
-        )
-        s.commit()
+        maker = factories.creator(s, workspace_id=owner.workspace_id, now=now, handle="maker")
+        mention = factories.mention(s, workspace_id=owner.workspace_id, creator=maker, now=now)
+    world.workspace_id, world.user_id, world.mention_id = (
+        owner.workspace_id,
+        owner.user_id,
+        mention.id or 0,
+    )
 
 
 async def test_a_dm_sent_before_a_crash_is_recorded_by_the_job_without_a_second_message(

@@ -6,20 +6,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypeVar
 
-from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from archive_app.crypto import TokenCipher
 from archive_app.integrations.tiktok.dm import DmResult, Queued, QueueReason, Sent
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.mentions import Creator, Mention
 from archive_app.models.rights import RightsEvent, RightsRequest
-from archive_app.models.sources import Source, SourceStatus
-from archive_app.services import signup
+from archive_app.models.sources import SourceStatus
+from tests import factories
 
 T = TypeVar("T")
 
@@ -76,7 +74,7 @@ class FakeRelay:
 class RightsWorld:
     def __init__(self, engine: Engine, now: datetime) -> None:
         self.engine, self.now = engine, now
-        self.cipher = TokenCipher(Fernet.generate_key())
+        self.cipher = factories.cipher()
         self.relay = FakeRelay()
         self._videos = 0
 
@@ -91,8 +89,8 @@ class RightsWorld:
 
     def workspace(self, email: str = "owner@brand.com", name: str = "Brand") -> tuple[int, int]:
         signed = self.run(
-            lambda s: signup.sign_up(
-                s, email=email, password="owner-pass", workspace_name=name, now=self.now
+            lambda s: factories.workspace(
+                s, email=email, password="owner-pass", name=name, now=self.now
             )
         )
         return signed.workspace_id, signed.user_id
@@ -107,42 +105,40 @@ class RightsWorld:
     ) -> int:
         token = f"tok-{handle}-{workspace_id}"
         self.relay.tokens[token] = handle
-        connected = status in {SourceStatus.active, SourceStatus.degraded}
-        source = Source(
-            workspace_id=workspace_id,
-            kind=kind.value,
-            open_id=f"open-{handle}-{kind.value}",
-            handle=handle,
-            avatar_url=f"https://cdn.test/{handle}.png",
-            status=status.value,
-            status_changed_at=self.now,
-            access_token_enc=self.cipher.encrypt(token) if connected else None,
-            connected_at=self.now,
-            created_at=self.now,
+        made = self.run(
+            lambda s: factories.source(
+                s,
+                workspace_id=workspace_id,
+                now=self.now,
+                cipher=self.cipher,
+                handle=handle,
+                kind=kind,
+                status=status,
+                access_token=token,
+            )
         )
-        return self.run(lambda s: _saved(s, source)).id or 0
+        return made.id or 0
 
     def creator(self, workspace_id: int, handle: str, dm_setting: str = "everyone") -> int:
         self.relay.creators.setdefault(handle, FakeCreator(dm_setting))
-        creator = Creator(workspace_id=workspace_id, handle=handle, first_seen_at=self.now)
-        return self.run(lambda s: _saved(s, creator)).id or 0
+        made = self.run(
+            lambda s: factories.creator(s, workspace_id=workspace_id, now=self.now, handle=handle)
+        )
+        return made.id or 0
 
     def mention(self, workspace_id: int, creator_id: int) -> int:
         self._videos += 1
         n = self._videos
-        handle = self.run(lambda s: s.get(Creator, creator_id)).handle  # type: ignore[union-attr]
-        mention = Mention(
-            workspace_id=workspace_id,
-            video_id=f"v{n}",
-            creator_id=creator_id,
-            creator_handle=handle,
-            caption=f"video {n} #brand",
-            url=f"https://www.tiktok.com/@{handle}/video/{n}",
-            thumbnail_url=f"https://cdn.test/v{n}.jpg",
-            posted_at=self.now - timedelta(hours=n),
-            first_seen_at=self.now,
-        )
-        return self.run(lambda s: _saved(s, mention)).id or 0
+
+        def make(s: Session) -> int:
+            creator = s.get(Creator, creator_id)
+            assert creator is not None
+            made = factories.mention(
+                s, workspace_id=workspace_id, creator=creator, now=self.now, number=n
+            )
+            return made.id or 0
+
+        return self.run(make)
 
     def request(self, request_id: int) -> RightsRequest:
         found = self.run(lambda s: s.get(RightsRequest, request_id))
@@ -163,10 +159,3 @@ class RightsWorld:
         found = self.run(lambda s: s.get(Mention, mention_id))
         assert found is not None
         return found
-
-
-def _saved(session: Session, row: T) -> T:
-    session.add(row)
-    session.flush()
-    session.refresh(row)
-    return row

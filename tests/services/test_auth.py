@@ -6,24 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from archive_app.crypto import sha256_hex
 from archive_app.models.auth import AuthSession
-from archive_app.services import auth, profile, signup
+from archive_app.services import auth, profile
 from archive_app.services.errors import InvalidInput, NotAllowed
-
-
-def _signup(session: Session, now, email="Owner@Brand.com ", password="s3cret-pass"):
-    result = signup.sign_up(
-        session, email=email, password=password, workspace_name="Brand", now=now
-    )
-    session.commit()
-    return result
+from tests import factories
 
 
 def test_log_in_with_the_right_password_opens_a_session(session, now):
-    _signup(session, now)
+    factories.workspace(session, now=now)
     result = auth.log_in(
         session, email=" owner@BRAND.com", password="s3cret-pass", ip="1.2.3.4", now=now
     )
@@ -31,7 +24,7 @@ def test_log_in_with_the_right_password_opens_a_session(session, now):
 
 
 def test_wrong_password_and_unknown_account_get_the_same_message(session, now):
-    _signup(session, now)
+    factories.workspace(session, now=now)
     with pytest.raises(InvalidInput) as wrong:
         auth.log_in(session, email="owner@brand.com", password="nope-nope", ip="1.1.1.1", now=now)
     with pytest.raises(InvalidInput) as unknown:
@@ -39,18 +32,14 @@ def test_wrong_password_and_unknown_account_get_the_same_message(session, now):
     assert wrong.value.message == unknown.value.message
 
 
-def _log_in(session, *, email="owner@brand.com", ip="1.1.1.1", at, password="s3cret-pass"):
-    return auth.log_in(session, email=email, password=password, ip=ip, now=at)
-
-
 def test_log_out_ends_the_session(session, now):
-    result = _signup(session, now)
+    result = factories.workspace(session, now=now)
     auth.log_out(session, token=result.session_token)
     assert auth.current_viewer(session, token=result.session_token, now=now) is None
 
 
 def test_sessions_expire(session, now):
-    result = _signup(session, now)
+    result = factories.workspace(session, now=now)
     later = now + auth.SESSION_LIFETIME + timedelta(minutes=1)
     assert auth.current_viewer(session, token=result.session_token, now=later) is None
     with pytest.raises(NotAllowed):
@@ -58,13 +47,13 @@ def test_sessions_expire(session, now):
 
 
 def test_a_forged_cookie_is_nobody(session, now):
-    _signup(session, now)
+    factories.workspace(session, now=now)
     assert auth.current_viewer(session, token="forged-token", now=now) is None
     assert auth.current_viewer(session, token=None, now=now) is None
 
 
 def test_change_password_then_only_the_new_one_works(session, now):
-    owner = _signup(session, now)
+    owner = factories.workspace(session, now=now)
     with pytest.raises(InvalidInput, match="at least 8"):
         profile.change_password(
             session,
@@ -96,11 +85,11 @@ def _sessions_of(session, user_id):
 
 
 def test_changing_the_password_ends_every_other_session_but_this_one(session, now):
-    here = _signup(session, now)
-    phone = _log_in(session, ip="5.5.5.5", at=now)
-    laptop = _log_in(session, ip="6.6.6.6", at=now)
-    other = signup.sign_up(
-        session, email="other@brand.com", password="other-pass", workspace_name="O", now=now
+    here = factories.workspace(session, now=now)
+    phone = factories.log_in(session, ip="5.5.5.5", at=now)
+    laptop = factories.log_in(session, ip="6.6.6.6", at=now)
+    other = factories.workspace(
+        session, email="other@brand.com", password="other-pass", name="O", now=now
     )
     ended = profile.change_password(
         session,
@@ -119,8 +108,8 @@ def test_changing_the_password_ends_every_other_session_but_this_one(session, no
 
 
 def test_a_wrong_current_password_ends_no_session(session, now):
-    here = _signup(session, now)
-    phone = _log_in(session, ip="5.5.5.5", at=now)
+    here = factories.workspace(session, now=now)
+    phone = factories.log_in(session, ip="5.5.5.5", at=now)
     with pytest.raises(InvalidInput, match="current password"):
         profile.change_password(
             session,
@@ -135,8 +124,8 @@ def test_a_wrong_current_password_ends_no_session(session, now):
 
 
 def test_log_out_other_sessions_keeps_only_this_browser(session, now):
-    here = _signup(session, now)
-    phone = _log_in(session, ip="5.5.5.5", at=now)
+    here = factories.workspace(session, now=now)
+    phone = factories.log_in(session, ip="5.5.5.5", at=now)
     assert auth.log_out_other_sessions(session, token=here.session_token, now=now) == 1
     assert auth.current_viewer(session, token=phone.session_token, now=now) is None
     assert [s.token_hash for s in _sessions_of(session, here.user_id)] == [
@@ -146,8 +135,8 @@ def test_log_out_other_sessions_keeps_only_this_browser(session, now):
 
 
 def test_log_out_other_sessions_needs_a_live_session(session, now):
-    here = _signup(session, now)
-    phone = _log_in(session, ip="5.5.5.5", at=now)
+    here = factories.workspace(session, now=now)
+    phone = factories.log_in(session, ip="5.5.5.5", at=now)
     auth.log_out(session, token=phone.session_token)
     for token in (phone.session_token, None, "forged"):
         with pytest.raises(NotAllowed):

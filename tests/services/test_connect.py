@@ -15,19 +15,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from archive_app.clock import ShiftedClock
-from archive_app.crypto import TokenCipher
 from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.notifications import OutboxEmail
 from archive_app.models.sources import ConnectAttempt, Source, SourceEvent
-from archive_app.services import connect, connect_qr, health, signup
+from archive_app.services import connect, connect_qr, health
 from archive_app.services import invite as invite_service
 from archive_app.services import sources as source_service
 from archive_app.services.errors import (
@@ -38,6 +36,7 @@ from archive_app.services.errors import (
 )
 from archive_app.services.notifications import Links
 from archive_app.simulator import create_simulator_app
+from tests import factories
 from tests.integrations.tiktok_backends import UvicornThread, sim_settings
 from tests.ports import free_port
 
@@ -50,18 +49,11 @@ class World:
 
     def __init__(self, engine: Engine, settings: Any, clock: ShiftedClock) -> None:
         self.engine, self.settings, self.clock = engine, settings, clock
-        self.cipher = TokenCipher(Fernet.generate_key())
+        self.cipher = factories.cipher()
         self.control = httpx.AsyncClient(base_url=f"{settings.public_url}/_sim", timeout=10)
         self.gateways = {k: gateway_for(k, settings) for k in Kind}
         with Session(engine) as s:
-            owner = signup.sign_up(
-                s,
-                email="owner@brand.com",
-                password="owner-pass",
-                workspace_name="Brand",
-                now=clock.now(),
-            )
-            s.commit()
+            owner = factories.workspace(s, now=clock.now())
         self.user_id, self.workspace_id = owner.user_id, owner.workspace_id
 
     async def db(self, work: Callable[[Session], T]) -> T:
@@ -278,14 +270,7 @@ async def test_a_replayed_callback_is_refused(world):
 
 async def test_a_callback_for_someone_else_is_refused_and_saves_nothing(world):
     with Session(world.engine) as s:
-        stranger = signup.sign_up(
-            s,
-            email="x@other.com",
-            password="other-pass",
-            workspace_name="Other",
-            now=world.clock.now(),
-        )
-        s.commit()
+        stranger = factories.workspace(s, email="x@other.com", name="Other", now=world.clock.now())
     params = await world.consent("brandco")
     with pytest.raises(InvalidInput, match="started by someone else"):
         await world.finish(params, user_id=stranger.user_id, workspace_id=stranger.workspace_id)
@@ -358,14 +343,7 @@ async def test_a_revoked_grant_disconnects_every_source_on_that_account(world):
 async def test_sources_and_reminders_stay_inside_their_workspace(world):
     source_id = await world.finish(await world.consent("brandco"))
     with Session(world.engine) as s:
-        other = signup.sign_up(
-            s,
-            email="x@other.com",
-            password="other-pass",
-            workspace_name="Other",
-            now=world.clock.now(),
-        )
-        s.commit()
+        other = factories.workspace(s, email="x@other.com", name="Other", now=world.clock.now())
         assert (
             source_service.list_sources(
                 s, workspace_id=other.workspace_id, user_id=other.user_id, now=world.clock.now()

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from archive_app.models.rights import RightsRequest
+from archive_app.models.rights import RightsStatus
 from archive_app.services import creators
 from archive_app.services.errors import NotAllowed
+from tests import factories
 from tests.services.test_feed import NOW, Brand, video
 
 
@@ -22,18 +23,15 @@ def test_creators_list_counts_last_mention_dm_setting_and_requests(session: Sess
     assert [(r.handle, r.mention_count) for r in rows] == [("maya", 2), ("tom", 1)]
     assert cursor == "" and rows[0].dm_label == "Not known yet"
     assert rows[0].rights_summary == ""
-    for status in ("requested", "requested", "approved"):
-        session.add(
-            RightsRequest(
-                workspace_id=brand.workspace_id,
-                creator_id=rows[0].id,
-                message="May we?",
-                status=status,
-                created_at=NOW,
-                updated_at=NOW,
-            )
+    for status in (RightsStatus.requested, RightsStatus.requested, RightsStatus.approved):
+        factories.rights_request(
+            session,
+            workspace_id=brand.workspace_id,
+            creator_id=rows[0].id,
+            message="May we?",
+            status=status,
+            now=NOW,
         )
-    session.flush()
     maya = creators.find_creator(session, **ids, handle="@MAYA")
     assert maya is not None and maya.rights_summary == "2 Requested, 1 Approved"
     first, cursor = creators.list_creators(session, **ids, limit=1)

@@ -5,23 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from archive_app.models.notifications import OutboxEmail
 from archive_app.models.workspaces import User
-from archive_app.services import auth, email_change, mail_quota, profile, signup
+from archive_app.services import auth, email_change, mail_quota, profile
 from archive_app.services.email_change import Outcome
 from archive_app.services.errors import InvalidInput, RateLimited
+from tests import factories
 
 BASE = "http://archive.test"
-
-
-def _signup(session: Session, now, email="owner@brand.com", password="s3cret-pass"):
-    result = signup.sign_up(
-        session, email=email, password=password, workspace_name="Brand", now=now
-    )
-    session.commit()
-    return result
 
 
 def _request(session, now, user_id, new_email, password="s3cret-pass", ip="1.1.1.1"):
@@ -56,7 +49,7 @@ def _email_of(session, user_id) -> str:
 
 
 def test_the_links_page_shows_the_new_address_and_changes_nothing(session, now):
-    owner = _signup(session, now)
+    owner = factories.workspace(session, now=now)
     _request(session, now, owner.user_id, "new@brand.com")
     (mail,) = _mails_to(session, "new@brand.com")
     token = _link_token(mail)
@@ -70,7 +63,7 @@ def test_the_links_page_shows_the_new_address_and_changes_nothing(session, now):
 
 
 def test_saving_a_new_address_changes_nothing_until_the_mailed_link_is_opened(session, now):
-    owner = _signup(session, now)
+    owner = factories.workspace(session, now=now)
     assert _request(session, now, owner.user_id, " New@Brand.com") == "new@brand.com"
     assert _email_of(session, owner.user_id) == "owner@brand.com"
     (mail,) = _mails_to(session, "new@brand.com")
@@ -88,8 +81,8 @@ def test_saving_a_new_address_changes_nothing_until_the_mailed_link_is_opened(se
 
 
 def test_the_answer_is_the_same_when_another_account_uses_the_address(session, now):
-    owner = _signup(session, now)
-    _signup(session, now, email="taken@brand.com", password="other-pass")
+    owner = factories.workspace(session, now=now)
+    factories.workspace(session, now=now, email="taken@brand.com", password="other-pass")
     answers = [
         email_change.sent_message(_request(session, now, owner.user_id, address))
         for address in ("taken@brand.com", "free@brand.com")
@@ -106,7 +99,7 @@ def test_the_answer_is_the_same_when_another_account_uses_the_address(session, n
 
 
 def test_a_link_works_once_and_for_one_hour(session, now):
-    owner = _signup(session, now)
+    owner = factories.workspace(session, now=now)
     _request(session, now, owner.user_id, "late@brand.com")
     late = _link_token(_mails_to(session, "late@brand.com")[0])
     expired = email_change.confirm_email_change(
@@ -124,7 +117,7 @@ def test_a_link_works_once_and_for_one_hour(session, now):
 
 
 def test_only_the_newest_link_works(session, now):
-    owner = _signup(session, now)
+    owner = factories.workspace(session, now=now)
     _request(session, now, owner.user_id, "first@brand.com")
     _request(session, now, owner.user_id, "second@brand.com")
     first = _link_token(_mails_to(session, "first@brand.com")[0])
@@ -136,10 +129,10 @@ def test_only_the_newest_link_works(session, now):
 
 
 def test_an_address_taken_before_the_link_is_opened_changes_nothing(session, now):
-    owner = _signup(session, now)
+    owner = factories.workspace(session, now=now)
     _request(session, now, owner.user_id, "race@brand.com")
     token = _link_token(_mails_to(session, "race@brand.com")[0])
-    _signup(session, now, email="race@brand.com", password="racer-pass")
+    factories.workspace(session, now=now, email="race@brand.com", password="racer-pass")
     result = email_change.confirm_email_change(session, token=token, base_url=BASE, now=now)
     assert result.outcome == Outcome.taken
     assert _email_of(session, owner.user_id) == "owner@brand.com"
@@ -147,7 +140,7 @@ def test_an_address_taken_before_the_link_is_opened_changes_nothing(session, now
 
 
 def test_past_the_hourly_mail_cap_nothing_is_queued_and_the_answer_is_the_same(session, now):
-    owner = _signup(session, now)
+    owner = factories.workspace(session, now=now)
     answers = []
     for n in range(mail_quota.PER_ADDRESS_PER_HOUR + 2):
         at = now + timedelta(minutes=n)
@@ -157,7 +150,7 @@ def test_past_the_hourly_mail_cap_nothing_is_queued_and_the_answer_is_the_same(s
 
 
 def test_a_wrong_password_or_a_bad_address_changes_nothing(session, now):
-    owner = _signup(session, now)
+    owner = factories.workspace(session, now=now)
     with pytest.raises(InvalidInput, match="current password"):
         _request(session, now, owner.user_id, "new@brand.com", password="bad-guess")
     with pytest.raises(InvalidInput, match="plain ASCII"):
@@ -175,7 +168,7 @@ def _wrong_then_commit(session, now, fn) -> None:
 
 
 def test_five_wrong_current_passwords_then_even_the_right_one_waits(session, now):
-    owner = _signup(session, now)
+    owner = factories.workspace(session, now=now)
     for _ in range(5):
         _wrong_then_commit(
             session,
@@ -199,7 +192,7 @@ def test_five_wrong_current_passwords_then_even_the_right_one_waits(session, now
 
 
 def test_wrong_current_passwords_on_the_password_form_are_counted_too(session, now):
-    owner = _signup(session, now)
+    owner = factories.workspace(session, now=now)
 
     def change(s, password):
         return profile.change_password(

@@ -11,22 +11,19 @@ from sqlmodel import Session
 from archive_app.integrations.tiktok.protocol import Video
 from archive_app.models.mentions import FoundVia, Mention
 from archive_app.models.sources import Source, SourceEvent, SourceStatus
-from archive_app.services import feed, feed_live, feed_overview, signup
+from archive_app.services import feed, feed_live, feed_overview
 from archive_app.services.errors import NotAllowed
 from archive_app.services.mentions import ingest
 from archive_app.services.sources import set_status
+from tests import factories
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 class Brand:
     def __init__(self, session: Session, name: str) -> None:
-        owner = signup.sign_up(
-            session,
-            email=f"owner@{name}.com",
-            password="owner-pass",
-            workspace_name=name,
-            now=NOW - timedelta(days=400),
+        owner = factories.workspace(
+            session, email=f"owner@{name}.com", name=name, now=NOW - timedelta(days=400)
         )
         self.session, self.user_id, self.workspace_id = session, owner.user_id, owner.workspace_id
 

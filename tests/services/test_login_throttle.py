@@ -7,18 +7,10 @@ import contextlib
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session
 
-from archive_app.services import auth, login_throttle, signup
+from archive_app.services import auth, login_throttle
 from archive_app.services.errors import InvalidInput, RateLimited
-
-
-def _signup(session: Session, now, email="Owner@Brand.com ", password="s3cret-pass"):
-    result = signup.sign_up(
-        session, email=email, password=password, workspace_name="Brand", now=now
-    )
-    session.commit()
-    return result
+from tests import factories
 
 
 def _fail(session, *, email="owner@brand.com", ip="1.1.1.1", at):
@@ -26,47 +18,41 @@ def _fail(session, *, email="owner@brand.com", ip="1.1.1.1", at):
         auth.log_in(session, email=email, password="bad-pass-1", ip=ip, now=at)
 
 
-def _log_in(session, *, email="owner@brand.com", ip="1.1.1.1", at, password="s3cret-pass"):
-    return auth.log_in(session, email=email, password=password, ip=ip, now=at)
-
-
 def test_a_stranger_failing_on_your_email_from_another_ip_never_locks_you_out(session, now):
-    _signup(session, now)
+    factories.workspace(session, now=now)
     for i in range(50):
         # The attacker's own pair is made to wait; the victim's is not.
         with contextlib.suppress(RateLimited):
             _fail(session, ip="6.6.6.6", at=now + timedelta(minutes=i * 2))
     later = now + timedelta(minutes=100)
     with pytest.raises(RateLimited):
-        _log_in(session, ip="6.6.6.6", at=later)
-    assert _log_in(session, ip="10.0.0.7", at=later)  # the victim, from home
+        factories.log_in(session, ip="6.6.6.6", at=later)
+    assert factories.log_in(session, ip="10.0.0.7", at=later)  # the victim, from home
     # ... and the victim's own typo from home is just a typo.
     _fail(session, ip="10.0.0.7", at=later)
-    assert _log_in(session, ip="10.0.0.7", at=later)
+    assert factories.log_in(session, ip="10.0.0.7", at=later)
 
 
 def test_one_person_failing_at_the_office_does_not_lock_colleagues_on_the_same_ip(session, now):
-    _signup(session, now)
-    signup.sign_up(
-        session, email="mate@brand.com", password="mate-pass-1", workspace_name="B", now=now
-    )
+    factories.workspace(session, now=now)
+    factories.workspace(session, email="mate@brand.com", password="mate-pass-1", name="B", now=now)
     office = "203.0.113.9"
     for i in range(login_throttle.FREE_FAILURES):
         _fail(session, email="mate@brand.com", ip=office, at=now + timedelta(seconds=i))
     with pytest.raises(RateLimited):
-        _log_in(session, email="mate@brand.com", ip=office, at=now + timedelta(seconds=10))
-    assert _log_in(session, ip=office, at=now + timedelta(seconds=10))
+        factories.log_in(session, email="mate@brand.com", ip=office, at=now + timedelta(seconds=10))
+    assert factories.log_in(session, ip=office, at=now + timedelta(seconds=10))
 
 
 def test_failures_of_one_email_and_ip_wait_twice_as_long_each_time(session, now):
-    _signup(session, now)
+    factories.workspace(session, now=now)
     at = now
     for _ in range(login_throttle.FREE_FAILURES):
         _fail(session, at=at)
     waits = []
     for _ in range(4):
         with pytest.raises(RateLimited, match=r"Try again in \d+ minutes?\.") as limited:
-            _log_in(session, at=at)  # refused even with the right password, for now
+            factories.log_in(session, at=at)  # refused even with the right password, for now
         waits.append(limited.value.retry_after_minutes)
         at += timedelta(minutes=limited.value.retry_after_minutes)
         _fail(session, at=at)
@@ -74,27 +60,29 @@ def test_failures_of_one_email_and_ip_wait_twice_as_long_each_time(session, now)
     assert str(limited.value) == "Too many failed attempts. Try again in 8 minutes."
     assert login_throttle.pair_delay(100) == login_throttle.MAX_DELAY  # capped
     at += timedelta(minutes=16)
-    assert _log_in(session, at=at)  # after the wait, the right password works
+    assert factories.log_in(session, at=at)  # after the wait, the right password works
     _fail(session, at=at)  # and a success starts the pair's count again
-    assert _log_in(session, at=at)
+    assert factories.log_in(session, at=at)
 
 
 def test_one_ip_failing_on_many_accounts_hits_the_per_ip_ceiling(session, now):
-    _signup(session, now)
+    factories.workspace(session, now=now)
     for i in range(login_throttle.IP_MAX_FAILURES - 1):
         _fail(session, email=f"guess{i}@brand.com", ip="6.6.6.6", at=now)
     _fail(session, email="owner@brand.com", ip="6.6.6.6", at=now)
     with pytest.raises(RateLimited, match="Try again in 10 minutes"):
-        _log_in(session, email="another@brand.com", ip="6.6.6.6", at=now)
-    assert _log_in(session, ip="7.7.7.7", at=now)  # other addresses are not affected
-    assert _log_in(session, ip="6.6.6.6", at=now + login_throttle.IP_WINDOW + timedelta(seconds=1))
+        factories.log_in(session, email="another@brand.com", ip="6.6.6.6", at=now)
+    assert factories.log_in(session, ip="7.7.7.7", at=now)  # other addresses are not affected
+    assert factories.log_in(
+        session, ip="6.6.6.6", at=now + login_throttle.IP_WINDOW + timedelta(seconds=1)
+    )
 
 
 def test_the_per_ip_ceiling_is_far_above_an_office_of_typos(session, now):
-    _signup(session, now)
+    factories.workspace(session, now=now)
     for i in range(30):  # thirty colleagues, one typo each
         _fail(session, email=f"colleague{i}@brand.com", ip="203.0.113.9", at=now)
-    assert _log_in(session, ip="203.0.113.9", at=now)
+    assert factories.log_in(session, ip="203.0.113.9", at=now)
 
 
 # --- a browser with a device cookie for the account (OWASP "device cookie") ---------------
@@ -106,7 +94,7 @@ def _device(session, email="owner@brand.com", device_id="dev-laptop-0123456789")
 
 
 def test_a_known_device_is_not_locked_by_failures_of_its_shared_address(session, now):
-    _signup(session, now)
+    factories.workspace(session, now=now)
     office = "203.0.113.9"
     for i in range(login_throttle.IP_MAX_FAILURES):
         with contextlib.suppress(RateLimited):
@@ -115,7 +103,7 @@ def test_a_known_device_is_not_locked_by_failures_of_its_shared_address(session,
         with contextlib.suppress(RateLimited):
             _fail(session, ip=office, at=now)
     with pytest.raises(RateLimited):
-        _log_in(session, ip=office, at=now)
+        factories.log_in(session, ip=office, at=now)
     laptop = _device(session)
     assert auth.log_in(
         session, email="owner@brand.com", password="s3cret-pass", ip=office, now=now, device=laptop
@@ -123,7 +111,7 @@ def test_a_known_device_is_not_locked_by_failures_of_its_shared_address(session,
 
 
 def test_a_known_devices_own_failures_count_wherever_it_goes(session, now):
-    _signup(session, now)
+    factories.workspace(session, now=now)
     laptop = _device(session)
     for i in range(login_throttle.FREE_FAILURES):
         with pytest.raises(InvalidInput):
@@ -147,10 +135,8 @@ def test_a_known_devices_own_failures_count_wherever_it_goes(session, now):
 
 
 def test_a_device_cookie_for_another_account_gives_no_exemption(session, now):
-    _signup(session, now)
-    signup.sign_up(
-        session, email="mate@brand.com", password="mate-pass-1", workspace_name="B", now=now
-    )
+    factories.workspace(session, now=now)
+    factories.workspace(session, email="mate@brand.com", password="mate-pass-1", name="B", now=now)
     for _ in range(login_throttle.FREE_FAILURES):
         _fail(session, ip="6.6.6.6", at=now)
     mates_laptop = _device(session, email="mate@brand.com")
@@ -166,7 +152,7 @@ def test_a_device_cookie_for_another_account_gives_no_exemption(session, now):
 
 
 def test_a_known_devices_success_does_not_give_a_stranger_at_its_address_fresh_tries(session, now):
-    _signup(session, now)
+    factories.workspace(session, now=now)
     office = "203.0.113.9"
     for _ in range(login_throttle.FREE_FAILURES):
         _fail(session, ip=office, at=now)  # a stranger in the same office
@@ -175,4 +161,4 @@ def test_a_known_devices_success_does_not_give_a_stranger_at_its_address_fresh_t
         session, email="owner@brand.com", password="s3cret-pass", ip=office, now=now, device=laptop
     )
     with pytest.raises(RateLimited):  # the stranger's pair still waits
-        _log_in(session, ip=office, at=now, password="another-guess")
+        factories.log_in(session, ip=office, at=now, password="another-guess")

@@ -26,9 +26,10 @@ from archive_app.integrations.tiktok import BrandMention, Kind, TikTokEvent, Tra
 from archive_app.integrations.tiktok.webhooks import signature
 from archive_app.models.mentions import Creator, Mention, MentionFind
 from archive_app.models.sources import Source, SourceEvent
-from archive_app.services import mention_poll, signup
+from archive_app.services import mention_poll
 from archive_app.services import sources as source_service
 from archive_app.simulator import create_simulator_app
+from tests import factories
 from tests.integrations.tiktok_backends import sim_settings
 
 
@@ -48,22 +49,10 @@ class World:
         """``username`` connected as a source of the workspace, through the simulator."""
         await self.sim("/accounts", {"username": username})
         gateway = self.deps.gateway(kind)
-        if kind is Kind.tiktok_v1:
-            qr = await gateway.get_qrcode(state="s")  # type: ignore[union-attr]
-            await self.sim(
-                f"/qr/{qr.token}/scan", {"username": username, "client_ticket": qr.ticket}
-            )
-            await self.sim(f"/qr/{qr.token}/confirm")
-            code = (await gateway.check_qrcode(qr)).code  # type: ignore[union-attr]
-        else:
-            url = gateway.authorize_url(state="s")  # type: ignore[union-attr]
-            answer = await self.control.post(
-                url, data={"username": username, "decision": "authorize"}
-            )
-            code = httpx.URL(answer.headers["location"]).params["code"]
-        assert code
         now = self.deps.clock.now()
-        tokens = await gateway.exchange_code(code=code, now=now)
+        tokens = await factories.simulator_grant(
+            self.control, gateway, kind=kind, username=username, now=now
+        )
         profile = await gateway.profile(access_token=tokens.access_token, open_id=tokens.open_id)
         ws = workspace_id or self.workspace_id
 
@@ -124,13 +113,6 @@ class World:
             return found
 
 
-def new_workspace(engine: Engine, email: str, name: str, now: Any) -> tuple[int, int]:
-    with Session(engine) as s:
-        owner = signup.sign_up(s, email=email, password="owner-pass", workspace_name=name, now=now)
-        s.commit()
-        return owner.user_id, owner.workspace_id
-
-
 @pytest.fixture
 async def world(tmp_path: Path, engine: Engine) -> AsyncIterator[World]:
     settings = sim_settings(3000, tmp_path, public_url="http://app.test", tiktok_backoff_seconds=0)
@@ -148,9 +130,10 @@ async def world(tmp_path: Path, engine: Engine) -> AsyncIterator[World]:
     app.router.routes.extend(webhook_routes(deps, on_event=on_event))
     sim = create_simulator_app(settings=settings, clock=clock, webhook_transport=transport)
     app.router.routes.append(Mount("/_sim", app=sim))
-    user_id, workspace_id = new_workspace(engine, "owner@brand.com", "Brand", clock.now())
+    with Session(engine) as s:
+        owner = factories.workspace(s, now=clock.now())
     async with httpx.AsyncClient(transport=transport, base_url="http://app.test") as control:
-        yield World(deps, control, workspace_id, user_id)
+        yield World(deps, control, owner.workspace_id, owner.user_id)
     deps_module.uninstall()
 
 
@@ -305,9 +288,12 @@ async def test_a_timeout_is_retried_next_tick_without_touching_the_source(world:
 
 
 async def test_a_mention_of_one_workspace_account_never_lands_in_another(
-    world: World, engine: Engine
+    world: World, engine: Engine, session: Session
 ) -> None:
-    _, other_ws = new_workspace(engine, "owner@other.com", "Other", world.deps.clock.now())
+    other = factories.workspace(
+        session, email="owner@other.com", name="Other", now=world.deps.clock.now()
+    )
+    other_ws = other.workspace_id
     await world.connect(Kind.tiktok_v2, "brandco")
     await world.connect(Kind.tiktok_v2, "otherbrand", workspace_id=other_ws)
     await world.mention("maya", "for brandco")
@@ -320,9 +306,12 @@ async def test_a_mention_of_one_workspace_account_never_lands_in_another(
 
 
 async def test_the_same_account_in_two_workspaces_gives_each_its_own_mention(
-    world: World, engine: Engine
+    world: World, engine: Engine, session: Session
 ) -> None:
-    _, other_ws = new_workspace(engine, "owner@agency.com", "Agency", world.deps.clock.now())
+    other = factories.workspace(
+        session, email="owner@agency.com", name="Agency", now=world.deps.clock.now()
+    )
+    other_ws = other.workspace_id
     await world.connect(Kind.tiktok_v2, "brandco")
     await world.connect(Kind.tiktok_v2, "brandco", workspace_id=other_ws)
     await world.mention("maya", "shared")

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from archive_app.crypto import sha256_hex
 from archive_app.models.auth import AuthSession
@@ -14,18 +14,11 @@ from archive_app.models.notifications import OutboxEmail
 from archive_app.models.workspaces import Membership, Role, User
 from archive_app.services import auth, signup
 from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
-
-
-def _signup(session: Session, now, email="Owner@Brand.com ", password="s3cret-pass"):
-    result = signup.sign_up(
-        session, email=email, password=password, workspace_name="Brand", now=now
-    )
-    session.commit()
-    return result
+from tests import factories
 
 
 def test_sign_up_creates_owner_workspace_and_session(session, now):
-    result = _signup(session, now)
+    result = factories.workspace(session, now=now, email="Owner@Brand.com ")
     user = session.exec(select(User)).one()
     assert user.email == "owner@brand.com"  # trimmed and lower-cased
     assert user.password_hash.startswith("$argon2id$")
@@ -40,7 +33,7 @@ def test_sign_up_creates_owner_workspace_and_session(session, now):
 
 
 def test_duplicate_sign_up_is_refused_whatever_the_case(session, now):
-    _signup(session, now)
+    factories.workspace(session, now=now)
     with pytest.raises(InvalidInput, match="already exists"):
         signup.sign_up(
             session, email="OWNER@brand.com", password="another-pass", workspace_name="X", now=now
@@ -90,7 +83,7 @@ def _link(mail) -> str:
 
 
 def test_sign_up_answers_the_same_whether_or_not_the_address_has_an_account(session, now):
-    _signup(session, now)  # owner@brand.com has an account
+    factories.workspace(session, now=now)  # owner@brand.com has an account
     known = _request(session, now, email="Owner@Brand.com")
     fresh = _request(session, now, email="new@brand.com")
     assert type(known) is type(fresh)
@@ -163,7 +156,7 @@ def test_a_stranger_signing_up_with_your_address_cannot_set_your_password(sessio
 
 
 def test_sign_up_mail_to_one_address_is_capped(session, now):
-    _signup(session, now)
+    factories.workspace(session, now=now)
     for _ in range(10):
         _request(session, now)
         _request(session, now, email="owner@brand.com")

@@ -5,25 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from archive_app.mail.messages import EmailMessage
 from archive_app.models.auth import AuthSession
 from archive_app.models.notifications import OutboxEmail
-from archive_app.services import auth, demo, outbox, signup
+from archive_app.services import auth, demo, outbox
 from archive_app.services import invite as invite_service
 from archive_app.services import team as team_service
 from archive_app.services.errors import InvalidInput, NotAllowed, NotFound, RateLimited
+from tests import factories
 
 BASE = "http://archive.test"
 
 
-def _owner(session: Session, now, email="owner@a.com", name="Brand A"):
-    result = signup.sign_up(
-        session, email=email, password="owner-pass", workspace_name=name, now=now
-    )
-    session.commit()
-    return result
+BRAND_A = {"email": "owner@a.com", "name": "Brand A"}  # the owner's workspace in these tests
 
 
 def _invite_and_join(session, now, owner, email="mate@a.com", password="mate-pass"):
@@ -57,7 +53,7 @@ def _mailed_tokens(session, to) -> list[str]:
 
 
 def test_invite_shows_a_link_and_queues_the_same_link_by_email(session, now):
-    owner = _owner(session, now)
+    owner = factories.workspace(session, now=now, **BRAND_A)
     sent = _invite(session, now, owner, " Mate@A.com")
     assert sent.email == "mate@a.com" and sent.accept_url.startswith(f"{BASE}/invite/")
     mail = session.exec(select(OutboxEmail)).one()
@@ -73,7 +69,7 @@ def test_invite_shows_a_link_and_queues_the_same_link_by_email(session, now):
 
 
 def test_accepting_an_invite_makes_a_member_who_can_log_in(session, now):
-    owner = _owner(session, now)
+    owner = factories.workspace(session, now=now, **BRAND_A)
     _, joined = _invite_and_join(session, now, owner)
     viewer = auth.current_viewer(session, token=joined.session_token, now=now)
     assert viewer is not None and viewer.workspace_id == owner.workspace_id and not viewer.is_owner
@@ -87,7 +83,7 @@ def test_accepting_an_invite_makes_a_member_who_can_log_in(session, now):
 
 
 def test_an_invite_link_works_once_and_expires(session, now):
-    owner = _owner(session, now)
+    owner = factories.workspace(session, now=now, **BRAND_A)
     sent, _ = _invite_and_join(session, now, owner)
     token = sent.accept_url.rsplit("/", 1)[-1]
     with pytest.raises(NotFound, match="already used"):
@@ -108,9 +104,9 @@ def test_an_invite_link_works_once_and_expires(session, now):
 
 
 def test_an_existing_account_never_joins_by_password_only_from_its_own_session(session, now):
-    owner = _owner(session, now)
-    other = _owner(session, now, email="someone@b.com", name="Brand B")
-    stranger = _owner(session, now, email="stranger@c.com", name="Brand C")
+    owner = factories.workspace(session, now=now, **BRAND_A)
+    other = factories.workspace(session, now=now, email="someone@b.com", name="Brand B")
+    stranger = factories.workspace(session, now=now, email="stranger@c.com", name="Brand C")
     token = _invite(session, now, owner, "someone@b.com").accept_url.rsplit("/", 1)[-1]
     details = invite_service.describe_invite(session, token=token, session_token=None, now=now)
     assert (details.email, details.has_account, details.can_accept_signed_in) == (
@@ -120,9 +116,9 @@ def test_an_existing_account_never_joins_by_password_only_from_its_own_session(s
     )
     # Not even the right password joins without a session: no password is ever checked here.
     for password, session_token in (
-        ("owner-pass", None),
+        (factories.PASSWORD, None),
         ("wrong-pass", None),
-        ("owner-pass", stranger.session_token),
+        (factories.PASSWORD, stranger.session_token),
     ):
         with pytest.raises(NotAllowed, match=r"log in as someone@b\.com"):
             invite_service.accept_invite(
@@ -148,8 +144,8 @@ def test_an_existing_account_never_joins_by_password_only_from_its_own_session(s
 def test_inviting_says_in_the_mail_only_whether_the_address_logs_in_or_chooses_a_password(
     session, now
 ):
-    owner = _owner(session, now)
-    _owner(session, now, email="known@b.com", name="Brand B")
+    owner = factories.workspace(session, now=now, **BRAND_A)
+    factories.workspace(session, now=now, email="known@b.com", name="Brand B")
     known = _invite(session, now, owner, "known@b.com")
     fresh = _invite(session, now, owner, "fresh@b.com")
     # What the owner is shown has the same shape and wording for both.
@@ -168,7 +164,7 @@ def test_inviting_says_in_the_mail_only_whether_the_address_logs_in_or_chooses_a
 
 
 def test_a_new_address_needs_a_password_of_eight_characters(session, now):
-    owner = _owner(session, now)
+    owner = factories.workspace(session, now=now, **BRAND_A)
     token = _invite(session, now, owner, "fresh@b.com").accept_url.rsplit("/", 1)[-1]
     with pytest.raises(InvalidInput, match="at least 8 characters"):
         invite_service.accept_invite(
@@ -178,7 +174,7 @@ def test_a_new_address_needs_a_password_of_eight_characters(session, now):
 
 
 def test_in_production_the_link_is_only_in_the_mail(session, now):
-    owner = _owner(session, now)
+    owner = factories.workspace(session, now=now, **BRAND_A)
     sent = _invite(session, now, owner, "mate@a.com", reveal_link=False)
     assert sent.accept_url == "" and sent.email == "mate@a.com"
     (token,) = _mailed_tokens(session, "mate@a.com")
@@ -200,7 +196,7 @@ def _resend(session, now, owner, invite_id, *, reveal_link=True):
 
 
 def test_resend_mails_a_new_link_and_the_old_one_stops_working(session, now):
-    owner = _owner(session, now)
+    owner = factories.workspace(session, now=now, **BRAND_A)
     first = _invite(session, now, owner, "mate@a.com")
     later = now + timedelta(days=6)
     second = _resend(session, later, owner, first.invite_id)
@@ -220,7 +216,7 @@ def test_resend_mails_a_new_link_and_the_old_one_stops_working(session, now):
 
 
 def test_resend_is_capped_at_three_an_hour_per_invitation(session, now):
-    owner = _owner(session, now)
+    owner = factories.workspace(session, now=now, **BRAND_A)
     sent = _invite(session, now, owner, "mate@a.com")
     for minute in range(invite_service.MAX_RESENDS_PER_HOUR):
         _resend(session, now + timedelta(minutes=minute), owner, sent.invite_id)
@@ -232,7 +228,7 @@ def test_resend_is_capped_at_three_an_hour_per_invitation(session, now):
 
 
 def test_a_revoked_or_accepted_invitation_cannot_be_resent(session, now):
-    owner = _owner(session, now)
+    owner = factories.workspace(session, now=now, **BRAND_A)
     sent, _ = _invite_and_join(session, now, owner)
     revoked = _invite(session, now, owner, "gone@a.com")
     invite_service.revoke_invite(
@@ -248,7 +244,7 @@ def test_a_revoked_or_accepted_invitation_cannot_be_resent(session, now):
 
 
 def test_an_invite_to_an_address_archive_cannot_mail_is_refused_before_any_mail(session, now):
-    owner = _owner(session, now)
+    owner = factories.workspace(session, now=now, **BRAND_A)
     with pytest.raises(InvalidInput, match="plain ASCII"):
         _invite(session, now, owner, "🚀@example.org")
     assert session.exec(select(OutboxEmail)).all() == []
@@ -261,7 +257,7 @@ def test_an_invite_to_an_address_archive_cannot_mail_is_refused_before_any_mail(
 
 
 def test_inviting_a_current_member_or_a_bad_address_is_refused(session, now):
-    owner = _owner(session, now)
+    owner = factories.workspace(session, now=now, **BRAND_A)
     _invite_and_join(session, now, owner)
     for address, message in (("mate@a.com", "already a member"), ("nope", "not a valid")):
         with pytest.raises(InvalidInput, match=message):
@@ -277,7 +273,7 @@ def test_inviting_a_current_member_or_a_bad_address_is_refused(session, now):
 
 
 def test_members_cannot_invite_or_remove(session, now):
-    owner = _owner(session, now)
+    owner = factories.workspace(session, now=now, **BRAND_A)
     _, mate = _invite_and_join(session, now, owner)
     with pytest.raises(NotAllowed, match="Only workspace owners"):
         invite_service.invite(
@@ -299,7 +295,7 @@ def test_members_cannot_invite_or_remove(session, now):
 
 
 def test_removing_a_member_ends_access_sessions_and_pending_mail_at_once(session, now):
-    owner = _owner(session, now)
+    owner = factories.workspace(session, now=now, **BRAND_A)
     _, mate = _invite_and_join(session, now, owner)
     outbox.enqueue(
         session,
@@ -324,7 +320,7 @@ def test_removing_a_member_ends_access_sessions_and_pending_mail_at_once(session
 
 
 def test_the_last_owner_cannot_be_removed(session, now):
-    owner = _owner(session, now)
+    owner = factories.workspace(session, now=now, **BRAND_A)
     with pytest.raises(InvalidInput, match="last one"):
         team_service.remove_member(
             session,
@@ -335,8 +331,8 @@ def test_the_last_owner_cannot_be_removed(session, now):
 
 
 def test_workspace_a_cannot_read_or_change_workspace_b(session, now):
-    a = _owner(session, now, email="owner@a.com", name="Brand A")
-    b = _owner(session, now, email="owner@b.com", name="Brand B")
+    a = factories.workspace(session, now=now, email="owner@a.com", name="Brand A")
+    b = factories.workspace(session, now=now, email="owner@b.com", name="Brand B")
     _, b_mate = _invite_and_join(session, now, b, email="mate@b.com")
     b_invite = invite_service.invite(
         session,

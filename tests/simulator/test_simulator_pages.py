@@ -29,11 +29,6 @@ def client_for(app: Starlette) -> httpx.AsyncClient:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return sim_settings(3000, tmp_path, public_url="http://app.test")
-
-
-@pytest.fixture
 async def sim(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = Starlette(routes=simulator_mounts(settings, clock=ShiftedClock()))
     async with client_for(app) as client:

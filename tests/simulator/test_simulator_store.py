@@ -61,11 +61,6 @@ class Worker:
         return await gateway.exchange_code(code=code, now=self.clock.now())
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return sim_settings(3000, tmp_path, public_url="http://app.test")
-
-
 async def test_a_restart_finds_accounts_grants_qr_codes_creators_dms_mentions_and_the_clock(
     settings: Settings,
 ) -> None:

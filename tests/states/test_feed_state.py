@@ -10,15 +10,12 @@ import pytest
 from archive_app.clock import app_clock
 from archive_app.db import session_scope
 from archive_app.deps import current
-from archive_app.integrations.tiktok.protocol import Video
-from archive_app.models.mentions import FoundVia
-from archive_app.models.sources import Source, SourceStatus
-from archive_app.services import signup
-from archive_app.services.mentions import ingest
-from archive_app.services.sources import set_status
+from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.models.sources import Source
 from archive_app.states.args import BadEventArgs
 from archive_app.states.creators import CreatorsState, CreatorState
 from archive_app.states.feed import FeedState
+from tests import factories
 from tests.states.conftest import open_tab, sign_in_demo
 
 
@@ -38,33 +35,24 @@ async def _signed_in(cls, *, path: str = "/feed", query: str = ""):
 
 
 def _other_workspace_mention() -> tuple[int, str]:
-    """A second workspace with one mention by @secret.creator; returns (mention id, handle)."""
+    """A second workspace, its source @other, and one mention by @secret.creator; returns
+    (mention id, handle)."""
     now = app_clock().now()
     with session_scope(current().engine) as s:
-        other = signup.sign_up(
-            s, email="x@other.com", password="other-pass", workspace_name="Other", now=now
-        )
-        source = Source(
-            workspace_id=other.workspace_id,
-            kind="tiktok_v2",
-            open_id="oid-other",
+        other = factories.workspace(s, email="x@other.com", name="Other", now=now)
+        ws = other.workspace_id
+        factories.source(
+            s,
+            workspace_id=ws,
+            now=now,
+            cipher=current().cipher,
             handle="other",
-            status=SourceStatus.connecting,
-            status_changed_at=now,
-            created_at=now,
+            kind=Kind.tiktok_v2,
         )
-        s.add(source)
-        s.flush()
-        set_status(s, source=source, status=SourceStatus.active, reason="", now=now)
-        assert source.id is not None
-        video = Video("v-secret", now, "", "their secret", "secret.creator", "", 1, 1, 1, 1)
-        ingest(s, source_id=source.id, videos=[video], via=FoundVia.poll, now=now)
-    with session_scope(current().engine) as s:
-        from sqlmodel import select
-
-        from archive_app.models.mentions import Mention
-
-        mention = s.exec(select(Mention).where(Mention.video_id == "v-secret")).one()
+        maker = factories.creator(s, workspace_id=ws, now=now, handle="secret.creator")
+        mention = factories.mention(
+            s, workspace_id=ws, creator=maker, now=now, caption="their secret"
+        )
         return mention.id or 0, mention.creator_handle
 
 

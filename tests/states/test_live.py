@@ -11,11 +11,12 @@ from archive_app.clock import app_clock
 from archive_app.crypto import sha256_hex
 from archive_app.db import session_scope
 from archive_app.deps import current
-from archive_app.models.sources import Source, SourceStatus
+from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.services import auth, demo
 from archive_app.services import team as team_service
 from archive_app.services.workspace_view import load_workspace_view
 from archive_app.states.base import AppState
+from tests import factories
 from tests.states.conftest import open_tab, sign_in_demo
 
 
@@ -24,18 +25,14 @@ def _demo() -> tuple[auth.Viewer, str, str, int]:
     people = sign_in_demo()
     now = app_clock().now()
     with session_scope(current().engine) as s:
-        s.add(
-            Source(
-                workspace_id=people.owner.workspace_id,
-                kind="tiktok_v2",
-                open_id="open-1",
-                handle="demobrand",
-                status=SourceStatus.active,
-                status_changed_at=now,
-                deadline_at=now + timedelta(days=360),
-                connected_at=now,
-                created_at=now,
-            )
+        factories.source(
+            s,
+            workspace_id=people.owner.workspace_id,
+            now=now,
+            cipher=current().cipher,
+            handle="demobrand",
+            kind=Kind.tiktok_v2,
+            deadline_at=now + timedelta(days=360),
         )
     return people.owner, people.owner_token, people.member_token, people.member_id
 

@@ -6,41 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from archive_app.clock import app_clock
 from archive_app.db import session_scope
 from archive_app.deps import current
-from archive_app.models.mentions import Creator, Mention
+from archive_app.models.mentions import Mention
 from archive_app.models.rights import RightsRequest
-from archive_app.models.sources import Source
-from archive_app.services import signup
 from archive_app.services.rights_manage import PAGE
 from archive_app.states.args import BadEventArgs
 from archive_app.states.rights import RightsState
 from archive_app.states.rights_request import RightsRequestState
+from tests import factories
 from tests.states.conftest import open_tab, sign_in_demo
-
-
-def _mention(s: Session, workspace_id: int, handle: str) -> int:
-    now = app_clock().now()
-    creator = s.exec(
-        select(Creator).where(Creator.workspace_id == workspace_id, Creator.handle == handle)
-    ).first() or Creator(workspace_id=workspace_id, handle=handle, first_seen_at=now)
-    s.add(creator)
-    s.flush()
-    mention = Mention(
-        workspace_id=workspace_id,
-        video_id=f"{handle}-{workspace_id}-{now.timestamp()}",
-        creator_id=creator.id or 0,
-        creator_handle=handle,
-        url=f"https://www.tiktok.com/@{handle}/video/1",
-        posted_at=now - timedelta(hours=1),
-        first_seen_at=now,
-    )
-    s.add(mention)
-    s.flush()
-    return mention.id or 0
 
 
 def _world() -> tuple[str, int, int]:
@@ -48,11 +26,12 @@ def _world() -> tuple[str, int, int]:
     people = sign_in_demo()
     now = app_clock().now()
     with session_scope(current().engine) as s:
-        rival = signup.sign_up(
-            s, email="rival@other.com", password="rival-pass", workspace_name="Rival", now=now
-        )
-        mine = _mention(s, people.owner.workspace_id, "statetest")
-        theirs = _mention(s, rival.workspace_id, "statetest")
+        rival = factories.workspace(s, email="rival@other.com", name="Rival", now=now)
+        videos = []
+        for workspace_id in (people.owner.workspace_id, rival.workspace_id):
+            maker = factories.creator(s, workspace_id=workspace_id, now=now, handle="statetest")
+            videos.append(factories.mention(s, workspace_id=workspace_id, creator=maker, now=now))
+        mine, theirs = (video.id or 0 for video in videos)
     return f"archive_session={people.owner_token}", mine, theirs
 
 
@@ -128,16 +107,13 @@ async def test_manage_rights_actions_refuse_a_request_of_another_workspace(app_d
     with session_scope(current().engine) as s:
         rival = s.get(Mention, theirs)
         assert rival is not None
-        request = RightsRequest(
+        request_id = factories.rights_request(
+            s,
             workspace_id=rival.workspace_id,
             creator_id=rival.creator_id,
             message="theirs",
-            created_at=app_clock().now(),
-            updated_at=app_clock().now(),
-        )
-        s.add(request)
-        s.flush()
-        request_id = request.id
+            now=app_clock().now(),
+        ).id
     tab = await open_tab(RightsState, cookie=cookie, path="/rights")
     await tab.guard()
 
@@ -160,17 +136,13 @@ async def test_the_sender_picker_offers_active_v1_accounts_and_ignores_other_val
         now = app_clock().now()
         ids = []
         for handle in ("brand.one", "brand.two"):
-            source = Source(
+            source = factories.source(
+                s,
                 workspace_id=mention.workspace_id,
-                kind="tiktok_v1",
-                open_id=f"open-{handle}",
+                now=now,
+                cipher=current().cipher,
                 handle=handle,
-                status="active",
-                status_changed_at=now,
-                created_at=now,
             )
-            s.add(source)
-            s.flush()
             ids.append(str(source.id))
     tab = await open_tab(RightsRequestState, cookie=cookie)
     await tab.open_request([mine])
@@ -192,14 +164,8 @@ async def test_show_more_adds_the_next_page_of_older_requests_and_a_filter_start
         workspace_id, creator_id = mention.workspace_id, mention.creator_id
         for n in range(PAGE + 1):  # the oldest is n = PAGE
             at = now - timedelta(minutes=n)
-            s.add(
-                RightsRequest(
-                    workspace_id=workspace_id,
-                    creator_id=creator_id,
-                    message=f"request {n}",
-                    created_at=at,
-                    updated_at=at,
-                )
+            factories.rights_request(
+                s, workspace_id=workspace_id, creator_id=creator_id, message=f"request {n}", now=at
             )
     tab = await open_tab(RightsState, cookie=cookie, path="/rights")
     await tab.guard()
