@@ -67,3 +67,22 @@ def test_no_module_imports_a_module_that_imports_it_back() -> None:
         and graph.chain_exists(importer=imported, imported=importer)
     )
     assert cycles == [], f"import cycles (importer, imported): {cycles}"
+
+
+# A kind's name compared outside the adapter: the code asks the kinds table for a capability
+# (``spec(kind).can_send_dms``, ``has_reminders``, ``connect_flow``, ``sending_kinds()``) instead.
+KIND_NAME_COMPARED = re.compile(
+    r"Kind\.tiktok_v\d\.value|(==|!=|\bis)\s*Kind\.|[\"']tiktok_v\d[\"']"
+)
+KIND_NAMES_ALLOWED = ("integrations/tiktok/", "simulator/")
+
+
+def test_nothing_outside_the_tiktok_adapter_compares_a_kinds_name() -> None:
+    found = {
+        f"{name}:{number}": line.strip()
+        for name, path in _modules().items()
+        if not name.startswith(KIND_NAMES_ALLOWED)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if KIND_NAME_COMPARED.search(line)
+    }
+    assert found == {}, f"ask the kinds table for a capability instead: {found}"

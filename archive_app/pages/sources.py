@@ -45,7 +45,7 @@ def _disconnect_button(row: SourceView) -> rx.Component:
 
 def _reconnect_button(row: SourceView) -> rx.Component:
     return rx.cond(
-        row.is_v1,
+        row.connects_by_qr,
         rx.button(
             "Reconnect",
             size="1",
@@ -111,7 +111,7 @@ def _source_row(row: SourceView) -> rx.Component:
                     ),
                 ),
                 rx.cond(
-                    row.is_v1 & (row.reminder_emails.length() > 0),
+                    row.has_reminders & (row.reminder_emails.length() > 0),
                     rx.text(
                         "Reminders to: " + row.reminder_emails.join(", "),
                         size="1",
@@ -126,7 +126,7 @@ def _source_row(row: SourceView) -> rx.Component:
             rx.hstack(
                 rx.cond(row.needs_reconnect, _reconnect_button(row), _disconnect_button(row)),
                 rx.cond(
-                    row.is_v1,
+                    row.has_reminders,
                     rx.button(
                         "Edit reminders",
                         size="1",

@@ -56,7 +56,7 @@ def begin_attempt(
     """Open an attempt; returns it and the plain ``state`` (never stored)."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
     emails: list[str] = []
-    if spec(kind).can_send_dms and reminder_emails is not None:
+    if spec(kind).has_reminders and reminder_emails is not None:
         emails = clean_reminder_emails(reminder_emails)
     if source_id is not None:
         source = source_service.get_source(

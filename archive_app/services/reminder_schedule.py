@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from archive_app.clock import utc
-from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.integrations.tiktok.kinds import reminder_kinds, spec
 from archive_app.mail.messages import reminder_message
 from archive_app.models.sources import ReminderRecipient, ReminderSent, Source, SourceStatus
 from archive_app.models.workspaces import Workspace
@@ -98,7 +98,7 @@ def reminder_plan(
     eligible = [
         s
         for s in sources
-        if s.kind == Kind.tiktok_v1.value
+        if spec(s.kind).has_reminders
         and s.status in (SourceStatus.active, SourceStatus.degraded)
         and s.deadline_at is not None
         and s.id is not None
@@ -132,7 +132,7 @@ def send_due(session: Session, *, now: datetime, links: Links) -> int:
     sources = session.exec(
         select(Source)
         .where(
-            Source.kind == Kind.tiktok_v1.value,
+            col(Source.kind).in_(reminder_kinds()),
             col(Source.status).in_([SourceStatus.active.value, SourceStatus.degraded.value]),
             col(Source.deadline_at) > now,
             col(Source.deadline_at) <= window,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.integrations.tiktok.kinds import sending_kinds
 from archive_app.models.mentions import Creator, Mention
 from archive_app.models.rights import RightsDefault, RightsRequest, RightsStatus
 from archive_app.models.sources import Source, SourceStatus
@@ -145,7 +145,7 @@ def active_senders(session: Session, *, workspace_id: int) -> list[SenderOption]
         select(Source)
         .where(
             Source.workspace_id == workspace_id,
-            Source.kind == Kind.tiktok_v1.value,
+            col(Source.kind).in_(sending_kinds()),
             col(Source.status).in_([SourceStatus.active.value, SourceStatus.degraded.value]),
         )
         .order_by(col(Source.id))

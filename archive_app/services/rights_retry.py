@@ -22,7 +22,7 @@ from sqlalchemy import and_, exists, or_
 from sqlmodel import Session, col, select
 
 from archive_app.crypto import TokenCipher
-from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.integrations.tiktok.kinds import sending_kinds
 from archive_app.integrations.tiktok.protocol import DmSend
 from archive_app.models.mentions import Creator, CreatorFriendship
 from archive_app.models.rights import RightsRequest, RightsStatus
@@ -50,7 +50,7 @@ def due_requests(session: Session, *, now: datetime, limit: int = BATCH) -> list
     r = RightsRequest
     active_v1 = exists().where(
         col(Source.workspace_id) == r.workspace_id,
-        col(Source.kind) == Kind.tiktok_v1.value,
+        col(Source.kind).in_(sending_kinds()),
         col(Source.status).in_([SourceStatus.active.value, SourceStatus.degraded.value]),
     )
     creator_opened = exists().where(

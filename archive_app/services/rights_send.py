@@ -27,7 +27,7 @@ from archive_app.crypto import TokenCipher
 from archive_app.integrations.tiktok.dm import DmResult, Queued, QueueReason, Sent
 from archive_app.integrations.tiktok.dm import queue_reason_text as reason_text
 from archive_app.integrations.tiktok.errors import TikTokError
-from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.integrations.tiktok.kinds import sending_kinds
 from archive_app.integrations.tiktok.protocol import DmSend
 from archive_app.models.mentions import Creator, CreatorFriendship, Mention
 from archive_app.models.rights import (
@@ -136,7 +136,10 @@ def route_and_claim(
     if source is None or token is None:
         has_v1 = session.exec(
             select(Source.id)
-            .where(Source.workspace_id == request.workspace_id, Source.kind == Kind.tiktok_v1.value)
+            .where(
+                Source.workspace_id == request.workspace_id,
+                col(Source.kind).in_(sending_kinds()),
+            )
             .order_by(col(Source.id))
         ).first()
         if has_v1 is not None and request.sender_source_id is None:

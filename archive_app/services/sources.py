@@ -54,6 +54,9 @@ class SourceRow:
     # The next reconnection reminder (v.1 with addresses): when, and days before the deadline.
     next_reminder_at: datetime | None = None
     next_reminder_step: int | None = None
+    # From the kinds table: (re)connects by QR code (else a consent page); has reminders.
+    connects_by_qr: bool = False
+    has_reminders: bool = False
 
 
 def _badge(source: Source, remaining: int | None) -> tuple[str, str]:
@@ -115,6 +118,8 @@ def workspace_source_rows(session: Session, *, workspace_id: int, now: datetime)
                 source_id=s.id,
                 kind=s.kind,
                 kind_name=spec(s.kind).display_name,
+                connects_by_qr=spec(s.kind).connect_flow == "qr",
+                has_reminders=spec(s.kind).has_reminders,
                 handle=s.handle,
                 display_name=s.display_name,
                 avatar_url=s.avatar_url,
@@ -147,7 +152,7 @@ def update_reminders(
     session: Session, *, workspace_id: int, user_id: int, source_id: int, emails: list[str]
 ) -> list[str]:
     source = get_source(session, workspace_id=workspace_id, user_id=user_id, source_id=source_id)
-    if not spec(source.kind).can_send_dms:  # only v.1 has the 180-day reminder flow
+    if not spec(source.kind).has_reminders:  # only v.1 has the 180-day reminder flow
         raise InvalidInput("Reminders are for TikTok Account v.1 sources.")
     cleaned = clean_reminder_emails(emails)
     set_reminder_emails(session, source=source, emails=cleaned)
@@ -244,7 +249,7 @@ def save_connection(
     set_status(
         session, source=source, status=SourceStatus.active, reason="", now=now, user_id=user_id
     )
-    if reminder_emails is not None and spec(kind).can_send_dms:
+    if reminder_emails is not None and spec(kind).has_reminders:
         set_reminder_emails(session, source=source, emails=reminder_emails)
     session.flush()
     return source

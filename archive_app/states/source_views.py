@@ -34,7 +34,9 @@ class SourceView:
     needs_reconnect: bool = False
     checked_text: str = ""
     reminder_text: str = ""
-    is_v1: bool = False
+    # From the kinds table (services/sources.SourceRow): how it (re)connects; reminders.
+    connects_by_qr: bool = False
+    has_reminders: bool = False
     reminder_emails: list[str] = field(default_factory=list)
     # Non-empty while a disconnection alert is open: "<source id>:<episode id>".
     alert_key: str = ""
@@ -63,7 +65,8 @@ def source_view(row: SourceRow) -> SourceView:
         needs_reconnect=row.status in ("disconnected", "expired"),
         checked_text=_checked_text(row),
         reminder_text=_reminder_text(row),
-        is_v1=row.kind == "tiktok_v1",
+        connects_by_qr=row.connects_by_qr,
+        has_reminders=row.has_reminders,
         reminder_emails=list(row.reminder_emails),
         alert_key=f"{row.source_id}:{row.alert_event_id}" if row.alert_event_id else "",
     )

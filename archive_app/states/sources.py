@@ -48,7 +48,7 @@ class SourcesState(AppState):
             if row is None:
                 self.page_error = GONE
                 return None
-            if row.is_v1:
+            if row.connects_by_qr:
                 wizard._open_reconnect(row)
                 return None
             # v.2 reconnects on TikTok's consent page: a full page load, not client-side routing.

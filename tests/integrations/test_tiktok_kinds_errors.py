@@ -17,6 +17,7 @@ from archive_app.integrations.tiktok.errors import (
     from_login_kit,
     from_oauth_error,
 )
+from archive_app.integrations.tiktok.kinds import reminder_kinds, sending_kinds
 
 CONNECTED = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -40,6 +41,12 @@ def test_the_kinds_share_everything_but_how_they_log_in_and_dms() -> None:
         Capability.profile,
         Capability.list_mentions,
     }
+
+
+def test_only_v1_sends_dms_and_has_reminders_and_the_sql_filters_say_the_same() -> None:
+    assert spec(Kind.tiktok_v1).has_reminders and not spec(Kind.tiktok_v2).has_reminders
+    assert sending_kinds() == ["tiktok_v1"] == reminder_kinds()
+    assert [spec(k).connect_flow for k in Kind] == ["qr", "consent"]
 
 
 def test_deadline_is_our_promise_when_tiktok_allows_longer() -> None:

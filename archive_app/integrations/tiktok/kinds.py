@@ -44,6 +44,8 @@ class KindSpec:
     # v.2 also finds videos where the brand is only tagged, not written in the caption.
     detects_tags: bool
     reconnect_days: int
+    # The spec's "Set Up Reminders" (30, 14, 7, 3 and 1 days before the deadline): v.1 only.
+    has_reminders: bool
     # How far back the first poll after a (re)connection reaches: TikTok's Business mention
     # list returns mentions of roughly the last 90 days (TIKTOK.md); the v.1 notifications
     # inbox, the newest of 30 days. Older mentions of a time without a connection are lost.
@@ -80,6 +82,7 @@ KINDS: dict[Kind, KindSpec] = {
         capabilities=frozenset({Capability.qr_login, *_EVERY_KIND, Capability.send_dm}),
         detects_tags=False,
         reconnect_days=180,
+        has_reminders=True,
         mention_history_days=30,
         summary="Capable of sending DMs to your creators (Manage Rights feature)",
     ),
@@ -91,6 +94,7 @@ KINDS: dict[Kind, KindSpec] = {
         capabilities=frozenset({Capability.consent_login, *_EVERY_KIND}),
         detects_tags=True,
         reconnect_days=360,
+        has_reminders=False,
         mention_history_days=90,
         summary="Can't send DMs to your creators, but has better coverage",
     ),
@@ -99,6 +103,16 @@ KINDS: dict[Kind, KindSpec] = {
 
 def spec(kind: Kind | str) -> KindSpec:
     return KINDS[Kind(kind)]
+
+
+def sending_kinds() -> list[str]:
+    """The kinds whose sources can send DMs (for SQL filters on ``Source.kind``)."""
+    return [k.value for k, s in KINDS.items() if s.can_send_dms]
+
+
+def reminder_kinds() -> list[str]:
+    """The kinds whose sources get reconnect reminders (for SQL filters on ``Source.kind``)."""
+    return [k.value for k, s in KINDS.items() if s.has_reminders]
 
 
 def deadline(kind: Kind | str, connected_at: datetime, refresh_expires_at: datetime) -> datetime:
