@@ -37,7 +37,11 @@ def _ask(session: Session, now, email="owner@brand.com") -> None:
 
 def _mails(session: Session) -> list[OutboxEmail]:
     return list(
-        session.exec(select(OutboxEmail).where(OutboxEmail.dedupe_key.startswith("reset:"))).all()  # type: ignore[union-attr]
+        session.exec(
+            select(OutboxEmail)
+            .where(OutboxEmail.dedupe_key.startswith("reset:"))  # type: ignore[union-attr]
+            .order_by(OutboxEmail.id)  # type: ignore[arg-type]
+        ).all()
     )
 
 
