@@ -11,8 +11,6 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import reflex as rx
-from reflex.utils.prerequisites import get_web_dir
-from reflex_base import constants
 from sqlalchemy.exc import IntegrityError
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
@@ -31,6 +29,7 @@ from archive_app.integrations.tiktok.webhooks import BrandMention, TikTokEvent
 from archive_app.jobs.runs import run_job_now
 from archive_app.jobs.scheduler import kick, request_poll, run_scheduler
 from archive_app.jobs.tasks import DRAIN_OUTBOX
+from archive_app.live.reflex_internals import static_build_dir
 from archive_app.mail.sink import mail_sink_lifespan
 from archive_app.pages.creators import creator, creators
 from archive_app.pages.email_change import email_confirm
@@ -151,7 +150,7 @@ app = rx.App(
         logs.RequestIds,
         # Outermost: every response gets them (pages and static files included: Reflex mounts
         # the built frontend inside the app these transforms wrap).
-        security_headers(settings, build_dir=get_web_dir() / constants.Dirs.STATIC),
+        security_headers(settings, build_dir=static_build_dir()),
     ],
     toaster=rx.toast.provider(position="top-right", close_button=True),
     backend_exception_handler=on_handler_error,

@@ -13,16 +13,15 @@ import asyncio
 import contextvars
 import functools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, event, text
 from sqlmodel import Session, create_engine
 
-from archive_app.services.errors import RateLimited
 from archive_app.settings import Settings
 
 T = TypeVar("T")
@@ -65,28 +64,22 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-class Busy(RateLimited):
-    """A bounded pool already has as much work waiting as it takes: come back later.
-
-    A ``ServiceError``, so every route and State that already shows a refusal's message to the
-    person (the flash on the form) shows this one too, with nothing changed."""
-
-    def __init__(self) -> None:
-        super().__init__("Archive is busy. Try again in a minute.", retry_after_minutes=1)
-
-
 class BoundedPool:
     """A few threads of their own and a bounded queue, for slow CPU work (argon2).
 
     Auth units of work each hash or verify a password (tens of milliseconds of CPU). On the
     default executor that every page load's ``run_db`` shares, 200 sign-ups at once made a
     member's Feed wait 26 s. Here they wait behind each other only, and when ``max_waiting``
-    are already queued the next one is refused at once (``Busy``) instead of queueing forever.
+    are already queued the next one is refused at once (``refuse()`` is raised: the app passes
+    ``services.errors.Busy``) instead of queueing forever.
     """
 
-    def __init__(self, *, threads: int, max_waiting: int, name: str) -> None:
+    def __init__(
+        self, *, threads: int, max_waiting: int, name: str, refuse: Callable[[], Exception]
+    ) -> None:
         self.threads = threads
         self.max_waiting = max_waiting
+        self._refuse = refuse
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
         self._lock = threading.Lock()
         self._in_flight = 0
@@ -99,7 +92,7 @@ class BoundedPool:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         with self._lock:
             if self._in_flight >= self.threads + self.max_waiting:
-                raise Busy()
+                raise self._refuse()
             self._in_flight += 1
         try:
             call = functools.partial(contextvars.copy_context().run, fn, *args)
@@ -110,6 +103,14 @@ class BoundedPool:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Db(Protocol):
+    """A unit of work as services take it: ``await db(lambda session: ...)`` runs the work in
+    one transaction. ``SessionRunner`` is the real one; tests may pass any callable of this
+    shape."""
+
+    def __call__(self, work: Callable[[Session], T], /) -> Awaitable[T]: ...
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.integrations.tiktok.protocol import TikTokGateway, V1Gateway, V2Gateway
 from archive_app.mail.sender import MailSender, SmtpSender
+from archive_app.services.errors import Busy
 from archive_app.settings import Settings
 
 T = TypeVar("T")
@@ -44,7 +45,7 @@ class Deps:
     settings: Settings
     db: SessionRunner
     # Units of work that hash or verify a password: a small bounded pool of their own, so
-    # page loads on ``db`` never wait behind argon2 (``db.BoundedPool``; raises ``db.Busy``).
+    # page loads on ``db`` never wait behind argon2 (``db.BoundedPool``; raises ``errors.Busy``).
     auth_db: SessionRunner
     clock: Clock
     gateways: Mapping[Kind, TikTokGateway]
@@ -84,7 +85,9 @@ def build_deps(
         db=SessionRunner(the_engine),
         auth_db=SessionRunner(
             the_engine,
-            pool=BoundedPool(threads=AUTH_THREADS, max_waiting=AUTH_MAX_WAITING, name="auth"),
+            pool=BoundedPool(
+                threads=AUTH_THREADS, max_waiting=AUTH_MAX_WAITING, name="auth", refuse=Busy
+            ),
         ),
         clock=clock if clock is not None else app_clock(),
         gateways=MappingProxyType(

@@ -4,6 +4,7 @@ issue 12). The import rules themselves are import-linter contracts (``pyproject.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -86,3 +87,90 @@ def test_nothing_outside_the_tiktok_adapter_compares_a_kinds_name() -> None:
         if KIND_NAME_COMPARED.search(line)
     }
     assert found == {}, f"ask the kinds table for a capability instead: {found}"
+
+
+# A unit of work as services take it (``await db(lambda session: ...)``): one type, in db.py.
+UNIT_OF_WORK_DEFINED = re.compile(r"^\s*class\s+Db\b|^\s*Db\s*=", re.MULTILINE)
+
+
+def test_the_unit_of_work_type_db_is_defined_only_in_db_py() -> None:
+    defined_in = sorted(
+        name
+        for name, path in _modules().items()
+        if UNIT_OF_WORK_DEFINED.search(path.read_text(encoding="utf-8"))
+    )
+    assert defined_in == ["db.py"], f"import Db from archive_app.db instead: {defined_in}"
+
+
+# Reflex internals (private API that changes between releases) are named in one module only,
+# whose behaviour tests/live/test_reflex_internals.py pins on the Reflex version we run.
+REFLEX_INTERNALS_MODULE = "live/reflex_internals.py"
+REFLEX_INTERNAL_NAMES = frozenset(
+    {
+        "_token_manager",
+        "_get_resolved_delta",
+        "_reflex_internal_init",
+        "_purge_token",
+        "_states_locks",
+        "_write_queue",
+        "event_namespace",
+        "emit_update",
+        "StateUpdate",
+        "modify_state",
+        "BaseStateToken",
+        "is_token_connected",
+        "enumerate_tokens",
+        "token_to_socket",
+        "sid_to_token",
+        "get_root_state",
+        "state_manager",
+        "default_backend_exception_handler",
+        "check_redis_used",
+        "get_redis",
+        "get_web_dir",
+    }
+)
+# Modules of Reflex's machinery (state managers, app internals, prerequisites, its base package).
+REFLEX_INTERNAL_MODULES = re.compile(r"^(reflex_base|reflex\.(state|istate|utils))(\.|$)")
+# Public API that Reflex also exports from those modules (``rx.event.EventSpec``).
+REFLEX_PUBLIC_NAMES = frozenset({"EventSpec"})
+# Serving the built app (``reflex run``'s config and environment) is build tooling, not state.
+REFLEX_INTERNALS_BUILD_TOOLING = {"cli/serve.py"}
+
+
+def _reflex_internals_used(path: Path) -> set[str]:
+    """Names in code (not strings or comments) and modules imported, at any depth."""
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    used = {
+        node.attr if isinstance(node, ast.Attribute) else node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute | ast.Name)
+    } & REFLEX_INTERNAL_NAMES
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if {a.name for a in node.names} <= REFLEX_PUBLIC_NAMES:
+                continue
+            modules = [node.module]
+            used |= {a.name for a in node.names} & REFLEX_INTERNAL_NAMES
+        elif isinstance(node, ast.Import):
+            modules = [a.name for a in node.names]
+        else:
+            continue
+        used |= {m for m in modules if REFLEX_INTERNAL_MODULES.match(m)}
+    return used
+
+
+def test_reflex_internals_are_used_only_in_live_reflex_internals() -> None:
+    skip = {REFLEX_INTERNALS_MODULE, *REFLEX_INTERNALS_BUILD_TOOLING}
+    found = {
+        name: sorted(used)
+        for name, path in _modules().items()
+        if name not in skip and (used := _reflex_internals_used(path))
+    }
+    assert found == {}, f"wrap these in archive_app/{REFLEX_INTERNALS_MODULE}: {found}"
+
+
+def test_the_reflex_internals_check_sees_the_wrappers_module_itself() -> None:
+    used = _reflex_internals_used(PACKAGE / REFLEX_INTERNALS_MODULE)
+    assert {"_token_manager", "_get_resolved_delta", "modify_state", "reflex.state"} <= used

@@ -12,7 +12,8 @@ from starlette.applications import Starlette
 
 from archive_app import deps as deps_module
 from archive_app.api.auth import auth_routes
-from archive_app.db import BoundedPool, Busy
+from archive_app.db import BoundedPool
+from archive_app.services.errors import Busy
 from archive_app.web.flash import FLASH_COOKIE, read_flash
 
 
@@ -90,7 +91,7 @@ async def test_a_full_auth_pool_sends_the_login_form_back_saying_archive_is_busy
 
 
 async def test_the_pool_runs_work_on_its_own_threads_not_the_default_executor():
-    pool = BoundedPool(threads=1, max_waiting=0, name="probe")
+    pool = BoundedPool(threads=1, max_waiting=0, name="probe", refuse=Busy)
     try:
         assert (await pool.run(lambda: threading.current_thread().name)).startswith("probe")
     finally:

@@ -7,6 +7,7 @@ dialogs would each hide the other from the accessibility tree, leaving nothing t
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from archive_app.states.base import AppState
 from archive_app.states.source_views import SourceView
@@ -24,7 +25,7 @@ def _any_open() -> rx.Var[bool]:
 MAX_LISTED = 12
 
 
-def _dismiss_all() -> list[rx.event.EventSpec]:
+def _dismiss_all() -> list[EventSpec]:
     return [
         AppState.dismiss_alert(
             rx.cond(AppState.alerts.length() > i, AppState.alerts[i].alert_key, "")

@@ -31,7 +31,9 @@ def _labelled(label: str, field_id: str, control: rx.Component) -> rx.Component:
     )
 
 
-def _select(name: str, label: str, options: rx.Var | list[OptionView]) -> rx.Component:
+def _select(
+    name: str, label: str, options: rx.Var[list[OptionView]] | list[OptionView]
+) -> rx.Component:
     field_id = f"feed-{name}"
     return _labelled(
         label,

@@ -6,6 +6,8 @@ The window: left the message, right a live preview of the DM as the creator sees
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 from reflex.vars.function import FunctionStringVar
 
@@ -42,7 +44,7 @@ def _sender_picker() -> rx.Component:
         return rx.el.option("@" + sender.handle, value=sender.source_id)
 
     return rx.cond(
-        S.request_senders.length() > 1,  # type: ignore[attr-defined]
+        S.request_senders.length() > 1,
         rx.vstack(
             rx.el.label(
                 "Send from", html_for="rights-sender", style={"fontSize": "14px", "fontWeight": 500}
@@ -185,10 +187,10 @@ def _preview() -> rx.Component:
 # to the page's body on close: remember the element that had focus when it opened (the button)
 # and give focus back to it, as a keyboard or screen-reader user expects. Plain browser code,
 # run synchronously by Radix; no event reaches the server.
-REMEMBER_OPENER = FunctionStringVar.create(
+REMEMBER_OPENER: FunctionStringVar[Any] = FunctionStringVar.create(
     "(e) => { window.__archiveRightsOpener = document.activeElement; }"
 )
-RETURN_FOCUS = FunctionStringVar.create(
+RETURN_FOCUS: FunctionStringVar[Any] = FunctionStringVar.create(
     "(e) => { const el = window.__archiveRightsOpener;"
     " if (el && el.isConnected && !el.disabled) { e.preventDefault(); el.focus(); } }"
 )
@@ -204,7 +206,7 @@ def rights_request_dialog() -> rx.Component:
                 size="2",
             ),
             rx.cond(
-                S.request_senders.length() == 0,  # type: ignore[attr-defined]
+                S.request_senders.length() == 0,
                 rx.callout(
                     "No TikTok Account v.1 is active in this workspace, so Archive cannot send "
                     "this as a message: it will be saved In Queue in Manage Rights, where you can "

@@ -46,7 +46,7 @@ def brand(*, size: str) -> rx.Component:
     """The logo (assets/logo.svg, decorative: the word says it) and the name."""
     return rx.hstack(
         rx.image(src="/logo.svg", alt="", width="24px", height="24px"),
-        rx.text("Archive", size=size, weight="bold"),  # type: ignore[arg-type]
+        rx.text("Archive", size=size, weight="bold"),
         spacing="2",
         align="center",
     )

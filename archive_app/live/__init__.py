@@ -1,4 +1,5 @@
-"""Pushing to open browser tabs. The only module that touches Reflex internals (REFLEX.md).
+"""Pushing to open browser tabs. The only package that touches Reflex internals (REFLEX.md):
+all of them sit in ``live/reflex_internals.py``, pinned by ``tests/live/test_reflex_internals.py``.
 
 The rule (DESIGN.md section 4, README "Security"):
 
@@ -27,11 +28,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from reflex.state import BaseState
-
 from archive_app.live.bound import CHANNEL, Bound, Topic
 from archive_app.live.channel import listen_to_other_workers, publish
 from archive_app.live.push import TabView, load_view, push_local, send_to_tab, tab_is_open
+from archive_app.live.reflex_internals import BaseState, redis_in_use
 from archive_app.live.registry import MemoryTabs, is_tab_token
 from archive_app.live.sockets import guard_socket
 from archive_app.services.workspace_view import WorkspaceView
@@ -64,13 +64,9 @@ __all__ = [
 
 def bind(app: App, *, tab_state: type[BaseState]) -> None:
     """Called once by archive_app.py: the app whose tabs we push to, and the per-tab state."""
-    from reflex.utils import prerequisites
-
     Bound.app, Bound.tab_state = app, tab_state
-    namespace = app.event_namespace
-    if namespace is not None:
-        guard_socket(namespace)
-    if prerequisites.check_redis_used():
+    guard_socket(app)
+    if redis_in_use():
         app.register_lifespan_task(listen_to_other_workers)
 
 

@@ -13,13 +13,13 @@ from collections.abc import Coroutine
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from reflex.state import BaseState
-
 from archive_app.live.registry import MemoryTabs
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
     from reflex.app import App
+
+    from archive_app.live.reflex_internals import BaseState
 
 log = logging.getLogger("archive_app.live")
 

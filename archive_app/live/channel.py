@@ -19,6 +19,7 @@ from typing import Any
 
 from archive_app.live.bound import CHANNEL, Bound, Topic, spawn
 from archive_app.live.push import load_view, push_local
+from archive_app.live.reflex_internals import shared_redis
 
 __all__ = ["CHANNEL", "listen_to_other_workers", "publish"]
 
@@ -43,9 +44,7 @@ async def publish(workspace_id: int, *, now: datetime, topics: Iterable[Topic] =
 @contextlib.asynccontextmanager
 async def listen_to_other_workers(_app: Any = None) -> AsyncIterator[None]:
     """Every worker hears every other worker's announcements (one Redis channel)."""
-    from reflex.utils import prerequisites
-
-    Bound.redis = prerequisites.get_redis()
+    Bound.redis = shared_redis()
     Bound.worker_id = uuid.uuid4().hex
     db = Bound.redis.connection_pool.connection_kwargs.get("db", 0) if Bound.redis else 0
     Bound.channel = f"{CHANNEL}:{db}"

@@ -12,13 +12,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-import reflex as rx
-from reflex import constants
-from reflex.state import StateUpdate
-from reflex_base.event import Event
-
 from archive_app.deps import run_db
+from archive_app.live import reflex_internals as rxi
 from archive_app.live.bound import Bound, Topic, bound_app
+from archive_app.live.reflex_internals import TabUpdate
 from archive_app.services.workspace_view import WorkspaceView, load_workspace_view
 
 log = logging.getLogger("archive_app.live")
@@ -63,47 +60,33 @@ async def push_local(
     if allowed:
         tab_view: TabView = state_cls  # type: ignore[assignment]
         handlers = [h for t in dict.fromkeys(topics) for h in Bound.topic_events.get(t, [])]
-        update = StateUpdate(
-            delta=await tab_view._view_delta(view),
-            events=Event.from_event_type(handlers) if handlers else [],
-        )
+        update = rxi.make_update(delta=await tab_view._view_delta(view), events=handlers or None)
         await _send_to_all(allowed, update)
     for tab in refused:
         await _send_away(tab, view)
 
 
-async def _send_to_all(tabs: list[str], update: StateUpdate) -> None:
+async def _send_to_all(tabs: list[str], update: TabUpdate) -> None:
     """One update for many tabs: the sockets this worker holds get one socket.io emit, which
     encodes the frame once (1,000 tabs: one JSON encoding, not 1,000); the rest go one by one
     (Reflex hands a tab of another worker to Redis, or the tab has closed)."""
-    namespace = bound_app().event_namespace
-    if namespace is None:
-        await asyncio.gather(*(_send(tab, update) for tab in tabs))
-        return
-    manager = namespace._token_manager
-    here: list[str] = []
-    elsewhere: list[str] = []
-    for tab in tabs:
-        record = manager.token_to_socket.get(tab)
-        if record is not None and record.instance_id == manager.instance_id:
-            here.append(record.sid)
-        else:
-            elsewhere.append(tab)
+    app = bound_app()
+    here, elsewhere = rxi.sockets_held_here(app, tabs)
     if here:
         try:
-            await namespace.emit(str(constants.SocketEvent.EVENT), update, to=here)
+            await rxi.emit_to_sockets(app, update, here)
         except Exception:  # the emit writes each socket in its own task; log, never raise
             log.exception("could not push to %d tabs", len(here))
     await asyncio.gather(*(_send(tab, update) for tab in elsewhere))
 
 
-async def _send(tab: str, update: StateUpdate) -> None:
+async def _send(tab: str, update: TabUpdate) -> None:
     app = bound_app()
-    if app.event_namespace is None or not await tab_is_open(tab):
+    if not await tab_is_open(tab):
         await Bound.registry.remove(tab)  # closed while we were not looking
         return
     try:
-        await app.event_namespace.emit_update(update, tab)
+        await rxi.emit_to_tab(app, update, tab)
     except Exception:  # one broken socket must not stop the others
         log.exception("could not reach tab %s", tab)
 
@@ -116,8 +99,8 @@ async def _send_away(tab: str, view: WorkspaceView) -> None:
     state_cls = Bound.tab_state
     assert state_cls is not None
     try:
-        async with bound_app().modify_state(rx.BaseStateToken(ident=tab, cls=state_cls)) as root:
-            tab_state: TabView = await root.get_state(state_cls)  # type: ignore[assignment]
+        async with rxi.modify_tab_state(bound_app(), tab, state_cls) as state:
+            tab_state: TabView = state  # type: ignore[assignment]
             tab_state._apply_workspace_view(view)  # fails its check: clears the tab
     except Exception:
         log.exception("could not clear tab %s", tab)
@@ -129,13 +112,10 @@ async def _send_away(tab: str, view: WorkspaceView) -> None:
 
 async def tab_is_open(token: str) -> bool:
     """Whether this tab still has a live websocket (background loops stop when it closes)."""
-    if Bound.app is None:
-        return False  # no server (a State under test): no socket is open
-    app = Bound.app
-    manager = app.event_namespace._token_manager if app.event_namespace else None
-    return manager is not None and await manager.is_token_connected(token)
+    # No server (a State under test): no socket is open.
+    return await rxi.is_tab_connected(Bound.app, token)
 
 
 async def send_to_tab(tab: str, events: Any) -> None:
     """Browser events (a toast, a handler call) for one open tab; nothing if it closed."""
-    await _send(tab, StateUpdate(events=Event.from_event_type(events)))
+    await _send(tab, rxi.make_update(events=events))

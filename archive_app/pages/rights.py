@@ -226,7 +226,7 @@ def _body() -> rx.Component:
         ~S.rights_loaded,
         rx.center(rx.spinner(size="3"), padding="48px"),
         rx.cond(
-            (S.rows.length() == 0) & ~S.filtered,  # type: ignore[attr-defined]
+            (S.rows.length() == 0) & ~S.filtered,
             empty_state(
                 "badge-check",
                 "No usage-rights requests yet",
@@ -238,7 +238,7 @@ def _body() -> rx.Component:
                 _filters(),
                 error_callout(S.filter_error),
                 rx.cond(
-                    S.rows.length() == 0,  # type: ignore[attr-defined]
+                    S.rows.length() == 0,
                     rx.text("No requests match these filters.", color_scheme="gray"),
                     _table(),
                 ),
@@ -247,7 +247,7 @@ def _body() -> rx.Component:
                     rx.flex(
                         rx.text(
                             "Showing the newest "
-                            + S.rows.length().to_string()  # type: ignore[attr-defined]
+                            + S.rows.length().to_string()
                             + " requests that match. Export CSV has all of them.",
                             size="2",
                         ),

@@ -12,14 +12,15 @@ arguments, so tests pass a temp database and the simulator or a fake.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from sqlmodel import Session, select
 
 from archive_app.clock import utc
 from archive_app.crypto import TokenCipher, sha256_hex
+from archive_app.db import Db
 from archive_app.integrations.tiktok import errors as tiktok_errors
 from archive_app.integrations.tiktok.kinds import Kind, spec
 from archive_app.integrations.tiktok.protocol import CodeExchange, ConsentLogin, ProfileRead, Revoke
@@ -32,11 +33,6 @@ from archive_app.services.team import require_member
 from archive_app.settings import new_token
 
 ATTEMPT_LIFETIME = timedelta(minutes=10)
-T = TypeVar("T")
-
-
-class Db(Protocol):
-    def __call__(self, work: Callable[[Session], T], /) -> Awaitable[T]: ...
 
 
 class Completes(CodeExchange, ProfileRead, Revoke, Protocol):

@@ -14,11 +14,11 @@ from typing import Protocol
 from sqlmodel import Session
 
 from archive_app.crypto import TokenCipher, sha256_hex
+from archive_app.db import Db
 from archive_app.integrations.tiktok import errors as tiktok_errors
 from archive_app.integrations.tiktok.protocol import ProfileRead, QrCode, QrLogin, QrState, Revoke
 from archive_app.models.sources import ConnectAttempt
 from archive_app.services.connect import (
-    Db,
     attempt_by_id,
     begin_attempt,
     complete_attempt,

@@ -9,6 +9,7 @@ person who will read it, so ``str(e)`` is safe to show::
      ├── NotAllowed           signed out, not a member, or not an owner
      ├── NotFound             not in this workspace (never says if it exists elsewhere)
      ├── RateLimited          too many attempts; ``retry_after_minutes`` says when to try again
+     │    └── Busy            the auth pool is full (``db.BoundedPool``): try again in a minute
      └── ConnectionCancelled  the person pressed Cancel on TikTok's consent page
 
 A TikTok error (``integrations.tiktok.errors.TikTokError``) never leaves a service as such:
@@ -46,6 +47,16 @@ class RateLimited(ServiceError):
     def __init__(self, message: str, *, retry_after_minutes: int) -> None:
         super().__init__(message)
         self.retry_after_minutes = retry_after_minutes
+
+
+class Busy(RateLimited):
+    """A bounded pool already has as much work waiting as it takes: come back later.
+
+    A ``ServiceError``, so every route and State that already shows a refusal's message to the
+    person (the flash on the form) shows this one too, with nothing changed."""
+
+    def __init__(self) -> None:
+        super().__init__("Archive is busy. Try again in a minute.", retry_after_minutes=1)
 
 
 class ConnectionCancelled(ServiceError):

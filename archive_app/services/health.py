@@ -18,9 +18,7 @@ one disconnection episode (an email to every current member, the pop-up, the red
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -31,16 +29,11 @@ from archive_app.services import notifications
 from archive_app.services.sources import set_status
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Two failed checks in a row this far apart end the connection (one never does).
 DISCONNECT_AFTER = timedelta(minutes=30)
 # What a check or a refresh looks at: sources that should be working.
 LIVE = (SourceStatus.active.value, SourceStatus.degraded.value)
-
-
-class Db(Protocol):
-    def __call__(self, work: Callable[[Session], T], /) -> Awaitable[T]: ...
 
 
 def _clock(at: datetime) -> str:

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from archive_app.crypto import TokenCipher
+from archive_app.db import Db
 from archive_app.integrations.tiktok.errors import (
     GrantRevoked,
     InvalidRequest,
@@ -27,7 +28,6 @@ from archive_app.models.sources import Source
 from archive_app.services import notifications
 from archive_app.services.health import (
     LIVE,
-    Db,
     expire_due,
     live_source,
     record_answer,

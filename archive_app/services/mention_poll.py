@@ -13,15 +13,16 @@ and the token refresh's business (DESIGN.md section 3: one failed check is not a
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from sqlmodel import Session
 
 from archive_app.crypto import TokenCipher
+from archive_app.db import Db
 from archive_app.integrations.tiktok.errors import TikTokError, TransientError
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.integrations.tiktok.protocol import MentionList, Video
@@ -29,13 +30,8 @@ from archive_app.models.mentions import FoundVia
 from archive_app.services.mentions import IngestResult, PollTarget, ingest, poll_targets
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 PAGE_SIZE = 20
 MAX_PAGES = 50  # 50 x 20: the top 1000 mentions TikTok returns at most
-
-
-class Db(Protocol):
-    def __call__(self, work: Callable[[Session], T]) -> Awaitable[T]: ...
 
 
 @dataclass

@@ -21,6 +21,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from archive_app.crypto import TokenCipher
+from archive_app.db import Db
 from archive_app.integrations.tiktok.protocol import DmSend
 from archive_app.models.mentions import Creator, Mention
 from archive_app.models.rights import (
@@ -29,7 +30,6 @@ from archive_app.models.rights import (
     RightsRequestMention,
     RightsStatus,
 )
-from archive_app.services.connect import Db
 from archive_app.services.errors import InvalidInput, NotFound
 from archive_app.services.rights_query import (
     LABELS,

@@ -22,12 +22,12 @@ from sqlalchemy import and_, exists, or_
 from sqlmodel import Session, col, select
 
 from archive_app.crypto import TokenCipher
+from archive_app.db import Db
 from archive_app.integrations.tiktok.kinds import sending_kinds
 from archive_app.integrations.tiktok.protocol import DmSend
 from archive_app.models.mentions import Creator, CreatorFriendship
 from archive_app.models.rights import RightsRequest, RightsStatus
 from archive_app.models.sources import Source, SourceStatus
-from archive_app.services.connect import Db
 from archive_app.services.errors import InvalidInput, NotFound
 from archive_app.services.rights import Outcome, attempt
 from archive_app.services.rights_send import LEASE, WAITS_FOR_SOURCE

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from archive_app.clock import utc
 from archive_app.crypto import TokenCipher
+from archive_app.db import Db
 from archive_app.integrations.tiktok.errors import GrantRevoked, TikTokError, TransientError
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.integrations.tiktok.protocol import TokenRefresh, TokenSet
@@ -131,7 +132,7 @@ def release(session: Session, *, source_id: int) -> None:
 
 
 async def refresh_due(
-    db: health.Db,
+    db: Db,
     gateway_for: Callable[[Kind], TokenRefresh],
     *,
     cipher: TokenCipher,
@@ -150,7 +151,7 @@ async def refresh_due(
 
 
 async def _refresh_one(
-    db: health.Db,
+    db: Db,
     gateway_for: Callable[[Kind], TokenRefresh],
     due: Due,
     *,

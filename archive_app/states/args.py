@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import reflex as rx
-from reflex.app import default_backend_exception_handler
-from reflex_base.event import EventSpec
 
 from archive_app import paths
+from archive_app.live.reflex_internals import EventSpec, default_error_events
 from archive_app.models.base import parse_id
 from archive_app.services.errors import NotAllowed
 
@@ -88,4 +87,4 @@ def on_handler_error(exception: Exception) -> list[EventSpec]:
         log.info("sent a tab to log in: %s", exception.message)
         return [rx.redirect(paths.LOGIN), rx.toast.info(exception.message, id="not-allowed")]
     # (Reflex accepts exactly these return annotations; a list is the one that fits both.)
-    return [default_backend_exception_handler(exception)]
+    return default_error_events(exception)

@@ -7,7 +7,8 @@ headers) before calling a service.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -16,16 +17,28 @@ from sqlmodel import Session
 from archive_app import live, paths
 from archive_app.crypto import sha256_hex
 from archive_app.deps import current, run_db
+from archive_app.live.reflex_internals import EventSpec, fresh_state_delta
 from archive_app.services import admin as admin_service
 from archive_app.services import auth as auth_service
 from archive_app.services import team as team_service
 from archive_app.services.auth import Viewer
-from archive_app.services.errors import NotAllowed
+from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.services.workspace_view import WorkspaceView, load_workspace_view
 from archive_app.states.args import id_arg, text_arg
 from archive_app.states.flash import take_flash
 from archive_app.states.source_views import SourceView, source_view
 from archive_app.web.cookies import read_session_cookie
+
+T = TypeVar("T")
+
+
+class _Refused(Exception):
+    """A service refused the work of ``_act_or_toast`` (not the session check): carries it out
+    of the unit of work, which rolls back, without looking like a ``ServiceError``."""
+
+    def __init__(self, error: ServiceError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 class AppState(rx.State):
@@ -56,6 +69,30 @@ class AppState(rx.State):
         token = read_session_cookie(self.router.headers.cookie)
         now = current().clock.now()
         return await run_db(lambda s: auth_service.require_viewer(s, token=token, now=now))
+
+    async def _act(self, work: Callable[[Session, Viewer], T]) -> T:
+        """``work(session, viewer)`` in one unit of work, for the viewer of the session cookie.
+
+        A session that ended raises NotAllowed (``on_handler_error`` sends the tab to /login);
+        whatever ``work`` raises reaches the caller as it is."""
+        token = read_session_cookie(self.router.headers.cookie)
+        now = current().clock.now()
+        return await run_db(lambda s: work(s, auth_service.require_viewer(s, token=token, now=now)))
+
+    async def _act_or_toast(self, work: Callable[[Session, Viewer], T]) -> T | EventSpec:
+        """As ``_act``, but a ``ServiceError`` raised by ``work`` comes back as its error toast
+        (the caller returns it); an ended session still goes to /login."""
+
+        def refusing(session: Session, viewer: Viewer) -> T:
+            try:
+                return work(session, viewer)
+            except ServiceError as exc:
+                raise _Refused(exc) from exc
+
+        try:
+            return await self._act(refusing)
+        except _Refused as refused:
+            return rx.toast.error(refused.error.message)
 
     def _tab(self) -> str:
         return self.router.session.client_token
@@ -114,10 +151,7 @@ class AppState(rx.State):
         vars. No handler decides anything from them; handlers read what they need from the
         database (see SourcesState._row), and each page load sets them again.
         """
-        root = cls.get_root_state()(_reflex_internal_init=True)
-        state = await root.get_state(cls)
-        state._show_view(view)  # type: ignore[attr-defined]
-        return await root._get_resolved_delta()
+        return await fresh_state_delta(cls, lambda state: state._show_view(view))
 
     async def _announce(self) -> None:
         """After this tab changed something: every open tab of the workspace reloads its view.

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from archive_app.deps import current
+from archive_app.deps import current, run_db
 from archive_app.services import invite as service
 from archive_app.services.errors import ServiceError
-from archive_app.states.base import run_db
 from archive_app.states.flash import take_flash
 from archive_app.web.cookies import read_session_cookie
 

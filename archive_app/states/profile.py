@@ -7,13 +7,13 @@ from typing import Any
 import reflex as rx
 
 from archive_app import paths
-from archive_app.deps import current
+from archive_app.deps import current, run_db
 from archive_app.jobs import scheduler
 from archive_app.jobs.tasks import DRAIN_OUTBOX
 from archive_app.services import auth, email_change
 from archive_app.services import profile as service
 from archive_app.services.errors import NotAllowed, ServiceError
-from archive_app.states.base import AppState, run_db
+from archive_app.states.base import AppState
 from archive_app.web import rate_limits
 from archive_app.web.client_ip import client_ip
 from archive_app.web.cookies import read_session_cookie

@@ -3,6 +3,7 @@ helpers the Sources page's states share (reading a source now, the reminder chip
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,7 +126,7 @@ def add_reminder_chip(emails: list[str], raw: str) -> tuple[list[str], str]:
         return emails, exc.message
 
 
-def query_id(query: dict[str, str], name: str) -> int | None:
+def query_id(query: Mapping[str, str], name: str) -> int | None:
     """An id from the page's query string (a link we sent), or None."""
     try:
         return id_arg(query.get(name, ""))

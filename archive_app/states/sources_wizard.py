@@ -139,7 +139,7 @@ class ConnectWizardState(AppState):
             viewer = await self._viewer()
             progress = await connect_qr.start_qr(
                 deps.run_db,
-                deps.gateway_of(Kind.tiktok_v1),
+                deps.current().gateway(Kind.tiktok_v1),
                 workspace_id=viewer.workspace_id,
                 user_id=viewer.user_id,
                 reminder_emails=list(self.reminder_emails),
@@ -175,7 +175,7 @@ class ConnectWizardState(AppState):
             viewer = await self._viewer()
             progress = await connect_qr.refresh_qr(
                 deps.run_db,
-                deps.gateway_of(Kind.tiktok_v1),
+                deps.current().gateway(Kind.tiktok_v1),
                 attempt_id=self.attempt_id,
                 workspace_id=viewer.workspace_id,
                 user_id=viewer.user_id,
@@ -203,7 +203,7 @@ class ConnectWizardState(AppState):
             viewer = await self._viewer()
         except NotAllowed:
             return
-        gateway, cipher = deps.gateway_of(Kind.tiktok_v1), deps.current().cipher
+        gateway, cipher = deps.current().gateway(Kind.tiktok_v1), deps.current().cipher
         tab = self.router.session.client_token
         while attempt_id:
             await asyncio.sleep(POLL_SECONDS)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from archive_app import paths
 from archive_app.deps import current
@@ -16,7 +17,7 @@ from archive_app.services import team as service
 from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.settings import Mode
 from archive_app.states.args import id_arg, text_arg
-from archive_app.states.base import AppState, run_db
+from archive_app.states.base import AppState
 
 
 @dataclass
@@ -50,14 +51,14 @@ class TeamState(AppState):
         self.invite_error = ""
 
     async def _reload(self) -> None:
-        viewer = await self._viewer()
         now = current().clock.now()
-        members, invites = await run_db(
-            lambda s: (
-                service.list_members(s, workspace_id=viewer.workspace_id, user_id=viewer.user_id),
+        members, invites, you = await self._act(
+            lambda s, v: (
+                service.list_members(s, workspace_id=v.workspace_id, user_id=v.user_id),
                 invite_service.list_pending_invites(
-                    s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, now=now
+                    s, workspace_id=v.workspace_id, user_id=v.user_id, now=now
                 ),
+                v.user_id,
             )
         )
         self.members = [
@@ -66,7 +67,7 @@ class TeamState(AppState):
                 email=m.email,
                 role=m.role.capitalize(),
                 joined=m.joined_at.strftime("%b %d, %Y"),
-                is_you=m.user_id == viewer.user_id,
+                is_you=m.user_id == you,
             )
             for m in members
         ]
@@ -87,15 +88,14 @@ class TeamState(AppState):
     @rx.event
     async def send_invite(self) -> Any:
         try:
-            viewer = await self._viewer()
             address = self.invite_email
             base_url, reveal = current().settings.public_url, _reveal_links()
             now = current().clock.now()
-            sent = await run_db(
-                lambda s: invite_service.invite(
+            sent = await self._act(
+                lambda s, v: invite_service.invite(
                     s,
-                    workspace_id=viewer.workspace_id,
-                    user_id=viewer.user_id,
+                    workspace_id=v.workspace_id,
+                    user_id=v.user_id,
                     email=address,
                     base_url=base_url,
                     reveal_link=reveal,
@@ -120,23 +120,21 @@ class TeamState(AppState):
     async def resend_invite(self, invite_id: int) -> Any:
         """Mail the invitation again with a new link (the old one stops working)."""
         invite_id = id_arg(invite_id)
-        viewer = await self._viewer()  # no session: to the login page
-        try:
-            base_url, reveal = current().settings.public_url, _reveal_links()
-            now = current().clock.now()
-            sent = await run_db(
-                lambda s: invite_service.resend_invite(
-                    s,
-                    workspace_id=viewer.workspace_id,
-                    user_id=viewer.user_id,
-                    invite_id=invite_id,
-                    base_url=base_url,
-                    reveal_link=reveal,
-                    now=now,
-                )
+        base_url, reveal = current().settings.public_url, _reveal_links()
+        now = current().clock.now()
+        sent = await self._act_or_toast(
+            lambda s, v: invite_service.resend_invite(
+                s,
+                workspace_id=v.workspace_id,
+                user_id=v.user_id,
+                invite_id=invite_id,
+                base_url=base_url,
+                reveal_link=reveal,
+                now=now,
             )
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
+        )
+        if isinstance(sent, EventSpec):
+            return sent
         self._show_sent(
             sent, f"Invitation sent again to {sent.email}. The earlier link no longer works."
         )
@@ -147,43 +145,39 @@ class TeamState(AppState):
     @rx.event
     async def revoke_invite(self, invite_id: int) -> Any:
         invite_id = id_arg(invite_id)
-        viewer = await self._viewer()  # no session: to the login page
-        try:
-            now = current().clock.now()
-            await run_db(
-                lambda s: invite_service.revoke_invite(
-                    s,
-                    workspace_id=viewer.workspace_id,
-                    user_id=viewer.user_id,
-                    invite_id=invite_id,
-                    now=now,
-                )
+        now = current().clock.now()
+        refused = await self._act_or_toast(
+            lambda s, v: invite_service.revoke_invite(
+                s, workspace_id=v.workspace_id, user_id=v.user_id, invite_id=invite_id, now=now
             )
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
+        )
+        if isinstance(refused, EventSpec):
+            return refused
         await self._reload()
         return None
 
     @rx.event
     async def remove_member(self, member_user_id: int) -> Any:
         member_user_id = id_arg(member_user_id)
-        viewer = await self._viewer()  # no session: to the login page
-        try:
-            removed = await run_db(
-                lambda s: service.remove_member(
+        outcome = await self._act_or_toast(
+            lambda s, v: (
+                service.remove_member(
                     s,
-                    workspace_id=viewer.workspace_id,
-                    user_id=viewer.user_id,
+                    workspace_id=v.workspace_id,
+                    user_id=v.user_id,
                     member_user_id=member_user_id,
-                )
+                ),
+                v.workspace_name,
             )
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
+        )
+        if isinstance(outcome, EventSpec):
+            return outcome
+        removed, workspace_name = outcome
         await self._reload()
         # Every open tab reloads its view; the removed member's tabs fail their session check,
         # are cleared and unlinked at once, and land on the login page.
         await self._announce()
-        return rx.toast.success(f"{removed} was removed from {viewer.workspace_name}.")
+        return rx.toast.success(f"{removed} was removed from {workspace_name}.")
 
 
 def _reveal_links() -> bool:
