@@ -42,7 +42,7 @@ from archive_app.pages.rights import rights
 from archive_app.pages.sources import sources
 from archive_app.pages.team import team
 from archive_app.services import admin, demo
-from archive_app.services.notifications import Links
+from archive_app.services.sources.disconnection_mail import Links
 from archive_app.settings import get_settings
 from archive_app.simulator import create_simulator_app
 from archive_app.states.args import on_handler_error

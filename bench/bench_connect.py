@@ -23,8 +23,9 @@ from archive_app.crypto import TokenCipher
 from archive_app.db import make_engine
 from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.services import connect_qr, signup
-from archive_app.services.qr_image import qr_data_url
+from archive_app.services import signup
+from archive_app.services.sources import qr as connect_qr
+from archive_app.services.sources.qr_image import qr_data_url
 from archive_app.settings import Mode, Settings
 from archive_app.simulator import create_simulator_app
 from bench.common import machine, report

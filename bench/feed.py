@@ -39,7 +39,9 @@ from archive_app.db import make_engine
 from archive_app.models.mentions import Creator, Mention, MentionFind
 from archive_app.models.rights import RightsRequest, RightsRequestMention
 from archive_app.models.sources import Source, SourceEvent
-from archive_app.services import demo, feed, feed_overview, rights_manage
+from archive_app.services import demo
+from archive_app.services.mentions import feed, feed_overview
+from archive_app.services.rights import manage as rights_manage
 from bench.common import machine, report
 
 MENTIONS, CREATORS, REQUESTS, RUNS = 100_000, 2_000, 3_000, 50

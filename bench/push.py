@@ -368,7 +368,7 @@ def connect_v2_directly(
     load and socket tests, which then play TikTok's signed webhooks themselves."""
     from archive_app.integrations.tiktok.kinds import Kind
     from archive_app.integrations.tiktok.protocol import Profile, TokenSet
-    from archive_app.services import sources
+    from archive_app.services.sources import status as sources
 
     sources.save_connection(
         session,

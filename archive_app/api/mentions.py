@@ -18,8 +18,8 @@ from archive_app import live
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.mentions import media_origin, video_from_wire
 from archive_app.integrations.tiktok.webhooks import BrandMention
-from archive_app.services import mention_poll
-from archive_app.services import mentions as mention_service
+from archive_app.services.mentions import ingest as mention_service
+from archive_app.services.mentions import poll as mention_poll
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from archive_app.deps import Deps
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.base import parse_id
 from archive_app.services import auth as auth_service
-from archive_app.services import connect
 from archive_app.services.errors import ConnectionCancelled, ServiceError, WrongAccount
+from archive_app.services.sources import connect
 from archive_app.web.cookies import read_session_cookie
 from archive_app.web.flash import redirect_with_flash
 

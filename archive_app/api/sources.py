@@ -7,8 +7,8 @@ import logging
 from archive_app import live
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.webhooks import AuthorizationRemoved, TikTokEvent
-from archive_app.services import health
-from archive_app.services.notifications import Links
+from archive_app.services.sources import health
+from archive_app.services.sources.disconnection_mail import Links
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from archive_app.integrations.tiktok.webhooks import (
     TikTokEvent,
     WebhookVerifier,
 )
-from archive_app.services import webhooks as webhook_service
+from archive_app.services.mentions import webhook_receipts as webhook_service
 
 log = logging.getLogger(__name__)
 EventHandler = Callable[[TikTokEvent], Awaitable[None]]

@@ -12,7 +12,7 @@ import reflex as rx
 from reflex.vars.function import FunctionStringVar
 
 from archive_app.components.forms import error_callout, notice_callout
-from archive_app.services.rights_query import MESSAGE_LIMIT
+from archive_app.services.rights.query import MESSAGE_LIMIT
 from archive_app.states.rights_request import RightsRequestState, SenderView
 
 S = RightsRequestState

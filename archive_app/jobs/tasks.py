@@ -16,15 +16,12 @@ from typing import Any
 from archive_app import live
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.services import (
-    health_check,
-    mention_poll,
-    outbox,
-    reminder_schedule,
-    rights_retry,
-    token_refresh,
-)
-from archive_app.services.notifications import Links
+from archive_app.services import outbox
+from archive_app.services.mentions import poll as mention_poll
+from archive_app.services.rights import retry as rights_retry
+from archive_app.services.sources import health_check, reminder_schedule
+from archive_app.services.sources import refresh as token_refresh
+from archive_app.services.sources.disconnection_mail import Links
 
 JobRun = Callable[[Deps], Awaitable[Mapping[str, Any] | None]]
 
@@ -57,7 +54,7 @@ RETRY_QUEUED_DMS = "retry_queued_dms"
 
 async def retry_queued_dms(deps: Deps) -> dict[str, int]:
     """Send the queued usage-rights requests whose reason may have gone away (at most once:
-    services/rights_send.py), then tell the open tabs of each workspace that changed."""
+    services/rights/send.py), then tell the open tabs of each workspace that changed."""
     now = deps.clock.now()
     result = await rights_retry.retry_queued(
         deps.db, now=now, gateway=deps.gateway(Kind.tiktok_v1), cipher=deps.cipher
@@ -94,7 +91,7 @@ async def _tell_tabs(workspaces: set[int], deps: Deps) -> None:
 
 
 async def refresh_tokens(deps: Deps) -> dict[str, int]:
-    """Refresh access tokens that expire soon (services/token_refresh.py)."""
+    """Refresh access tokens that expire soon (services/sources/refresh.py)."""
     result = await token_refresh.refresh_due(
         deps.db, deps.gateway, cipher=deps.cipher, now=deps.clock.now(), links=_links(deps)
     )
@@ -103,7 +100,8 @@ async def refresh_tokens(deps: Deps) -> dict[str, int]:
 
 
 async def check_sources(deps: Deps) -> dict[str, int]:
-    """Expire sources past their deadline, ask TikTok about the rest (services/health_check.py)."""
+    """Expire sources past their deadline, ask TikTok about the rest
+    (services/sources/health_check.py)."""
     result = await health_check.check_sources(
         deps.db, deps.gateway, cipher=deps.cipher, now=deps.clock.now(), links=_links(deps)
     )
@@ -112,7 +110,7 @@ async def check_sources(deps: Deps) -> dict[str, int]:
 
 
 async def send_reminders(deps: Deps) -> dict[str, int]:
-    """Queue the reconnection reminders due now (services/reminder_schedule.py)."""
+    """Queue the reconnection reminders due now (services/sources/reminder_schedule.py)."""
     now, links = deps.clock.now(), _links(deps)
     queued = await deps.db(lambda s: reminder_schedule.send_due(s, now=now, links=links))
     return {"queued": queued}

@@ -98,7 +98,7 @@ class Mention(SQLModel, table=True):
     posted_at: datetime = at_field()
     first_seen_at: datetime = at_field()
     # The status of the latest rights request covering this video ("" = none); written only
-    # by services/rights.py, so the feed can filter on it without a join.
+    # by services/rights/requests.py, so the feed can filter on it without a join.
     rights_status: str = Field(default="", max_length=16)
     rights_request_id: int | None = Field(default=None)
 

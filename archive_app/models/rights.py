@@ -25,6 +25,17 @@ class RightsStatus(StrEnum):
     declined = "declined"
 
 
+class RightsScope(StrEnum):
+    """What a request asks for: usage rights, or a Spark Ads code (one TikTok video)."""
+
+    usage_rights = "usage_rights"
+    spark_code = "spark_code"
+
+
+# The durations a creator can choose for a Spark Ads code (TikTok app: 7 to 365 days).
+SPARK_DURATIONS_DAYS = (7, 30, 60, 365)
+
+
 class RightsRequest(SQLModel, table=True):
     __tablename__ = "rights_requests"
     __table_args__ = (
@@ -55,6 +66,20 @@ class RightsRequest(SQLModel, table=True):
     next_attempt_at: datetime | None = at_field(nullable=True)
     dm_key: str | None = Field(default=None, max_length=64, unique=True)
     dm_started_at: datetime | None = at_field(nullable=True)
+    # What is asked (RightsScope); for a Spark Code request, the duration the brand asked for.
+    scope: str = Field(default=RightsScope.usage_rights, max_length=16)
+    spark_duration_days: int | None = None
+    # The creator's link (/r/<token>): only the token's SHA-256 is kept.
+    link_hash: str | None = Field(default=None, max_length=64, unique=True)
+    # The custom terms version the request was sent with (None: no terms).
+    terms_id: int | None = Field(default=None, foreign_key="custom_terms.id", ondelete="SET NULL")
+    # The creator's answer: their optional note; for an approved Spark request, the code
+    # (encrypted like tokens) and when it stops working.
+    response_note: str = Field(default="", max_length=1000)
+    spark_code_enc: str | None = Field(default=None, max_length=1000)
+    spark_expires_at: datetime | None = at_field(nullable=True)
+    # The brand removed the request ("Remove request"): the link says it was withdrawn.
+    withdrawn_at: datetime | None = at_field(nullable=True)
 
 
 class RightsRequestMention(SQLModel, table=True):

@@ -45,11 +45,11 @@ class Source(SQLModel, table=True):
     connected_at: datetime | None = at_field(nullable=True)
     connected_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     consecutive_failures: int = 0
-    # Health (services/health.py): the last time TikTok answered a check or a refresh, and
+    # Health (services/sources/health.py): the last time TikTok answered a check or a refresh, and
     # when the current run of failed checks began (None while checks succeed).
     last_checked_at: datetime | None = at_field(nullable=True)
     failing_since: datetime | None = at_field(nullable=True)
-    # Set while a refresh_tokens run spends the refresh token (services/token_refresh.py).
+    # Set while a refresh_tokens run spends the refresh token (services/sources/refresh.py).
     refresh_claimed_at: datetime | None = at_field(nullable=True)
     # The SourceEvent of a disconnection people are being told about (email + pop-up); None
     # once reconnected, or when a person disconnected it on purpose.
@@ -85,7 +85,7 @@ class ReminderSent(SQLModel, table=True):
     """The reminder ledger: one row per (source, deadline, step, address) ever queued.
 
     The unique constraint is what makes a step go out at most once to an address, across job
-    runs, workers and restarts (services/reminder_schedule.py). A new deadline (a reconnect)
+    runs, workers and restarts (services/sources/reminder_schedule.py). A new deadline (a reconnect)
     is a new schedule.
     """
 

@@ -8,7 +8,7 @@ from archive_app import paths
 from archive_app.components.forms import error_callout
 from archive_app.components.shell import empty_state, shell
 from archive_app.components.stacked_table import stacked_on_phones
-from archive_app.services.rights_manage import MAX_SHOWN, PAGE
+from archive_app.services.rights.manage import MAX_SHOWN, PAGE
 from archive_app.states.rights import RightsState
 from archive_app.states.rights_views import CreatorOption, RequestView, VideoView
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from archive_app.models.auth import AuthSession
 from archive_app.models.workspaces import Membership
-from archive_app.services.sources import SourceRow, workspace_source_rows
+from archive_app.services.sources.status import SourceRow, workspace_source_rows
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from archive_app import deps, paths
-from archive_app.services import creators as service
-from archive_app.services.creators import CreatorRow
+from archive_app.services.rights import creators as service
+from archive_app.services.rights.creators import CreatorRow
 from archive_app.states.args import BadEventArgs, text_arg
 from archive_app.states.base import AppState
 from archive_app.states.feed_views import compact

@@ -18,13 +18,13 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from archive_app import deps, paths
-from archive_app.services import creators as creator_service
-from archive_app.services import feed as feed_service
-from archive_app.services import feed_live
 from archive_app.services.errors import NotAllowed
-from archive_app.services.feed import RIGHTS_LABELS, FeedFilter
-from archive_app.services.feed_overview import load_feed
-from archive_app.services.rights_query import MAX_VIDEOS
+from archive_app.services.mentions import feed as feed_service
+from archive_app.services.mentions import feed_live
+from archive_app.services.mentions.feed import RIGHTS_LABELS, FeedFilter
+from archive_app.services.mentions.feed_overview import load_feed
+from archive_app.services.rights import creators as creator_service
+from archive_app.services.rights.query import MAX_VIDEOS
 from archive_app.states.args import id_arg
 from archive_app.states.base import AppState
 from archive_app.states.feed_views import (

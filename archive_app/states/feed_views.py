@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive_app import paths
-from archive_app.services.feed import RIGHTS_LABELS, FeedFilter, MentionRow
-from archive_app.services.feed_overview import DayCount, SourceOption
+from archive_app.services.mentions.feed import RIGHTS_LABELS, FeedFilter, MentionRow
+from archive_app.services.mentions.feed_overview import DayCount, SourceOption
 from archive_app.states.args import BadEventArgs, text_arg
 
 FORM_FIELDS = ("source", "from", "to", "rights", "q")

@@ -7,8 +7,8 @@ from typing import Any
 import reflex as rx
 
 from archive_app import deps
-from archive_app.services import sources as service
 from archive_app.services.errors import ServiceError
+from archive_app.services.sources import status as service
 from archive_app.states.args import id_arg, text_arg
 from archive_app.states.base import AppState
 from archive_app.states.source_views import MAX_TYPED, add_reminder_chip, find_source

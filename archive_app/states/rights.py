@@ -15,10 +15,11 @@ import reflex as rx
 
 from archive_app import deps, paths
 from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.services import rights_manage as service
-from archive_app.services import rights_retry, rights_status
 from archive_app.services.errors import NotAllowed, ServiceError
-from archive_app.services.rights_query import LABELS
+from archive_app.services.rights import manage as service
+from archive_app.services.rights import retry as rights_retry
+from archive_app.services.rights import status as rights_status
+from archive_app.services.rights.query import LABELS
 from archive_app.states.args import BadEventArgs, id_arg, text_arg
 from archive_app.states.base import AppState
 from archive_app.states.rights_request import announce_rights

@@ -16,9 +16,9 @@ import reflex as rx
 
 from archive_app import deps, live
 from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.services import rights as service
-from archive_app.services import rights_query as query
 from archive_app.services.errors import InvalidInput, ServiceError
+from archive_app.services.rights import query
+from archive_app.services.rights import requests as service
 from archive_app.states.args import id_arg, ids_arg, text_arg
 from archive_app.states.base import AppState
 

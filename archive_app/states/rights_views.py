@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from archive_app import paths
-from archive_app.services import rights_manage as service
+from archive_app.services.rights import manage as service
 
 BADGES = {"in_queue": "amber", "requested": "blue", "approved": "green", "declined": "red"}
 

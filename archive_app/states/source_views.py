@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive_app import deps
-from archive_app.services import reminders as reminders_service
-from archive_app.services import sources as sources_service
 from archive_app.services.errors import ServiceError
-from archive_app.services.sources import SourceRow
+from archive_app.services.sources import reminders as reminders_service
+from archive_app.services.sources import status as sources_service
+from archive_app.services.sources.status import SourceRow
 from archive_app.states.args import id_arg
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import reflex as rx
 
 from archive_app import deps
-from archive_app.services import connect
 from archive_app.services.errors import ServiceError
+from archive_app.services.sources import connect
 from archive_app.states.args import id_arg
 from archive_app.states.base import AppState
 from archive_app.states.flash import take_flash

@@ -16,9 +16,9 @@ import reflex as rx
 from archive_app import deps, live
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.jobs import scheduler
-from archive_app.services import connect_qr
 from archive_app.services.errors import NotAllowed, ServiceError
-from archive_app.services.qr_image import qr_data_url
+from archive_app.services.sources import qr as connect_qr
+from archive_app.services.sources.qr_image import qr_data_url
 from archive_app.states.args import id_arg, text_arg
 from archive_app.states.base import AppState
 from archive_app.states.source_views import MAX_TYPED, SourceView, add_reminder_chip, find_source

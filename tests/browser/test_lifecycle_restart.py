@@ -20,7 +20,7 @@ from archive_app.db import make_engine
 from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.sources import Source
-from archive_app.services import sources as source_service
+from archive_app.services.sources import status as source_service
 from archive_app.settings import Mode, Settings
 from tests import factories
 from tests.browser.conftest import RunningApp, launch_app

@@ -29,7 +29,7 @@ from archive_app.deps import Deps, build_deps
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.jobs.runs import run_job_now
 from archive_app.models.sources import Source, SourceEvent
-from archive_app.services import sources as source_service
+from archive_app.services.sources import status as source_service
 from archive_app.simulator import create_simulator_app
 from tests import factories
 from tests.integrations.tiktok_backends import UvicornThread, sim_settings

@@ -13,8 +13,10 @@ from sqlmodel import Session
 from archive_app.integrations.tiktok.errors import REFRESH_REFUSED
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.mail.messages import DISCONNECTION_SUBJECT
-from archive_app.services import health, team, token_refresh
-from archive_app.services.notifications import Links
+from archive_app.services import team
+from archive_app.services.sources import health
+from archive_app.services.sources import refresh as token_refresh
+from archive_app.services.sources.disconnection_mail import Links
 from tests.jobs.lifecycle_world import LifecycleWorld, body_of, lifecycle_world
 from tests.mail.conftest import SmtpServer, smtp_server  # noqa: F401
 

@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.sources import ReminderSent
-from archive_app.services import reminder_schedule
-from archive_app.services import sources as source_service
+from archive_app.services.sources import reminder_schedule
+from archive_app.services.sources import status as source_service
 from tests.jobs.lifecycle_world import LifecycleWorld, body_of, lifecycle_world
 from tests.mail.conftest import SmtpServer, smtp_server  # noqa: F401
 

@@ -20,8 +20,8 @@ from archive_app.deps import Deps
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.jobs import runs
 from archive_app.models.rights import RightsRequest
-from archive_app.services import rights
-from archive_app.services.rights_send import LEASE
+from archive_app.services.rights import requests as rights
+from archive_app.services.rights.send import LEASE
 from archive_app.settings import Settings
 from archive_app.simulator import simulator_mounts
 from tests import factories

@@ -25,16 +25,17 @@ from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.notifications import OutboxEmail
 from archive_app.models.sources import ConnectAttempt, Source, SourceEvent
-from archive_app.services import connect, connect_qr, health
 from archive_app.services import invite as invite_service
-from archive_app.services import sources as source_service
 from archive_app.services.errors import (
     ConnectionCancelled,
     InvalidInput,
     NotFound,
     WrongAccount,
 )
-from archive_app.services.notifications import Links
+from archive_app.services.sources import connect, health
+from archive_app.services.sources import qr as connect_qr
+from archive_app.services.sources import status as source_service
+from archive_app.services.sources.disconnection_mail import Links
 from archive_app.simulator import create_simulator_app
 from tests import factories
 from tests.integrations.tiktok_backends import UvicornThread, sim_settings

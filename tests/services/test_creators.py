@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import Session
 
 from archive_app.models.rights import RightsStatus
-from archive_app.services import creators
 from archive_app.services.errors import NotAllowed
+from archive_app.services.rights import creators
 from tests import factories
 from tests.services.test_feed import NOW, Brand, video
 

@@ -11,10 +11,10 @@ from sqlmodel import Session
 from archive_app.integrations.tiktok.protocol import Video
 from archive_app.models.mentions import FoundVia, Mention
 from archive_app.models.sources import Source, SourceEvent, SourceStatus
-from archive_app.services import feed, feed_live, feed_overview
 from archive_app.services.errors import NotAllowed
-from archive_app.services.mentions import ingest
-from archive_app.services.sources import set_status
+from archive_app.services.mentions import feed, feed_live, feed_overview
+from archive_app.services.mentions.ingest import ingest
+from archive_app.services.sources.status import set_status
 from tests import factories
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

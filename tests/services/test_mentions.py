@@ -26,8 +26,8 @@ from archive_app.integrations.tiktok import BrandMention, Kind, TikTokEvent, Tra
 from archive_app.integrations.tiktok.webhooks import signature
 from archive_app.models.mentions import Creator, Mention, MentionFind
 from archive_app.models.sources import Source, SourceEvent
-from archive_app.services import mention_poll
-from archive_app.services import sources as source_service
+from archive_app.services.mentions import poll as mention_poll
+from archive_app.services.sources import status as source_service
 from archive_app.simulator import create_simulator_app
 from tests import factories
 from tests.integrations.tiktok_backends import sim_settings

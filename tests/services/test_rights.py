@@ -14,8 +14,9 @@ from sqlalchemy import Engine
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.rights import RightsRequest
 from archive_app.models.sources import SourceStatus
-from archive_app.services import rights, rights_query
 from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
+from archive_app.services.rights import query as rights_query
+from archive_app.services.rights import requests as rights
 from tests.services.rights_world import RightsWorld
 
 NO_V1 = "Only a TikTok Account v.1 can send DMs, and this workspace has none."

@@ -13,9 +13,10 @@ from sqlmodel import select
 from archive_app.models.mentions import Mention
 from archive_app.models.rights import RightsRequestMention
 from archive_app.models.sources import SourceStatus
-from archive_app.services import rights_manage as manage
-from archive_app.services import rights_retry, rights_status
 from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
+from archive_app.services.rights import manage
+from archive_app.services.rights import retry as rights_retry
+from archive_app.services.rights import status as rights_status
 from tests.services.rights_world import RightsWorld
 from tests.services.test_rights import submit
 

@@ -12,9 +12,10 @@ from archive_app.integrations.tiktok.errors import TransientError
 from archive_app.models.mentions import CreatorFriendship
 from archive_app.models.rights import RightsRequest
 from archive_app.models.sources import Source, SourceStatus
-from archive_app.services import rights, rights_retry
 from archive_app.services.errors import InvalidInput, NotFound
-from archive_app.services.rights_send import LEASE
+from archive_app.services.rights import requests as rights
+from archive_app.services.rights import retry as rights_retry
+from archive_app.services.rights.send import LEASE
 from tests.services.rights_world import RightsWorld
 from tests.services.test_rights import submit
 

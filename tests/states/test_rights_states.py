@@ -13,7 +13,7 @@ from archive_app.db import session_scope
 from archive_app.deps import current
 from archive_app.models.mentions import Mention
 from archive_app.models.rights import RightsRequest
-from archive_app.services.rights_manage import PAGE
+from archive_app.services.rights.manage import PAGE
 from archive_app.states.args import BadEventArgs
 from archive_app.states.rights import RightsState
 from archive_app.states.rights_request import RightsRequestState

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from archive_app.services.sources import SourceRow
+from archive_app.services.sources.status import SourceRow
 from archive_app.states.source_views import source_view
 
 CHECKED = datetime(2026, 11, 25, 10, 42, tzinfo=UTC)

@@ -18,14 +18,14 @@ from archive_app.db import Db
 from archive_app.integrations.tiktok import errors as tiktok_errors
 from archive_app.integrations.tiktok.protocol import ProfileRead, QrCode, QrLogin, QrState, Revoke
 from archive_app.models.sources import ConnectAttempt
-from archive_app.services.connect import (
+from archive_app.services.errors import ServiceError
+from archive_app.services.sources.connect import (
     attempt_by_id,
     begin_attempt,
     complete_attempt,
     fail_attempt,
     tiktok_message,
 )
-from archive_app.services.errors import ServiceError
 from archive_app.settings import new_token
 
 

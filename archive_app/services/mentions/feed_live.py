@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from archive_app.models.mentions import Mention
-from archive_app.services.feed import FeedFilter, conditions, dialect_of
+from archive_app.services.mentions.feed import FeedFilter, conditions, dialect_of
 from archive_app.services.team import require_member
 
 

@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 
 from archive_app.models.mentions import Creator, DmSetting
 from archive_app.models.rights import RightsRequest
-from archive_app.services.feed import RIGHTS_LABELS, decode_cursor, encode_cursor
-from archive_app.services.mentions import normal_handle
+from archive_app.services.mentions.feed import RIGHTS_LABELS, decode_cursor, encode_cursor
+from archive_app.services.mentions.ingest import normal_handle
 from archive_app.services.team import require_member
 
 PAGE_SIZE = 50

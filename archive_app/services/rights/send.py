@@ -37,8 +37,8 @@ from archive_app.models.rights import (
     RightsStatus,
 )
 from archive_app.models.sources import Source
-from archive_app.services import sources as source_service
-from archive_app.services.rights_query import active_senders, dm_text
+from archive_app.services.rights.query import active_senders, dm_text
+from archive_app.services.sources import status as source_service
 
 # A send takes seconds (TikTok timeout × retries); a claim older than this was cut off by a crash.
 LEASE = timedelta(minutes=2)

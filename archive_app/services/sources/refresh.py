@@ -28,8 +28,8 @@ from archive_app.integrations.tiktok.errors import GrantRevoked, TikTokError, Tr
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.integrations.tiktok.protocol import TokenRefresh, TokenSet
 from archive_app.models.sources import Source
-from archive_app.services import health
-from archive_app.services.notifications import Links
+from archive_app.services.sources import health
+from archive_app.services.sources.disconnection_mail import Links
 
 log = logging.getLogger(__name__)
 

@@ -26,9 +26,9 @@ from archive_app.integrations.tiktok.kinds import Kind, spec
 from archive_app.integrations.tiktok.protocol import CodeExchange, ConsentLogin, ProfileRead, Revoke
 from archive_app.models.sources import AttemptStatus, ConnectAttempt, SourceStatus
 from archive_app.models.workspaces import User
-from archive_app.services import sources as source_service
 from archive_app.services.errors import ConnectionCancelled, InvalidInput, NotFound, ServiceError
-from archive_app.services.reminders import clean_reminder_emails
+from archive_app.services.sources import status as source_service
+from archive_app.services.sources.reminders import clean_reminder_emails
 from archive_app.services.team import require_member
 from archive_app.settings import new_token
 

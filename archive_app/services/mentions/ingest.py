@@ -28,7 +28,7 @@ from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.integrations.tiktok.protocol import Video
 from archive_app.models.mentions import Creator, FoundVia, Mention, MentionFind
 from archive_app.models.sources import Source, SourceStatus
-from archive_app.services.sources import access_token
+from archive_app.services.sources.status import access_token
 
 # Sources that are connected: polled, and credited with what the webhook reports.
 COLLECTING = (SourceStatus.active, SourceStatus.degraded)

@@ -27,7 +27,7 @@ from archive_app.integrations.tiktok.errors import TikTokError, TransientError
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.integrations.tiktok.protocol import MentionList, Video
 from archive_app.models.mentions import FoundVia
-from archive_app.services.mentions import IngestResult, PollTarget, ingest, poll_targets
+from archive_app.services.mentions.ingest import IngestResult, PollTarget, ingest, poll_targets
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 20

@@ -21,7 +21,7 @@ from archive_app.models.rights import RightsRequest, RightsRequestMention, Right
 from archive_app.models.sources import Source
 from archive_app.models.workspaces import User
 from archive_app.services.errors import InvalidInput, NotFound
-from archive_app.services.rights_query import LABELS, dm_text
+from archive_app.services.rights.query import LABELS, dm_text
 from archive_app.services.team import require_member
 
 # The table shows the newest requests first, this many more with each "Show more", up to

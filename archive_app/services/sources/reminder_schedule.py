@@ -1,7 +1,7 @@
 """Reconnection reminders for v.1 sources: 30, 14, 7, 3 and 1 days before the deadline.
 
-Who gets them is "Set Up Reminders" (``services/reminders.py``); when, and that each goes out
-once, is here. The rules:
+Who gets them is "Set Up Reminders" (``services/sources/reminders.py``); when, and that each
+goes out once, is here. The rules:
 
 - The step due now is the nearest one reached (``current_step``). Steps missed while the app
   was down are not sent one by one: only the nearest, once.
@@ -25,7 +25,7 @@ from archive_app.mail.messages import reminder_message
 from archive_app.models.sources import ReminderRecipient, ReminderSent, Source, SourceStatus
 from archive_app.models.workspaces import Workspace
 from archive_app.services import outbox
-from archive_app.services.notifications import Links
+from archive_app.services.sources.disconnection_mail import Links
 
 STEPS = (30, 14, 7, 3, 1)  # days before the deadline
 SECONDS_PER_DAY = 86_400

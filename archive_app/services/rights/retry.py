@@ -29,8 +29,8 @@ from archive_app.models.mentions import Creator, CreatorFriendship
 from archive_app.models.rights import RightsRequest, RightsStatus
 from archive_app.models.sources import Source, SourceStatus
 from archive_app.services.errors import InvalidInput, NotFound
-from archive_app.services.rights import Outcome, attempt
-from archive_app.services.rights_send import LEASE, WAITS_FOR_SOURCE
+from archive_app.services.rights.requests import Outcome, attempt
+from archive_app.services.rights.send import LEASE, WAITS_FOR_SOURCE
 from archive_app.services.team import require_member
 
 BATCH = 100

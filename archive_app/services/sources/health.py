@@ -3,7 +3,7 @@
 Status (DESIGN.md section 3): ``active ⇄ degraded → disconnected`` and ``active → expired``.
 
 - A check is one cheap authenticated call (the account's profile). ``refresh_tokens``
-  (services/token_refresh.py) reports through the same three functions, since a refresh is an
+  (services/sources/refresh.py) reports through the same three functions, since a refresh is an
   authenticated call too: :func:`record_answer`, :func:`record_no_answer`, :func:`record_refused`.
 - No answer (timeout, 429, 5xx) once: ``degraded`` (amber, "TikTok did not answer at 10:42 UTC;
   retrying"), nobody alerted. The next answer clears it. A second failure in a row, at least
@@ -25,8 +25,8 @@ from sqlmodel import Session, col, select
 from archive_app.clock import utc
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.sources import Source, SourceEvent, SourceStatus
-from archive_app.services import notifications
-from archive_app.services.sources import set_status
+from archive_app.services.sources import disconnection_mail as notifications
+from archive_app.services.sources.status import set_status
 
 log = logging.getLogger(__name__)
 

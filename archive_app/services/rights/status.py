@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from archive_app.models.rights import RightsRequest, RightsStatus
 from archive_app.services.errors import InvalidInput
-from archive_app.services.rights_manage import get_request
-from archive_app.services.rights_send import add_event, sync_mentions
+from archive_app.services.rights.manage import get_request
+from archive_app.services.rights.send import add_event, sync_mentions
 from archive_app.services.team import require_member
 
 MANUAL = {

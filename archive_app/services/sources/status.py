@@ -22,9 +22,9 @@ from archive_app.models.workspaces import User
 from archive_app.services.errors import InvalidInput, NotFound, WrongAccount
 
 # The days-left rule lives with the reminder schedule; callers find it here too.
-from archive_app.services.reminder_schedule import days_left as days_left
-from archive_app.services.reminder_schedule import reminder_plan
-from archive_app.services.reminders import clean_reminder_emails, set_reminder_emails
+from archive_app.services.sources.reminder_schedule import days_left as days_left
+from archive_app.services.sources.reminder_schedule import reminder_plan
+from archive_app.services.sources.reminders import clean_reminder_emails, set_reminder_emails
 from archive_app.services.team import require_member
 
 # A source turns amber this many days before it must be reconnected.
@@ -49,7 +49,7 @@ class SourceRow:
     reminder_emails: tuple[str, ...]
     # Set while people are being told this source disconnected (the pop-up's key).
     alert_event_id: int | None = None
-    # When TikTok last answered a check or a refresh (services/health.py).
+    # When TikTok last answered a check or a refresh (services/sources/health.py).
     last_checked_at: datetime | None = None
     # The next reconnection reminder (v.1 with addresses): when, and days before the deadline.
     next_reminder_at: datetime | None = None

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from archive_app.integrations.tiktok.kinds import spec
 from archive_app.models.mentions import Mention
 from archive_app.models.sources import Source, SourceEvent, SourceStatus
-from archive_app.services.feed import (
+from archive_app.services.mentions.feed import (
     FeedFilter,
     FeedPage,
     check_filter,

@@ -1,8 +1,9 @@
 """The ``check_sources`` job's work: expire what is past its deadline, then one cheap
-authenticated call (the account's profile) per live source, judged by ``services/health.py``.
+authenticated call (the account's profile) per live source, judged by
+``services/sources/health.py``.
 
 A source whose access token is about to expire is not checked here: its refresh
-(``services/token_refresh.py``) is the authenticated call, and reports to health the same way.
+(``services/sources/refresh.py``) is the authenticated call, and reports to health the same way.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from archive_app.integrations.tiktok.errors import (
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.integrations.tiktok.protocol import ProfileRead
 from archive_app.models.sources import Source
-from archive_app.services import notifications
-from archive_app.services.health import (
+from archive_app.services.sources import disconnection_mail as notifications
+from archive_app.services.sources.health import (
     LIVE,
     expire_due,
     live_source,

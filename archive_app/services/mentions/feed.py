@@ -24,7 +24,7 @@ from archive_app.models.mention_search import MIN_TRIGRAM, search_ids
 from archive_app.models.mentions import Mention, MentionFind
 from archive_app.models.rights import RightsStatus
 from archive_app.models.sources import Source
-from archive_app.services.feed_search import contains, sqlite_page
+from archive_app.services.mentions.feed_search import contains, sqlite_page
 from archive_app.services.team import require_member
 
 PAGE_SIZE = 24
@@ -213,7 +213,7 @@ def feed_page(
 ) -> FeedPage:
     """One page of the viewer's feed. ``filters`` must have passed :func:`check_filter`."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
-    # SQLite searches in two steps (services/feed_search.py); PostgreSQL in the one query.
+    # SQLite searches in two steps (services/mentions/feed_search.py); PostgreSQL in the one query.
     dialect = dialect_of(session)
     sqlite_search = filters.search if dialect == "sqlite" else ""
     unsearched = replace(filters, search="") if sqlite_search else filters

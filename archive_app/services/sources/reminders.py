@@ -12,7 +12,7 @@ from archive_app.models.sources import ReminderRecipient, Source
 from archive_app.services import outbox_cancel
 from archive_app.services.auth import normalize_email
 from archive_app.services.errors import InvalidInput
-from archive_app.services.reminder_schedule import reminder_key_prefix
+from archive_app.services.sources.reminder_schedule import reminder_key_prefix
 
 MAX_REMINDER_EMAILS = 10
 

@@ -31,14 +31,14 @@ from archive_app.models.rights import (
     RightsStatus,
 )
 from archive_app.services.errors import InvalidInput, NotFound
-from archive_app.services.rights_query import (
+from archive_app.services.rights.query import (
     LABELS,
     active_senders,
     check_message,
     check_not_requested,
     load_mentions,
 )
-from archive_app.services.rights_send import DmJob, add_event, record, route_and_claim, send
+from archive_app.services.rights.send import DmJob, add_event, record, route_and_claim, send
 from archive_app.services.team import require_member
 
 

@@ -1,0 +1,1 @@
+"""Mentions: ingesting what TikTok reports, the poll, webhook receipts, and the Feed's queries."""

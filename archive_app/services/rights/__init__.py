@@ -1,0 +1,1 @@
+"""Usage rights: requests, sending DMs, retries, Manage Rights' queries and Social Profiles."""

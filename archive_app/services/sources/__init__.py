@@ -1,0 +1,2 @@
+"""Sources: connecting TikTok accounts, their health, token refresh, reminders and the
+disconnection mail."""
