@@ -10,6 +10,8 @@
 # front (any host name) and `docker run -p 3000:3000`; for plain http on another port, build
 # with --build-arg ARCHIVE_PUBLIC_URL=http://host:port.
 
+# The base: the official Python image, or (no registry at hand: `make image-test`) one made
+# from Debian's packages with python3.11, python3.11-venv and python-is-python3.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
@@ -17,30 +19,36 @@ ARG ARCHIVE_PUBLIC_URL=http://localhost:3000
 ARG BUN_VERSION=1.4.4
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     REFLEX_USE_SYSTEM_BUN=1 REFLEX_TELEMETRY_ENABLED=false \
-    PATH=/app/.tools/node_modules/.bin:/opt/venv/bin:$PATH
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm unzip \
- && rm -rf /var/lib/apt/lists/*
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
+    PATH=/opt/venv/bin:$PATH
 WORKDIR /app
 # bun from the npm registry (Reflex's own download needs the open internet), as `make setup`
-RUN npm install --prefix .tools --no-audit --no-fund "bun@${BUN_VERSION}"
+# does, but without npm: deploy/fetch_bun.py downloads the same package and checks its sha512.
+# bun (NODE_EXTRA_CA_CERTS) and Reflex's checks (SSL_CERT_FILE below) trust the base's CA bundle.
+COPY deploy/fetch_bun.py /tmp/fetch_bun.py
+RUN python /tmp/fetch_bun.py "${BUN_VERSION}" /usr/local/bin/bun && rm /tmp/fetch_bun.py
 # Python packages first (cached while only the code changes)
 COPY pyproject.toml README.md ./
 RUN python -m venv /opt/venv \
  && mkdir -p archive_app && touch archive_app/__init__.py \
  && pip install -q -e . \
  && rm -rf archive_app
+# Only what the image runs: no tests, no deploy/ folder (a filled-in deploy/.env must never
+# reach an image; .dockerignore keeps every .env out of the build context too).
 COPY rxconfig.py ./
 COPY reflex.lock ./reflex.lock
 COPY alembic ./alembic
 COPY assets ./assets
 COPY archive_app ./archive_app
-COPY deploy ./deploy
-# The frontend, built with the public URL above; then drop what only the build needed.
+COPY deploy/entrypoint.sh ./deploy/entrypoint.sh
+# The frontend, built with the public URL above; then drop what only the build needed. The
+# bytecode is compiled now: at run time /app is read-only to the server's user.
 RUN ARCHIVE_DATA_DIR=/tmp/build-data ARCHIVE_PUBLIC_URL="${ARCHIVE_PUBLIC_URL}" \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
     reflex export --frontend-only --no-zip --env prod \
  && printf '%s\n' "${ARCHIVE_PUBLIC_URL}" > .web/archive-build-url \
- && rm -rf .web/node_modules .tools /tmp/build-data reflex.lock
+ && rm -rf .web/node_modules /tmp/build-data reflex.lock \
+ && python -m compileall -q archive_app alembic rxconfig.py
 
 FROM ${PYTHON_IMAGE}
 RUN apt-get update \
@@ -49,7 +57,9 @@ RUN apt-get update \
  && useradd --create-home --uid 10001 --shell /usr/sbin/nologin archive \
  && mkdir -p /data && chown archive:archive /data
 COPY --from=build /opt/venv /opt/venv
-COPY --from=build --chown=archive:archive /app /app
+# Owned by root: the server (uid 10001) reads its code and cannot change it; only /data is
+# its own. It runs with a read-only root filesystem too (README → Deploy).
+COPY --from=build /app /app
 ENV PATH=/opt/venv/bin:$PATH \
     ARCHIVE_HOME=/app \
     ARCHIVE_DATA_DIR=/data \

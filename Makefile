@@ -16,7 +16,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export ARCHIVE_PORT := $(PORT)
 
-.PHONY: run test setup migrate lint typecheck unit browser bench bench-push bench-feed clean image
+.PHONY: run test setup migrate lint typecheck unit browser bench bench-push bench-feed bench-media clean image image-test
 
 $(STAMPS)/venv: pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -72,12 +72,21 @@ bench-push: setup
 bench-feed: setup
 	$(BIN)/python -m bench.feed $(ARGS)
 
+# Covers kept (issue 22): ingest of 1,000 mentions with covers, and serving a stored cover.
+bench-media: setup
+	$(BIN)/python -m bench.media $(ARGS)
+
 # The container image (Dockerfile); needs Docker. IMAGE_PUBLIC_URL: see README → Deploy.
 IMAGE ?= archive:latest
 IMAGE_PUBLIC_URL ?= http://localhost:3000
 image:
 	@command -v docker >/dev/null || { echo "make image needs Docker (docker build)"; exit 1; }
 	docker build -t $(IMAGE) --build-arg ARCHIVE_PUBLIC_URL=$(IMAGE_PUBLIC_URL) .
+
+# Build the image and check it running (tests/deploy/image_test.sh): Docker, or Debian's podman
+# (installed when missing, like Chromium). Minutes. IMAGE_TEST_PORT (default 38080) must be free.
+image-test: setup $(STAMPS)/chromium
+	tests/deploy/image_test.sh
 
 clean:
 	rm -rf $(STAMPS) .web data

@@ -5,30 +5,36 @@ Kept thin: each feature's pages, states and routes live in their own modules.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any
 
 import reflex as rx
 from sqlalchemy.exc import IntegrityError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
 from archive_app import deps as app_deps
-from archive_app import live, logs, paths
+from archive_app import dispatch, live, logs, paths
 from archive_app.api.auth import auth_routes
 from archive_app.api.dev import dev_routes
 from archive_app.api.health import health_routes
-from archive_app.api.mentions import on_mention_event
+from archive_app.api.media import media_routes
 from archive_app.api.oauth import oauth_routes
 from archive_app.api.origins import wrong_origin_guard
-from archive_app.api.sources import on_tiktok_event
+from archive_app.api.portal import portal_routes
 from archive_app.api.webhooks import webhook_routes
-from archive_app.integrations.tiktok.webhooks import BrandMention, TikTokEvent
+from archive_app.cli import serve
+from archive_app.integrations.tiktok.creator_login import creator_login_for
+from archive_app.integrations.tiktok.webhooks import TikTokEvent
+from archive_app.jobs import tiktok_events
 from archive_app.jobs.runs import run_job_now
-from archive_app.jobs.scheduler import kick, request_poll, run_scheduler
-from archive_app.jobs.tasks import DRAIN_OUTBOX
+from archive_app.jobs.scheduler import run_scheduler
 from archive_app.live.reflex_internals import static_build_dir
 from archive_app.mail.sink import mail_sink_lifespan
 from archive_app.pages.creators import creator, creators
@@ -39,10 +45,11 @@ from archive_app.pages.login import login, signup
 from archive_app.pages.password_reset import forgot, reset
 from archive_app.pages.profile import profile
 from archive_app.pages.rights import rights
+from archive_app.pages.rights_proof import rights_proof
 from archive_app.pages.sources import sources
 from archive_app.pages.team import team
 from archive_app.services import admin, demo
-from archive_app.services.sources.disconnection_mail import Links
+from archive_app.services import dev as dev_service
 from archive_app.settings import get_settings
 from archive_app.simulator import create_simulator_app
 from archive_app.states.args import on_handler_error
@@ -54,8 +61,10 @@ from archive_app.states.invite import InviteState
 from archive_app.states.password_reset import ForgotState, ResetState
 from archive_app.states.profile import ProfileState
 from archive_app.states.rights import RightsState
+from archive_app.states.rights_proof import RightsProofState
 from archive_app.states.sources import SourcesState
 from archive_app.states.team import TeamState
+from archive_app.web.database_down import DatabaseDown
 from archive_app.web.rate_limits import RateLimits, rate_limit_middleware
 from archive_app.web.rate_limits import install as install_rate_limits
 from archive_app.web.security_headers import security_headers
@@ -72,12 +81,7 @@ rate_limits = install_rate_limits(
 
 
 async def _on_webhook(event: TikTokEvent) -> None:
-    if isinstance(event, BrandMention):
-        await on_mention_event(event, deps=deps)
-        return
-    links = Links(base_url=settings.public_url, help_url=settings.help_url)
-    if await on_tiktok_event(event, deps=deps, links=links):
-        kick(DRAIN_OUTBOX)  # the alert emails go now, not at the next tick
+    await tiktok_events.handle(event, deps)
 
 
 async def _run_job(name: str) -> dict[str, Any]:
@@ -88,21 +92,42 @@ def _routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         *health_routes(deps),
         *auth_routes(deps),
-        *oauth_routes(deps, on_connected=request_poll),
+        *media_routes(deps),
+        *oauth_routes(deps),
         *webhook_routes(deps, on_event=_on_webhook),
+        # The creator's page (/r/<token>) and its Login Kit web flow.
+        *portal_routes(deps, limits=rate_limits, creator_login=creator_login_for(settings)),
     ]
     if settings.dev_routes_enabled:
         routes += dev_routes(deps, run_job=_run_job)
-        routes.append(Mount("/_sim", app=create_simulator_app(settings=settings, clock=deps.clock)))
+        simulator = create_simulator_app(
+            settings=settings, clock=deps.clock, on_clock_moved=_carry_sessions
+        )
+        routes.append(Mount("/_sim", app=simulator))
     return routes
 
 
+async def _carry_sessions(delta: timedelta) -> None:
+    """The simulator moved the shared clock: the demo's sign-ins keep the time they had left."""
+    await deps.db(lambda s: dev_service.carry_sessions_over(s, delta=delta))
+
+
 @asynccontextmanager
-async def _ready(_app: Any = None) -> AsyncIterator[None]:
+async def _seed(_app: Any = None) -> AsyncIterator[None]:
     if settings.seed_demo:
         # Every worker runs this: another one may seed the demo at the same moment.
         with suppress(IntegrityError):
             deps.db.sync(lambda s: demo.seed_demo(s, now=deps.clock.now()))
+    yield
+
+
+@asynccontextmanager
+async def _ready(_app: Any = None) -> AsyncIterator[None]:
+    """The ready line: registered last, so it follows Reflex's and the scheduler's own lines."""
+    # One "ready" (and setup code) per server, not one per worker (cli/serve.py).
+    if not serve.first_to_claim("ready", serve_id=os.environ.get(serve.SERVE_ID_VARIABLE)):
+        yield
+        return
     banner = f"Archive is ready at {settings.public_url}"
     if settings.seed_demo:
         banner += f"  (demo: log in as {demo.DEMO_OWNER} / {demo.DEMO_PASSWORD})"
@@ -132,14 +157,21 @@ async def _mail_sink(_app: Any = None) -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def _jobs(_app: Any = None) -> AsyncIterator[None]:
-    async with run_scheduler(deps):
+    # Every process: committed units of work hand their events to the one dispatcher.
+    dispatch.install(deps)
+    async with run_scheduler(deps) as leadership:
+        if leadership is not None:  # its first contest decided: its lines come before ready
+            with suppress(TimeoutError):
+                await asyncio.wait_for(leadership.first_try_done.wait(), timeout=5)
         yield
 
 
 app = rx.App(
     # Our routes first; then a page opened at an address we are not set up for says so.
     api_transformer=[
-        Starlette(routes=_routes()),
+        # An unreachable database answers every route a 503 page, not a 500 traceback (inside
+        # this Starlette: its error middleware would have sent the 500 before any outer one).
+        Starlette(routes=_routes(), middleware=[Middleware(DatabaseDown)]),
         rate_limit_middleware(
             rate_limits,
             trusted_proxies=settings.trusted_proxies,
@@ -159,9 +191,10 @@ live.bind(app, tab_state=AppState)
 live.on_topic(live.Topic.rights, RightsState.rights_changed)
 live.on_topic(live.Topic.mentions, FeedState.mentions_changed)
 live.on_topic(live.Topic.rights, FeedState.rights_changed)
-app.register_lifespan_task(_ready)
+app.register_lifespan_task(_seed)
 app.register_lifespan_task(_mail_sink)
 app.register_lifespan_task(_jobs)
+app.register_lifespan_task(_ready)  # last: the last line printed at startup
 
 app.add_page(login, route=paths.LOGIN, title="Log in · Archive", on_load=PublicState.load)
 app.add_page(signup, route=paths.SIGNUP, title="Sign up · Archive", on_load=PublicState.load)
@@ -203,6 +236,12 @@ app.add_page(
     route=paths.RIGHTS,
     title="Manage Rights · Archive",
     on_load=[_guarded, RightsState.load],
+)
+app.add_page(
+    rights_proof,
+    route=f"{paths.RIGHTS}/[request_id]/proof",
+    title="Proof · Archive",
+    on_load=[_guarded, RightsProofState.load],
 )
 app.add_page(
     sources,

@@ -5,6 +5,8 @@ The one way to touch the database: ``await runner(lambda session: service(sessio
 ``SessionRunner`` opens a session, runs the work in a thread (never on the event loop that
 serves the websockets), commits on success and rolls back on any error. Services take that
 ``Session`` first and never commit on their own, except where a refusal must be recorded.
+After a commit, the domain events the work recorded (``events.py``) go to the one dispatcher
+(``AfterCommit``, set by ``archive_app.py``: ``dispatch.py``); a rolled-back unit has none.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import logging
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,9 +25,11 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Engine, event, text
 from sqlmodel import Session, create_engine
 
+from archive_app import events
 from archive_app.settings import Settings
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str) -> Engine:
@@ -113,6 +118,47 @@ class Db(Protocol):
     def __call__(self, work: Callable[[Session], T], /) -> Awaitable[T]: ...
 
 
+EventHandler = Callable[[Sequence[events.Event]], Awaitable[None]]
+
+
+class AfterCommit:
+    """Where a unit of work's events go once it committed: the dispatcher (one per process,
+    shared by ``Deps.db`` and ``Deps.auth_db``). Unset (tests, the CLI): events are dropped."""
+
+    def __init__(self) -> None:
+        self.handler: EventHandler | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def install(self, handler: EventHandler, loop: asyncio.AbstractEventLoop) -> None:
+        self.handler, self.loop = handler, loop
+
+    async def hand_over(self, recorded: Sequence[events.Event]) -> None:
+        """From async code, after the commit: the effects run before the caller goes on (the
+        acting tab sees them when its handler returns). A failing effect is logged, never
+        raised: the change itself is committed."""
+        if not recorded or self.handler is None:
+            return
+        try:
+            await self.handler(recorded)
+        except Exception:
+            log.exception("could not dispatch %s", recorded)
+
+    def hand_over_from_thread(self, recorded: Sequence[events.Event]) -> None:
+        """From ``SessionRunner.sync`` (a thread, or startup code on the loop): scheduled on the
+        loop, not awaited."""
+        loop, handler = self.loop, self.handler
+        if not recorded or handler is None or loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            loop.create_task(self.hand_over(recorded))
+        else:
+            asyncio.run_coroutine_threadsafe(self.hand_over(recorded), loop)
+
+
 @dataclass(frozen=True)
 class SessionRunner:
     """Runs units of work against one engine. Call it from async code; ``sync`` from a thread.
@@ -122,16 +168,30 @@ class SessionRunner:
 
     engine: Engine
     pool: BoundedPool | None = field(default=None, compare=False)
+    after_commit: AfterCommit = field(default_factory=AfterCommit, compare=False)
 
     async def __call__(self, work: Callable[[Session], T]) -> T:
-        """``work(session)`` in a thread, in one transaction (committed when it returns)."""
+        """``work(session)`` in a thread, in one transaction (committed when it returns); then
+        the events it recorded take effect (``AfterCommit``)."""
         if self.pool is not None:
-            return await self.pool.run(self.sync, work)
-        return await asyncio.to_thread(self.sync, work)
+            result, recorded = await self.pool.run(self._run, work)
+        else:
+            result, recorded = await asyncio.to_thread(self._run, work)
+        await self.after_commit.hand_over(recorded)
+        return result
 
     def sync(self, work: Callable[[Session], T]) -> T:
+        """From a thread (or startup code): the events' effects are scheduled, not awaited."""
+        result, recorded = self._run(work)
+        self.after_commit.hand_over_from_thread(recorded)
+        return result
+
+    def _run(self, work: Callable[[Session], T]) -> tuple[T, list[events.Event]]:
         with session_scope(self.engine) as session:
-            return work(session)
+            result = work(session)
+            session.flush()
+            recorded = events.take(session)
+        return result, recorded  # committed: session_scope has left without an error
 
     async def off_loop(self, work: Callable[[Engine], T]) -> T:
         """Blocking work that manages its own transactions (e.g. the outbox's one per mail)."""

@@ -24,12 +24,13 @@ from sqlmodel import Session
 
 from archive_app.clock import Clock, app_clock
 from archive_app.crypto import TokenCipher
-from archive_app.db import BoundedPool, SessionRunner, engine_for
+from archive_app.db import AfterCommit, BoundedPool, SessionRunner, engine_for
 from archive_app.integrations.tiktok.client import gateway_for
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.integrations.tiktok.protocol import TikTokGateway, V1Gateway, V2Gateway
 from archive_app.mail.sender import MailSender, SmtpSender
 from archive_app.services.errors import Busy
+from archive_app.services.media.store import MediaStore, S3Settings, open_store
 from archive_app.settings import Settings
 
 T = TypeVar("T")
@@ -51,6 +52,8 @@ class Deps:
     gateways: Mapping[Kind, TikTokGateway]
     cipher: TokenCipher
     mail: MailSender
+    # Covers (and later originals) Archive keeps: a directory or an S3 bucket (issue 22).
+    media: MediaStore
     # Set when the process is shutting down (SIGTERM): a job finishes the step it is in
     # (the outbox: the mail being sent) and starts no other (jobs/scheduler.py).
     stopping: threading.Event = field(default_factory=threading.Event, compare=False)
@@ -77,14 +80,17 @@ def build_deps(
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     mail: MailSender | None = None,
+    media: MediaStore | None = None,
 ) -> Deps:
     """Everything from settings; tests pass their own engine, clock, TikTok transport or mail."""
     the_engine = engine if engine is not None else engine_for(settings)
+    after_commit = AfterCommit()  # one dispatcher for both runners (dispatch.py installs it)
     return Deps(
         settings=settings,
-        db=SessionRunner(the_engine),
+        db=SessionRunner(the_engine, after_commit=after_commit),
         auth_db=SessionRunner(
             the_engine,
+            after_commit=after_commit,
             pool=BoundedPool(
                 threads=AUTH_THREADS, max_waiting=AUTH_MAX_WAITING, name="auth", refuse=Busy
             ),
@@ -95,6 +101,21 @@ def build_deps(
         ),
         cipher=TokenCipher(settings.fernet_key()),
         mail=mail if mail is not None else SmtpSender(settings),
+        media=media if media is not None else media_store(settings),
+    )
+
+
+def media_store(settings: Settings) -> MediaStore:
+    """The store ``ARCHIVE_MEDIA_URL`` names (``services/media/store.py``)."""
+    return open_store(
+        settings.media_url,
+        data_dir=settings.data_dir,
+        s3=S3Settings(
+            endpoint_url=settings.media_s3_endpoint_url,
+            region=settings.media_s3_region,
+            access_key_id=settings.media_s3_access_key_id,
+            secret_access_key=settings.media_s3_secret_access_key.get_secret_value(),
+        ),
     )
 
 

@@ -62,7 +62,9 @@ class MailQueued:
     """Mail was put in the outbox: it goes now, not at the outbox's next tick."""
 
 
-Event = SourcesChanged | SourceConnected | MentionsAdded | RightsChanged | MembersChanged | MailQueued
+Event = (
+    SourcesChanged | SourceConnected | MentionsAdded | RightsChanged | MembersChanged | MailQueued
+)
 
 
 def record(session: Session, *events: Event) -> None:

@@ -27,3 +27,8 @@ def reconnect(source_id: int) -> str:
 def creator(handle: str) -> str:
     """A creator's page (Social Profiles → @handle)."""
     return f"{CREATORS}/{quote(handle, safe='')}"
+
+
+def rights_proof(request_id: int) -> str:
+    """The proof of a creator's answer to one request (Manage Rights' `Proof` link)."""
+    return f"{RIGHTS}/{request_id}/proof"

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     allow_insecure_http: bool = False
     database_url: str = ""
     redis_url: str = ""
+    # Server worker processes with Redis (``archive serve``); 0: one per CPU core this
+    # process may use. Without Redis there is always one (tab state lives in its memory).
+    workers: int = 0
     # Fernet key for TikTok tokens at rest. Generated into the data dir outside production.
     encryption_key: SecretStr = SecretStr("")
     cors_allowed_origins: list[str] = []
@@ -80,6 +83,11 @@ class Settings(BaseSettings):
     tiktok_dm_base_url: str = ""
     # Webhooks are signed with the app's client secret; this optional extra secret is also accepted.
     tiktok_webhook_secret: SecretStr = SecretStr("")
+    # The Login Kit app creators log in with on their approval page (/r/<token>), to prove they
+    # are the @handle a request was sent to (scope user.info.basic). Empty: the v.1 app's keys.
+    # With neither set, answers are recorded "link only" (the page and the proof say so).
+    creator_login_kit_client_key: str = ""
+    creator_login_kit_client_secret: SecretStr = SecretStr("")
     tiktok_timeout_seconds: float = 10.0
     # 429 / 5xx / timeouts are retried this many times (with backoff) before giving up.
     tiktok_max_retries: int = 2
@@ -88,6 +96,18 @@ class Settings(BaseSettings):
     simulator_lifetimes: Literal["current", "legacy"] = "current"
     # A QR login token lives about two minutes on TikTok.
     simulator_qr_lifetime_seconds: int = 120
+
+    # Media (issue 22): covers kept by Archive. Empty: <data dir>/media; or s3://bucket/prefix
+    # (any S3-compatible store; endpoint, region and keys below, else boto3's own defaults).
+    media_url: str = ""
+    media_s3_endpoint_url: str = ""
+    media_s3_region: str = ""
+    media_s3_access_key_id: str = ""
+    media_s3_secret_access_key: SecretStr = SecretStr("")
+    # TikTok's embed player (Play) and oEmbed (is a video still there?); simulator outside
+    # production.
+    tiktok_embed_url: str = ""  # https://www.tiktok.com/embed/v2/
+    tiktok_oembed_url: str = ""  # https://www.tiktok.com/oembed
 
     # Seed the "Demo Brand" workspace and its two demo logins (default: in demo mode only).
     seed_demo: bool | None = None
@@ -120,6 +140,17 @@ class Settings(BaseSettings):
                 ) from None
         return entries
 
+    @field_validator("media_url")
+    @classmethod
+    def _check_media_url(cls, value: str) -> str:
+        """A directory, ``file:///path`` or ``s3://bucket/prefix`` (services/media/store.py)."""
+        scheme, _, rest = value.partition("://") if "://" in value else ("", "", value)
+        if scheme not in {"", "file", "s3"} or (scheme == "s3" and not rest.split("/")[0]):
+            raise ValueError(
+                "ARCHIVE_MEDIA_URL must be a directory, file:///path or s3://bucket/prefix"
+            )
+        return value
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         public_url_set = bool(self.public_url)
@@ -145,10 +176,15 @@ class Settings(BaseSettings):
                 self.tiktok_business_base_url or f"{sim}/business/open_api/v1.3"
             )
             self.tiktok_authorize_url = self.tiktok_authorize_url or f"{sim}/www/v2/auth/authorize/"
+            self.tiktok_embed_url = self.tiktok_embed_url or f"{sim}/www/embed/v2/"
+            self.tiktok_oembed_url = self.tiktok_oembed_url or f"{sim}/www/oembed"
             self._fill_simulator_apps(sim)
         self.tiktok_redirect_uri = (
             self.tiktok_redirect_uri or f"{self.public_url}/oauth/tiktok/callback"
         )
+        if not self.creator_login_kit_client_key:
+            self.creator_login_kit_client_key = self.tiktok_v1_client_key
+            self.creator_login_kit_client_secret = self.tiktok_v1_client_secret
         if "*" not in self.cors_allowed_origins:
             # The public URL's own pages always may open the websocket.
             self.cors_allowed_origins = list(
@@ -193,10 +229,20 @@ class Settings(BaseSettings):
         self.tiktok_authorize_url = (
             self.tiktok_authorize_url or "https://www.tiktok.com/v2/auth/authorize/"
         )
+        self.tiktok_embed_url = self.tiktok_embed_url or "https://www.tiktok.com/embed/v2/"
+        self.tiktok_oembed_url = self.tiktok_oembed_url or "https://www.tiktok.com/oembed"
 
     @property
     def is_production(self) -> bool:
         return self.mode == Mode.production
+
+    @property
+    def creator_login_configured(self) -> bool:
+        """Whether creators prove their @handle with Login Kit on their approval page."""
+        return bool(
+            self.creator_login_kit_client_key
+            and self.creator_login_kit_client_secret.get_secret_value()
+        )
 
     @property
     def secure_cookies(self) -> bool:

@@ -40,7 +40,7 @@ from archive_app.models.mentions import Creator, Mention, MentionFind
 from archive_app.models.rights import RightsRequest, RightsRequestMention
 from archive_app.models.sources import Source, SourceEvent
 from archive_app.services import demo
-from archive_app.services.mentions import feed, feed_overview
+from archive_app.services.mentions import feed, feed_cursor, feed_overview
 from archive_app.services.rights import manage as rights_manage
 from bench.common import machine, report
 
@@ -221,7 +221,7 @@ def cursor_after(s: Session, workspace_id: int, n: int) -> str:
         .offset(n - 1)
         .limit(1)
     ).one()
-    return feed.encode_cursor(posted_at, mention_id or 0)
+    return feed_cursor.encode_cursor(posted_at, mention_id or 0)
 
 
 def search(term: str) -> feed.FeedFilter:

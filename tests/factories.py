@@ -24,10 +24,16 @@ from archive_app.models.rights import RightsRequest, RightsRequestMention, Right
 from archive_app.models.sources import Source, SourceStatus
 from archive_app.models.workspaces import Membership, Role
 from archive_app.services import auth, signup
+from archive_app.services.rights.link import CreatorLinks
 
 T = TypeVar("T")
 
 PASSWORD = "s3cret-pass"
+
+
+# The creators' links of requests made in tests (``services/rights/link.py``); tests that open
+# a link build theirs from the app's own cipher (``links_for``) instead.
+LINKS = CreatorLinks(base_url="http://archive.test", key=b"tests-signing-key-of-32-bytes!!!")
 
 
 def workspace(

@@ -102,6 +102,45 @@ def test_the_unit_of_work_type_db_is_defined_only_in_db_py() -> None:
     assert defined_in == ["db.py"], f"import Db from archive_app.db instead: {defined_in}"
 
 
+# The effects of a change (open tabs told, jobs asked for) are decided in one place: services
+# record events, and the dispatcher alone announces and requests (issue 19).
+EFFECT_CALLS = re.compile(r"\b(announce|request_job|request_poll|kick)\(")
+EFFECT_CALLERS = {
+    "dispatch.py",  # the one dispatcher
+    "live/__init__.py",  # where announce is defined
+    "jobs/scheduler.py",  # where the job requests are defined
+}
+
+
+def _effect_calls(path: Path) -> list[str]:
+    """Calls of announce / request_job / request_poll / kick in a module's code (the AST:
+    docstrings and comments that name them do not count)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if EFFECT_CALLS.fullmatch(f"{name}("):
+                found.append(f"{name}() at line {node.lineno}")
+    return found
+
+
+def test_only_the_dispatcher_announces_to_tabs_or_requests_jobs() -> None:
+    offenders = {
+        name: calls
+        for name, path in _modules().items()
+        if name not in EFFECT_CALLERS and (calls := _effect_calls(path))
+    }
+    assert offenders == {}, "record a domain event (archive_app/events.py) instead"
+
+
+def test_the_effect_check_sees_the_dispatchers_own_calls() -> None:
+    calls = _effect_calls(PACKAGE / "dispatch.py")
+    assert any(c.startswith("announce()") for c in calls)
+    assert any(c.startswith("request_job()") for c in calls)
+
+
 # Reflex internals (private API that changes between releases) are named in one module only,
 # whose behaviour tests/live/test_reflex_internals.py pins on the Reflex version we run.
 REFLEX_INTERNALS_MODULE = "live/reflex_internals.py"

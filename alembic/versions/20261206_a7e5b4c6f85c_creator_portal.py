@@ -72,10 +72,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('withdrawn_at', archive_app.models.base.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_unique_constraint('uq_rights_requests_link_hash', ['link_hash'])
         batch_op.create_foreign_key('fk_rights_requests_terms_id', 'custom_terms', ['terms_id'], ['id'], ondelete='SET NULL')
+    with op.batch_alter_table('rights_defaults', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('spark_message', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('rights_defaults', schema=None) as batch_op:
+        batch_op.drop_column('spark_message')
     with op.batch_alter_table('rights_requests', schema=None) as batch_op:
         batch_op.drop_constraint('fk_rights_requests_terms_id', type_='foreignkey')
         batch_op.drop_constraint('uq_rights_requests_link_hash', type_='unique')

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from archive_app import dates
 from archive_app.deps import Deps
 from archive_app.models.base import parse_id
 from archive_app.models.notifications import SinkMessage
@@ -41,7 +42,7 @@ def dev_routes(deps: Deps, *, run_job: RunJob | None = None) -> list[Route]:
             "<tr>"
             f'<td><a href="/dev/mail/{row.id}">{_e(row.subject) or "(no subject)"}</a></td>'
             f"<td>{_e(row.to_addresses)}</td>"
-            f"<td>{_e(row.received_at.strftime('%Y-%m-%d %H:%M:%S UTC'))}</td>"
+            f"<td>{_e(dates.day_time(row.received_at))}</td>"
             "</tr>"
             for row in rows
         )

@@ -8,7 +8,6 @@ happened and changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from html import escape
 from urllib.parse import urlencode
 
@@ -16,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from archive_app import live, paths
+from archive_app import paths
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.base import parse_id
@@ -24,7 +23,7 @@ from archive_app.services import auth as auth_service
 from archive_app.services.errors import ConnectionCancelled, ServiceError, WrongAccount
 from archive_app.services.sources import connect
 from archive_app.web.cookies import read_session_cookie
-from archive_app.web.flash import redirect_with_flash
+from archive_app.web.flash import clear_flash, redirect_with_flash
 
 SOURCES = paths.SOURCES
 log = logging.getLogger(__name__)
@@ -43,9 +42,9 @@ color:#1c2024}}a{{color:#3e63dd}}</style></head><body>
     return HTMLResponse(body, status_code=status)
 
 
-def oauth_routes(deps: Deps, *, on_connected: Callable[[int], object] | None = None) -> list[Route]:
-    """``on_connected(source_id)`` runs once when a consent completes (archive_app.py asks the
-    scheduler for a poll of that one source there, never on a page load)."""
+def oauth_routes(deps: Deps) -> list[Route]:
+    """A completed consent records SourceConnected: the dispatcher asks for a poll of that one
+    source (never on a page load) and tells the open tabs."""
     clock, secure = deps.clock, deps.settings.secure_cookies
     key = deps.cipher.signing_key
 
@@ -103,12 +102,10 @@ def oauth_routes(deps: Deps, *, on_connected: Callable[[int], object] | None = N
             return redirect_with_flash(SOURCES, exc.message, secure=secure, key=key)
         except ServiceError as exc:
             return _refusal(exc.message)
+        # Open tabs show it and its mentions are read now: the SourceConnected event does both.
         log.info("connected source %s in workspace %s", source_id, viewer.workspace_id)
-        # Every open tab of the workspace shows the connected source now, not at its next load.
-        await live.announce(viewer.workspace_id, now=clock.now())
-        if on_connected is not None:
-            on_connected(source_id)  # e.g. read its mentions now, once, not at the next tick
-        return RedirectResponse(f"{SOURCES}?connected={source_id}", status_code=303)
+        # A "Connection cancelled" from a try a minute ago is over: this outcome replaces it.
+        return clear_flash(RedirectResponse(f"{SOURCES}?connected={source_id}", status_code=303))
 
     return [
         Route("/oauth/tiktok/v2/start", start_v2, methods=["GET"]),

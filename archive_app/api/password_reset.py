@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from archive_app import live, paths
+from archive_app import paths
 from archive_app.deps import Deps
 from archive_app.services import auth as auth_service
 from archive_app.services import password_reset as reset_service
@@ -88,20 +88,10 @@ def password_reset_routes(
             )
         except ServiceError as exc:
             return back(f"{paths.RESET}/{token}", exc.message)
+        # Open tabs of the ended sessions went to the login page with the commit
+        # (MembersChanged), as after a change of password on the profile.
         log.info("password reset: user %s", result.signed_in.user_id)
-
-        async def send_other_tabs_away() -> None:
-            # Open tabs of the ended sessions go to the login page now (as after a change
-            # of password on the profile), not at their next page load.
-            for workspace_id in result.workspace_ids:
-                try:
-                    await live.announce(workspace_id, now=now)
-                except Exception:
-                    log.exception("could not update the open tabs of workspace %s", workspace_id)
-
-        response = signed_in(result.signed_in.session_token, f"{paths.FORGOT}?done=1")
-        response.background = BackgroundTask(send_other_tabs_away)
-        return response
+        return signed_in(result.signed_in.session_token, f"{paths.FORGOT}?done=1")
 
     return [
         Route("/auth/forgot", forgot, methods=["POST"]),

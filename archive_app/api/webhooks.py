@@ -21,8 +21,6 @@ from archive_app.integrations.tiktok.errors import InvalidSignature
 from archive_app.integrations.tiktok.webhooks import (
     MAX_BODY_BYTES,
     SIGNATURE_HEADER,
-    AuthorizationRemoved,
-    BrandMention,
     MalformedEvent,
     TikTokEvent,
     WebhookVerifier,
@@ -68,14 +66,6 @@ async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
-def _event_name(event: TikTokEvent) -> str:
-    if isinstance(event, AuthorizationRemoved):
-        return "authorization.removed"
-    if isinstance(event, BrandMention):
-        return "brand.mention.event"
-    return event.event[:64]
-
-
 def webhook_routes(deps: Deps, *, on_event: EventHandler) -> list[Route]:
     """``deps.clock`` is the shared app clock, which the simulator also signs with."""
     verifier = WebhookVerifier.from_settings(deps.settings)
@@ -100,7 +90,7 @@ def webhook_routes(deps: Deps, *, on_event: EventHandler) -> list[Route]:
             lambda s: webhook_service.remember_event(
                 s,
                 event_id=event.event_id,
-                event=_event_name(event),
+                event=event.name,
                 user_openid=event.user_openid,
                 now=now,
             )

@@ -5,6 +5,8 @@
     archive run-job drain_outbox                                    # any row of jobs/tasks.JOBS
     archive check-config                                            # what production refuses
     archive send-test-mail --to you@brand.com                       # SMTP settings, end to end
+    archive media-usage                                             # media store per workspace
+    archive delete-workspace --id 3 --name "Brand"                  # and all of its media
     archive serve                                                   # the container's server
 
 Settings come from the same ``ARCHIVE_*`` environment (and ``.env``) as the app. Passwords are
@@ -20,7 +22,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from archive_app.cli import commands, serve
+from archive_app.cli import commands, media, serve
 from archive_app.jobs.runs import job_names
 from archive_app.settings import Settings
 
@@ -54,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     mail.add_argument("--to", required=True, help="the address to send it to")
 
     sub.add_parser("serve", help="serve the built frontend and the app (the entrypoint's)")
+
+    sub.add_parser("media-usage", help="what the media store holds per workspace")
+    delete = sub.add_parser("delete-workspace", help="delete a workspace and all its media")
+    delete.add_argument("--id", type=int, required=True, help="the workspace's number")
+    delete.add_argument("--name", required=True, help="its name, exactly (a safety check)")
     return parser
 
 
@@ -91,9 +98,13 @@ def main(
             return commands.run_job(io, the_settings, name=args.name)
         case "send-test-mail":
             return commands.send_test_mail(io, the_settings, to=args.to)
+        case "media-usage":
+            return media.media_usage(io, the_settings)
+        case "delete-workspace":
+            return media.delete_workspace(io, the_settings, workspace_id=args.id, name=args.name)
         case "serve":
             if warning := serve.mismatch_warning(the_settings.public_url, serve.built_for()):
                 io.say(f"archive serve: warning: {warning}")
-            serve.serve()
+            serve.serve(the_settings)
             return 0
     return 2  # pragma: no cover - argparse refuses unknown commands first

@@ -48,6 +48,13 @@ def reasons(exc: Exception) -> str:
     return str(exc)
 
 
+def problems(exc: Exception) -> list[str]:
+    """Each refused setting once, without the heading or the list marks around it."""
+    text = reasons(exc).replace("production mode refuses to start:", "")
+    lines = (line.strip().removeprefix("- ").strip() for line in text.splitlines())
+    return [line for line in lines if line]
+
+
 def configure_logging(settings: Settings) -> None:
     logs.configure(settings)
 
@@ -133,7 +140,8 @@ def check_config(io: Console, *, as_configured: bool = False) -> int:
             if as_configured
             else "Production mode would refuse to start:"
         )
-        io.say(reasons(exc).replace("production mode refuses to start:", "").strip())
+        for problem in problems(exc):
+            io.say(f"  - {problem}")
         return 1
     if as_configured:
         io.say(f"The settings are complete for {settings.mode.value} mode.")

@@ -40,7 +40,11 @@ def _item(alert: SourceView) -> rx.Component:
         rx.el.li(
             rx.flex(
                 rx.vstack(
-                    rx.text("@" + alert.handle, weight="bold"),
+                    rx.text(
+                        rx.el.strong("@" + alert.handle),
+                        " · " + alert.kind_name,
+                        data_testid="disconnected-source-name",
+                    ),
                     rx.text(
                         "Archive can no longer find mentions through @"
                         + alert.handle

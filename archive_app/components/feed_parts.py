@@ -8,7 +8,7 @@ import reflex as rx
 from archive_app.components.forms import notice_callout
 from archive_app.components.mention_card import mention_card
 from archive_app.states.feed import FeedState
-from archive_app.states.feed_views import RIGHTS_CHOICES, OptionView
+from archive_app.states.feed_views import REMOVED_CHOICES, RIGHTS_CHOICES, OptionView
 
 FIELD_STYLE = {
     "height": "32px",
@@ -70,6 +70,7 @@ def filters(*, with_source: bool = True) -> rx.Component:
             _input("q", "Search captions and creators", "search", max_length=100),
             *([_select("source", "Source", FeedState.source_options)] if with_source else []),
             _select("rights", "Rights status", RIGHTS_CHOICES),
+            _select("removed", "Videos removed from TikTok", REMOVED_CHOICES),
             _input("from", "From", "date"),
             _input("to", "To", "date"),
             rx.hstack(
@@ -138,6 +139,11 @@ def new_banner() -> rx.Component:
             data_testid="new-mentions",
         ),
     )
+
+
+def total() -> rx.Component:
+    """The list's total ("36 mentions"): every card Load more would show, same filter."""
+    return rx.heading(FeedState.total_text, as_="h2", size="4", data_testid="mentions-total")
 
 
 def chart() -> rx.Component:

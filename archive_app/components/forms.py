@@ -175,6 +175,7 @@ def email_chips(
                     placeholder="name@brand.com",
                     value=draft,
                     on_change=on_type,
+                    max_length=4000,  # states/source_views.MAX_TYPED
                     aria_label="Reminder email",
                     width="100%",
                 ),

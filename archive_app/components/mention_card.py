@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from archive_app.components.player import cover, play_button, removed_note
 from archive_app.components.rights_request import request_button
+from archive_app.components.rights_spark import spark_button
 from archive_app.components.shell import SR_ONLY
 from archive_app.states.feed import FeedState
 from archive_app.states.feed_views import CardView
@@ -44,25 +46,8 @@ def _count(icon: str, value: rx.Var[str], noun: str) -> rx.Component:
 
 
 def _thumbnail(card: CardView) -> rx.Component:
-    image = rx.cond(
-        card.thumbnail_url != "",
-        rx.image(
-            src=card.thumbnail_url,
-            alt="Video by @" + card.creator_handle,
-            width="100%",
-            height="200px",
-            object_fit="cover",
-            border_radius="8px",
-            loading="lazy",
-        ),
-        rx.center(
-            rx.icon("video", size=32, color="var(--gray-9)", aria_hidden="true"),
-            height="200px",
-            width="100%",
-            background="var(--gray-3)",
-            border_radius="8px",
-        ),
-    )
+    """Archive's copy of the cover (never TikTok's URL), a link to the video on TikTok."""
+    image = cover(card.thumbnail_url, "Video by @" + card.creator_handle)
     return rx.cond(
         card.url != "",
         rx.link(
@@ -81,6 +66,7 @@ def mention_card(card: CardView) -> rx.Component:
     return rx.card(
         rx.vstack(
             _thumbnail(card),
+            removed_note(card.removed),
             rx.flex(
                 rx.link(
                     "@" + card.creator_handle,
@@ -123,7 +109,9 @@ def mention_card(card: CardView) -> rx.Component:
                     align="center",
                 ),
             ),
+            play_button(card.player_url, card.creator_handle),
             request_button(card.id, card.rights_status),
+            spark_button(card.id),
             spacing="2",
             height="100%",
         ),

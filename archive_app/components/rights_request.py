@@ -12,6 +12,9 @@ import reflex as rx
 from reflex.vars.function import FunctionStringVar
 
 from archive_app.components.forms import error_callout, notice_callout
+from archive_app.components.rights_spark import SPARK_LABEL, spark_duration
+from archive_app.components.rights_terms import request_terms
+from archive_app.services.rights.link import ANSWER_LABEL, COPY_NOTE
 from archive_app.services.rights.query import MESSAGE_LIMIT
 from archive_app.states.rights_request import RightsRequestState, SenderView
 
@@ -101,6 +104,8 @@ def _editor() -> rx.Component:
         ),
         error_callout(S.request_error),
         notice_callout(S.request_saved_note),
+        spark_duration(),
+        request_terms(),
         _sender_picker(),
         rx.button(
             "Save as Default Message",
@@ -157,6 +162,17 @@ def _preview() -> rx.Component:
                         link, size="2", overflow_wrap="anywhere", padding_top="6px"
                     ),
                 ),
+                rx.cond(
+                    S.request_answer_url != "",
+                    rx.text(
+                        f"{ANSWER_LABEL} " + S.request_answer_url + f"\n{COPY_NOTE}",
+                        size="2",
+                        white_space="pre-wrap",
+                        overflow_wrap="anywhere",
+                        padding_top="10px",
+                        data_testid="preview-answer-link",
+                    ),
+                ),
                 background="var(--gray-3)",
                 color="var(--gray-12)",
                 padding="10px 12px",
@@ -200,9 +216,13 @@ def rights_request_dialog() -> rx.Component:
     """Include once per page that shows request buttons."""
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(LABEL),
+            rx.dialog.title(rx.cond(S.request_scope == "spark_code", SPARK_LABEL, LABEL)),
             rx.dialog.description(
-                "Ask @" + S.request_creator + " for permission to use their content.",
+                rx.cond(
+                    S.request_scope == "spark_code",
+                    "Ask @" + S.request_creator + " for the Spark Ads code of this video.",
+                    "Ask @" + S.request_creator + " for permission to use their content.",
+                ),
                 size="2",
             ),
             rx.cond(

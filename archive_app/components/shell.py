@@ -56,7 +56,12 @@ def _workspace() -> rx.Component:
     return rx.vstack(
         brand(size="5"),
         rx.text(AppState.workspace_name, size="2", weight="medium", data_testid="workspace-name"),
-        rx.text(AppState.member_count.to_string() + " members", size="1", color_scheme="gray"),
+        rx.text(
+            AppState.member_count.to_string()
+            + rx.cond(AppState.member_count == 1, " member", " members"),
+            size="1",
+            color_scheme="gray",
+        ),
         spacing="1",
         padding_bottom="12px",
     )
@@ -194,23 +199,34 @@ TOAST_CONTRAST = (
 )
 
 
-def shell(*content: rx.Component, title: str) -> rx.Component:
-    """A signed-in page; shows nothing but a spinner until the viewer is known."""
-    return rx.fragment(rx.el.style(TOAST_CONTRAST), _shell(*content, title=title))
+def shell(*content: rx.Component, title: str, alerts: bool = True) -> rx.Component:
+    """A signed-in page; shows nothing but a spinner until the viewer is known.
+
+    ``alerts=False``: no disconnection pop-up (Settings → Sources, whose red rows say it and
+    whose reconnect wizard must not open under it)."""
+    return rx.fragment(rx.el.style(TOAST_CONTRAST), _shell(*content, title=title, alerts=alerts))
 
 
-def _shell(*content: rx.Component, title: str) -> rx.Component:
+def _shell(*content: rx.Component, title: str, alerts: bool) -> rx.Component:
     return rx.cond(
         AppState.signed_in,
         rx.flex(
-            rx.box(sidebar(), display=WIDE_ONLY),
+            # Sticky here, on the flex item: the page scrolls, the sidebar stays in place.
+            rx.box(
+                sidebar(),
+                display=WIDE_ONLY,
+                position="sticky",
+                top="0",
+                height="100vh",
+                align_self="flex-start",
+            ),
             rx.box(
                 top_bar(),
                 rx.el.main(
                     rx.box(
                         rx.heading(title, size="6", as_="h1", padding_bottom="16px"),
                         *content,
-                        disconnection_alerts(),
+                        *([disconnection_alerts()] if alerts else []),
                         padding=["16px", "16px", "28px"],
                         max_width="1100px",
                     ),

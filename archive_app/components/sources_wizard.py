@@ -20,6 +20,9 @@ def _choose() -> rx.Component:
                 rx.text(summary, size="1"),
                 align="start",
                 spacing="1",
+                # A button centres its text: title and description both start on the left.
+                text_align="left",
+                width="100%",
             ),
             on_click=on_click,
             variant="surface",

@@ -158,6 +158,9 @@ class Leadership:
         self._on_deposed = on_deposed
         self._retry_seconds = retry_seconds
         self.is_leader = False
+        # Set once the first contest is over (elected and started, or not): startup waits for
+        # it so the ready line is printed after the scheduler's own (archive_app._ready).
+        self.first_try_done = asyncio.Event()
 
     async def run(self) -> None:
         try:
@@ -168,6 +171,8 @@ class Leadership:
                     # e.g. the database is not up yet: keep contending, never give up.
                     log.exception("could not contend for the scheduler leader lock")
                     acquired = False
+                if not acquired:
+                    self.first_try_done.set()
                 if acquired:
                     await self._lead()
                 await asyncio.sleep(self._retry_seconds)
@@ -179,6 +184,7 @@ class Leadership:
         log.info("this process is the scheduler leader (pid %s)", os.getpid())
         try:
             self._on_elected()
+            self.first_try_done.set()
             while True:
                 await asyncio.sleep(self._retry_seconds)
                 if not await self._in_thread(self._lock.still_held):
@@ -187,6 +193,7 @@ class Leadership:
         except Exception:
             log.exception("scheduler failed; stepping down")
         finally:
+            self.first_try_done.set()
             self._step_down()
 
     async def _in_thread(self, func: Callable[[], bool]) -> bool:

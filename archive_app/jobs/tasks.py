@@ -13,12 +13,15 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from archive_app import live
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.services import outbox
+from archive_app.services.media import covers as media_covers
+from archive_app.services.media import videos as media_videos
 from archive_app.services.mentions import poll as mention_poll
 from archive_app.services.rights import retry as rights_retry
+from archive_app.services.rights import spark_reminders
+from archive_app.services.rights.link import links_for
 from archive_app.services.sources import health_check, reminder_schedule
 from archive_app.services.sources import refresh as token_refresh
 from archive_app.services.sources.disconnection_mail import Links
@@ -54,13 +57,15 @@ RETRY_QUEUED_DMS = "retry_queued_dms"
 
 async def retry_queued_dms(deps: Deps) -> dict[str, int]:
     """Send the queued usage-rights requests whose reason may have gone away (at most once:
-    services/rights/send.py), then tell the open tabs of each workspace that changed."""
+    services/rights/send.py; open tabs hear of each change through RightsChanged)."""
     now = deps.clock.now()
     result = await rights_retry.retry_queued(
-        deps.db, now=now, gateway=deps.gateway(Kind.tiktok_v1), cipher=deps.cipher
+        deps.db,
+        now=now,
+        gateway=deps.gateway(Kind.tiktok_v1),
+        cipher=deps.cipher,
+        links=links_for(deps.settings.public_url, deps.cipher),
     )
-    for workspace_id in sorted(result.workspaces):
-        await live.announce(workspace_id, now=now, topics=[live.Topic.rights])
     return {"tried": result.tried, "sent": result.sent, "queued": result.queued}
 
 
@@ -75,8 +80,6 @@ async def poll_mentions(deps: Deps, source_ids: set[int] | None = None) -> dict[
     outcome = await mention_poll.poll_all(
         deps.db, deps.gateway, cipher=deps.cipher, now=now, source_ids=source_ids
     )
-    for workspace_id in sorted(outcome.workspace_ids):
-        await live.announce(workspace_id, now=now, topics=[live.Topic.mentions])
     return outcome.summary()
 
 
@@ -84,18 +87,11 @@ def _links(deps: Deps) -> Links:
     return Links(base_url=deps.settings.public_url, help_url=deps.settings.help_url)
 
 
-async def _tell_tabs(workspaces: set[int], deps: Deps) -> None:
-    now = deps.clock.now()
-    for workspace_id in sorted(workspaces):
-        await live.announce(workspace_id, now=now)
-
-
 async def refresh_tokens(deps: Deps) -> dict[str, int]:
     """Refresh access tokens that expire soon (services/sources/refresh.py)."""
     result = await token_refresh.refresh_due(
         deps.db, deps.gateway, cipher=deps.cipher, now=deps.clock.now(), links=_links(deps)
     )
-    await _tell_tabs(result.workspaces, deps)
     return result.counts()
 
 
@@ -105,7 +101,6 @@ async def check_sources(deps: Deps) -> dict[str, int]:
     result = await health_check.check_sources(
         deps.db, deps.gateway, cipher=deps.cipher, now=deps.clock.now(), links=_links(deps)
     )
-    await _tell_tabs(result.workspaces, deps)
     return result.counts()
 
 
@@ -116,6 +111,33 @@ async def send_reminders(deps: Deps) -> dict[str, int]:
     return {"queued": queued}
 
 
+async def spark_code_reminders(deps: Deps) -> dict[str, int]:
+    """Queue the Spark Ads code expiry reminders due now (services/rights/spark_reminders.py)."""
+    now, base_url = deps.clock.now(), deps.settings.public_url
+    queued = await deps.db(lambda s: spark_reminders.send_due(s, now=now, base_url=base_url))
+    return {"queued": queued}
+
+
+FETCH_COVERS = "fetch_covers"
+
+
+async def fetch_covers(deps: Deps) -> dict[str, int]:
+    """Keep the covers of new mentions, and retry those not kept yet (services/media/covers.py)."""
+    base = "" if deps.settings.is_production else deps.settings.public_url
+    result = await media_covers.fetch_due(
+        deps.db, store=deps.media, now=deps.clock.now(), base_url=base
+    )
+    return result.summary()
+
+
+async def check_videos(deps: Deps) -> dict[str, int]:
+    """Mark the videos deleted on TikTok (services/media/videos.py)."""
+    result = await media_videos.check_due(
+        deps.db, oembed_url=deps.settings.tiktok_oembed_url, now=deps.clock.now()
+    )
+    return result.summary()
+
+
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(DRAIN_OUTBOX, timedelta(seconds=5), drain_outbox),
     JobSpec(RETRY_QUEUED_DMS, timedelta(minutes=1), retry_queued_dms),
@@ -123,4 +145,7 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("refresh_tokens", timedelta(minutes=5), refresh_tokens),
     JobSpec("check_sources", timedelta(minutes=15), check_sources),
     JobSpec("send_reminders", timedelta(hours=1), send_reminders),
+    JobSpec(FETCH_COVERS, timedelta(seconds=30), fetch_covers),
+    JobSpec("check_videos", timedelta(hours=1), check_videos),
+    JobSpec("spark_code_reminders", timedelta(hours=1), spark_code_reminders),
 )

@@ -25,6 +25,8 @@ The rule (DESIGN.md section 4, README "Security"):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -44,9 +46,11 @@ if TYPE_CHECKING:
 # ``sockets`` (the connect guard and a closed tab's release). Callers use only this module.
 __all__ = [
     "CHANNEL",
+    "Acting",
     "MemoryTabs",
     "TabView",
     "Topic",
+    "acting",
     "announce",
     "bind",
     "is_tab_token",
@@ -85,6 +89,24 @@ def topic_handlers(topic: Topic) -> list[Any]:
     return list(Bound.topic_events.get(Topic(topic), []))
 
 
+@dataclass
+class Acting:
+    """The tab whose event handler is doing the work being announced (set by ``AppState``).
+
+    ``modify_state`` is not re-entrant, so no announcement touches that tab: it is skipped,
+    and what it should show is left here for its handler to apply (``view``) and run
+    (``handlers``: the topics' event handlers) once the work is done.
+    """
+
+    tab: str
+    view: WorkspaceView | None = None
+    handlers: list[Any] = field(default_factory=list)
+
+
+# Set for the duration of a tab's unit of work (``AppState._act``); None in routes and jobs.
+acting: ContextVar[Acting | None] = ContextVar("archive_live_acting", default=None)
+
+
 # --- what states, routes and jobs call ------------------------------------------------------
 
 
@@ -108,22 +130,25 @@ async def workspace_tabs(workspace_id: int) -> dict[str, str]:
 
 
 async def announce(
-    workspace_id: int,
-    *,
-    now: datetime,
-    skip_tab: str | None = None,
-    topics: Iterable[Topic] = (),
-) -> WorkspaceView:
-    """Something in the workspace changed: every open tab of it shows the new view.
+    workspace_id: int, *, now: datetime, view: bool = True, topics: Iterable[Topic] = ()
+) -> None:
+    """Something in the workspace changed: its open tabs hear about it, on every worker.
 
-    Callable from a route, a job, or an event handler (pass ``skip_tab`` = the handler's own
-    tab, whose state it already holds; ``modify_state`` is not re-entrant, so that handler
-    reloads its own topic itself). ``topics`` (``Topic.mentions``, ``Topic.rights``) also asks
-    each open tab to run that topic's handler (see :func:`on_topic`). Returns the view so the
-    caller's own tab can show it too. Never raises because a tab is gone.
+    Only the dispatcher (``archive_app/dispatch.py``) calls this. ``view``: the workspace view
+    (sources, alerts, members) changed, so every open tab gets the new one (and tabs whose
+    session lost access are sent away). ``topics`` (``Topic.mentions``, ``Topic.rights``) asks
+    each open tab to run that topic's handlers (see :func:`on_topic`), which re-read what they
+    show through their own checks; with ``view=False`` nothing is loaded here at all. The tab
+    doing the work (:data:`acting`) is skipped and gets what it should show in its ``Acting``.
+    Never raises because a tab is gone.
     """
     topics = tuple(dict.fromkeys(Topic(t) for t in topics))
-    view = await load_view(workspace_id, now=now)
-    await publish(workspace_id, now=now, topics=topics)
-    await push_local(view, skip_tab=skip_tab, topics=topics)
-    return view
+    me = acting.get()
+    mine = me is not None and me.tab in await Bound.registry.tabs(workspace_id)
+    skip_tab = me.tab if me is not None and mine else None
+    await publish(workspace_id, now=now, topics=topics, view=view)
+    loaded = await load_view(workspace_id, now=now) if view else None
+    await push_local(loaded, workspace_id=workspace_id, skip_tab=skip_tab, topics=topics)
+    if me is not None and mine:
+        me.view = loaded or me.view
+        me.handlers.extend(h for t in topics for h in topic_handlers(t) if h not in me.handlers)

@@ -26,7 +26,9 @@ __all__ = ["CHANNEL", "listen_to_other_workers", "publish"]
 log = logging.getLogger("archive_app.live")
 
 
-async def publish(workspace_id: int, *, now: datetime, topics: Iterable[Topic] = ()) -> None:
+async def publish(
+    workspace_id: int, *, now: datetime, topics: Iterable[Topic] = (), view: bool = True
+) -> None:
     """Tell the other workers (if there are any: only with Redis) that the workspace changed."""
     if Bound.redis is not None:
         message = {
@@ -34,6 +36,7 @@ async def publish(workspace_id: int, *, now: datetime, topics: Iterable[Topic] =
             "now": now.isoformat(),
             "worker": Bound.worker_id,
             "topics": [str(t) for t in topics],
+            "view": view,
         }
         try:
             await Bound.redis.publish(Bound.channel, json.dumps(message))
@@ -82,10 +85,11 @@ async def _on_announcement(data: Any) -> None:
         now = datetime.fromisoformat(message["now"])
         sender = str(message["worker"])
         topics = [Topic(t) for t in message.get("topics", [])]
+        with_view = bool(message.get("view", True))
     except (ValueError, TypeError, KeyError):
         log.warning("ignored a malformed message on %s", Bound.channel)
         return
     if sender == Bound.worker_id or not await Bound.registry.tabs(workspace_id):
         return  # ours, or no tab of that workspace here: no database work at all
-    view = await load_view(workspace_id, now=now)
-    await push_local(view, topics=topics)
+    view = await load_view(workspace_id, now=now) if with_view else None
+    await push_local(view, workspace_id=workspace_id, topics=topics)

@@ -41,25 +41,35 @@ async def load_view(workspace_id: int, *, now: datetime) -> WorkspaceView:
 
 
 async def push_local(
-    view: WorkspaceView, *, skip_tab: str | None = None, topics: Iterable[Topic] = ()
+    view: WorkspaceView | None,
+    *,
+    workspace_id: int,
+    skip_tab: str | None = None,
+    topics: Iterable[Topic] = (),
 ) -> None:
-    """Push a view to this worker's open tabs of its workspace.
+    """Push to this worker's open tabs of a workspace: a view, the events of ``topics``, or both.
 
-    A tab whose session may see the view gets one prepared update (the same for every tab:
-    no state is loaded per tab), carrying the events of ``topics`` (each tab then reloads that
-    topic itself, through its own checks); a tab whose session may not is cleared and sent away.
+    With a view, a tab whose session may see it gets one prepared update (the same for every
+    tab: no state is loaded per tab), carrying the events of ``topics`` (each tab then reloads
+    that topic itself, through its own checks); a tab whose session may not is cleared and sent
+    away. Without one (``view=False`` announcements), every open tab gets the topics' events
+    only, and their handlers do the session check.
     """
-    tabs = await Bound.registry.tabs(view.workspace_id)
+    tabs = await Bound.registry.tabs(workspace_id)
     tabs.pop(skip_tab or "", None)
     if not tabs:
         return
     state_cls = Bound.tab_state
     assert state_cls is not None
+    handlers = [h for t in dict.fromkeys(topics) for h in Bound.topic_events.get(t, [])]
+    if view is None:
+        if handlers:
+            await _send_to_all(list(tabs), rxi.make_update(events=handlers))
+        return
     allowed = [t for t, session in tabs.items() if session in view.session_hashes]
     refused = [t for t in tabs if t not in allowed]
     if allowed:
         tab_view: TabView = state_cls  # type: ignore[assignment]
-        handlers = [h for t in dict.fromkeys(topics) for h in Bound.topic_events.get(t, [])]
         update = rxi.make_update(delta=await tab_view._view_delta(view), events=handlers or None)
         await _send_to_all(allowed, update)
     for tab in refused:

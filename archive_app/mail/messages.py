@@ -10,9 +10,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
+from archive_app import dates
+
+# The disconnection mail itself is built in ``disconnection.py``.
 DISCONNECTION_SUBJECT = "[ACTION REQUIRED]: TikTok Reconnection Needed"
 
 
@@ -135,53 +138,6 @@ def signup_account_exists_message(*, to: str, login_url: str) -> EmailMessage:
     )
 
 
-def disconnection_message(
-    *,
-    to: str,
-    workspace_name: str,
-    source_handle: str,
-    source_kind_name: str,
-    reason: str,
-    reconnect_url: str,
-    help_url: str,
-) -> EmailMessage:
-    name = _one_line(workspace_name)
-    handle = _handle(source_handle)
-    kind = _one_line(source_kind_name)
-    why = _one_line(reason)
-    text = "\n\n".join(
-        [
-            f"The TikTok account {handle} ({kind}) is no longer connected to {name} on Archive.",
-            f"Reason: {why}",
-            "Until you reconnect it, Archive cannot find new mentions through this account "
-            "or send messages from it.",
-            f"Reconnect: {reconnect_url}",
-            f"Help article: {help_url}",
-            "You receive this email because you have access to this Archive workspace.",
-        ]
-    )
-    body = (
-        _p(
-            f"The TikTok account <strong>{_e(handle)}</strong> ({_e(kind)}) is no longer "
-            f"connected to <strong>{_e(name)}</strong> on Archive."
-        )
-        + _p(f"Reason: {_e(why)}")
-        + _p(
-            "Until you reconnect it, Archive cannot find new mentions through this account "
-            "or send messages from it."
-        )
-        + _button("Reconnect", reconnect_url)
-        + _p(f'Need help? Read <a href="{_href(help_url)}">how to connect TikTok to Archive</a>.')
-        + _small("You receive this email because you have access to this Archive workspace.")
-    )
-    return EmailMessage(
-        to=_one_line(to),
-        subject=DISCONNECTION_SUBJECT,
-        text=text + "\n",
-        html=_layout("TikTok reconnection needed", body),
-    )
-
-
 def reminder_message(
     *,
     to: str,
@@ -193,7 +149,9 @@ def reminder_message(
 ) -> EmailMessage:
     name = _one_line(workspace_name)
     handle = _handle(source_handle)
-    within = _days(days_left)
+    # Calendar days, as the Sources row counts them (services/sources/reminder_schedule.py).
+    within = f"within {_days(days_left)}" if days_left > 0 else "today"
+    when = f"in {_days(days_left)}" if days_left > 0 else "today"
     deadline = _deadline(deadline_at)
     policy = (
         "Due to TikTok's security policies, TikTok v.1 connections must be renewed every "
@@ -202,7 +160,7 @@ def reminder_message(
     text = "\n\n".join(
         [
             f"The TikTok account {handle} connected to {name} on Archive will be disconnected "
-            f"on {deadline}, in {within}.",
+            f"on {deadline}, {when}.",
             policy,
             f"Reconnect: {reconnect_url}",
             "You receive this reminder because your address was added under Set Up Reminders "
@@ -213,7 +171,7 @@ def reminder_message(
         _p(
             f"The TikTok account <strong>{_e(handle)}</strong> connected to "
             f"<strong>{_e(name)}</strong> on Archive will be disconnected on "
-            f"<strong>{_e(deadline)}</strong>, in {_e(within)}."
+            f"<strong>{_e(deadline)}</strong>, {_e(when)}."
         )
         + _p(policy)
         + _button("Reconnect", reconnect_url)
@@ -224,9 +182,9 @@ def reminder_message(
     )
     return EmailMessage(
         to=_one_line(to),
-        subject=f"Reconnect {handle} to Archive within {within}",
+        subject=f"Reconnect {handle} to Archive {within}",
         text=text + "\n",
-        html=_layout(f"Reconnect {handle} within {within}", body),
+        html=_layout(f"Reconnect {handle} {within}", body),
     )
 
 
@@ -251,8 +209,7 @@ def _days(n: int) -> str:
 def _deadline(at: datetime) -> str:
     if at.tzinfo is None:
         raise ValueError("deadline_at must be an aware datetime")
-    at = at.astimezone(UTC)
-    return f"{at.day} {at:%B %Y at %H:%M} UTC"
+    return dates.day_time(at)
 
 
 def _e(value: str) -> str:

@@ -101,6 +101,8 @@ class Mention(SQLModel, table=True):
     # by services/rights/requests.py, so the feed can filter on it without a join.
     rights_status: str = Field(default="", max_length=16)
     rights_request_id: int | None = Field(default=None)
+    # When Archive found the video gone from TikTok (services/media/videos.py); None while there.
+    removed_at: datetime | None = at_field(nullable=True)
 
 
 # The trigram indexes need the extension (trusted since PostgreSQL 13: the database owner may

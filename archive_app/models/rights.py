@@ -104,7 +104,7 @@ class RightsEvent(SQLModel, table=True):
 
 
 class RightsDefault(SQLModel, table=True):
-    """The workspace's default request message ("Save as Default Message")."""
+    """The workspace's default request messages ("Save as Default Message"), one per scope."""
 
     __tablename__ = "rights_defaults"
 
@@ -112,3 +112,6 @@ class RightsDefault(SQLModel, table=True):
     message: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: datetime = at_field()
     updated_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    # The default message of "Request Spark Ads Code" (None: none saved; ``message`` is then
+    # "" when only this one was saved, which reads as no usage-rights default).
+    spark_message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

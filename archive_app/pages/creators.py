@@ -148,6 +148,21 @@ def _header() -> rx.Component:
         rx.vstack(
             rx.heading("@" + row.handle, size="5", as_="h2", word_break="break-all"),
             *_facts(row),
+            rx.cond(
+                row.median_response != "",
+                rx.text(
+                    row.median_response,
+                    size="2",
+                    color_scheme="gray",
+                    high_contrast=True,
+                    data_testid="median-response",
+                ),
+            ),
+            rx.link(
+                "Their requests in Manage Rights",
+                href=paths.RIGHTS + "?q=" + row.handle,
+                size="2",
+            ),
             rx.link("All creators", href=paths.CREATORS, size="2"),
             spacing="1",
             min_width="0",
@@ -171,6 +186,7 @@ def creator() -> rx.Component:
                     feed_parts.notes_and_gaps(),
                     feed_parts.new_banner(),
                     feed_parts.selection_bar(),
+                    rx.cond(FeedState.cards.length() > 0, feed_parts.total()),
                     rx.cond(
                         FeedState.cards.length() > 0,
                         feed_parts.cards(),

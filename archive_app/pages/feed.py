@@ -50,6 +50,7 @@ def feed() -> rx.Component:
                 feed_parts.filters(),
                 feed_parts.notes_and_gaps(),
                 feed_parts.new_banner(),
+                rx.cond(FeedState.cards.length() > 0, feed_parts.total()),
                 rx.cond(FeedState.cards.length() > 0, feed_parts.chart()),
                 feed_parts.selection_bar(),
                 rx.cond(FeedState.cards.length() > 0, feed_parts.cards(), _empty()),

@@ -153,8 +153,20 @@ def _first_owner_form() -> rx.Component:
     )
 
 
+def _checking() -> rx.Component:
+    """Until the page's load said whether anyone has an account: a fresh instance must not
+    show "Log in to Archive" for a moment before "Set up Archive"."""
+    return rx.center(rx.spinner(size="3"), min_height="12rem", aria_busy="true", width="100%")
+
+
 def login() -> rx.Component:
-    return card_page(rx.cond(PublicState.needs_owner, _first_owner_form(), _login_form()))
+    return card_page(
+        rx.cond(
+            PublicState.owner_checked,
+            rx.cond(PublicState.needs_owner, _first_owner_form(), _login_form()),
+            _checking(),
+        )
+    )
 
 
 def _signup_sent() -> rx.Component:

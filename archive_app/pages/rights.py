@@ -5,105 +5,52 @@ from __future__ import annotations
 import reflex as rx
 
 from archive_app import paths
-from archive_app.components.forms import error_callout
+from archive_app.components.forms import confirm_button, error_callout
+from archive_app.components.player import play_button, removed_note
+from archive_app.components.rights_filters import filter_bar
+from archive_app.components.rights_request import rights_request_dialog
+from archive_app.components.rights_spark import code_cell
+from archive_app.components.rights_terms import terms_panel
 from archive_app.components.shell import empty_state, shell
 from archive_app.components.stacked_table import stacked_on_phones
 from archive_app.services.rights.manage import MAX_SHOWN, PAGE
 from archive_app.states.rights import RightsState
-from archive_app.states.rights_views import CreatorOption, RequestView, VideoView
+from archive_app.states.rights_remove import RightsRemoveState
+from archive_app.states.rights_views import RequestView, VideoView
 
 S = RightsState
-LABEL_STYLE = {"fontSize": "13px", "fontWeight": 500}
-SELECT_STYLE = {
-    "padding": "5px 6px",
-    "borderRadius": "6px",
-    "border": "1px solid var(--gray-7)",
-    "background": "var(--color-background)",
-    "color": "var(--gray-12)",
-    "maxWidth": "100%",
-}
-
-
-def _labelled(label: str, control_id: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=control_id, style=LABEL_STYLE), control, spacing="1"
-    )
-
-
-def _filters() -> rx.Component:
-    def creator(option: CreatorOption) -> rx.Component:
-        return rx.el.option("@" + option.handle, value=option.creator_id)
-
-    return rx.flex(
-        _labelled(
-            "Status",
-            "filter-status",
-            rx.el.select(
-                rx.el.option("All statuses", value=""),
-                rx.el.option("In Queue", value="in_queue"),
-                rx.el.option("Requested", value="requested"),
-                rx.el.option("Approved", value="approved"),
-                rx.el.option("Declined", value="declined"),
-                id="filter-status",
-                value=S.filter_status,
-                on_change=S.set_filter_status,
-                style=SELECT_STYLE,
-            ),
-        ),
-        _labelled(
-            "Creator",
-            "filter-creator",
-            rx.el.select(
-                rx.el.option("All creators", value=""),
-                rx.foreach(S.creators, creator),
-                id="filter-creator",
-                value=S.filter_creator,
-                on_change=S.set_filter_creator,
-                style=SELECT_STYLE,
-            ),
-        ),
-        _labelled(
-            "Requested from",
-            "filter-since",
-            rx.input(
-                id="filter-since", type="date", value=S.filter_since, on_change=S.set_filter_since
-            ),
-        ),
-        _labelled(
-            "Requested until",
-            "filter-until",
-            rx.input(
-                id="filter-until", type="date", value=S.filter_until, on_change=S.set_filter_until
-            ),
-        ),
-        rx.cond(
-            S.filtered,
-            rx.button(
-                "Clear filters", on_click=S.clear_filters, variant="soft", color_scheme="gray"
-            ),
-        ),
-        rx.spacer(),
-        rx.button(rx.icon("download", size=16), "Export CSV", on_click=S.export_csv),
-        spacing="3",
-        wrap="wrap",
-        align="end",
-        width="100%",
-    )
 
 
 def _thumb(video: VideoView) -> rx.Component:
-    return rx.link(
-        rx.image(
-            src=video.thumbnail_url,
-            alt=video.alt,
-            width="40px",
-            height="54px",
-            object_fit="cover",
-            border_radius="4px",
-            background="var(--gray-4)",
+    """Archive's copy of the cover (a link to TikTok), ``Play``, and whether it was removed."""
+    return rx.vstack(
+        rx.link(
+            rx.cond(
+                video.thumbnail_url != "",
+                rx.image(
+                    src=video.thumbnail_url,
+                    alt=video.alt,
+                    width="40px",
+                    height="54px",
+                    object_fit="cover",
+                    border_radius="4px",
+                ),
+                rx.center(
+                    rx.icon("image-off", size=16, aria_hidden="true"),
+                    role="img",
+                    aria_label=video.alt + " (cover not saved yet)",
+                    width="40px",
+                    height="54px",
+                    border_radius="4px",
+                    background="var(--gray-4)",
+                ),
+            ),
+            href=video.url,
+            is_external=True,
         ),
-        href=video.url,
-        is_external=True,
+        play_button(video.player_url, video.handle, size="1"),
+        removed_note(video.removed),
+        spacing="1",
     )
 
 
@@ -139,6 +86,13 @@ def _row(row: RequestView) -> rx.Component:
         ),
         rx.table.cell(
             rx.vstack(
+                rx.text(
+                    row.scope_label,
+                    rx.cond(row.spark_duration != "", " · " + row.spark_duration, ""),
+                    size="1",
+                    weight="medium",
+                    data_testid="rights-scope",
+                ),
                 rx.badge(
                     row.status_label,
                     color_scheme=row.badge,
@@ -154,9 +108,9 @@ def _row(row: RequestView) -> rx.Component:
                 ),
                 rx.cond(row.set_by != "", rx.text(row.set_by, **small)),
                 spacing="1",
-                min_width="220px",
+                min_width="200px",
             ),
-            data_label="Status",
+            data_label="Scope and status",
         ),
         rx.table.cell(
             rx.text(row.requested, size="2"),
@@ -165,8 +119,18 @@ def _row(row: RequestView) -> rx.Component:
         ),
         rx.table.cell(
             rx.text(rx.cond(row.responded != "", row.responded, "—"), size="2"),
+            rx.cond(
+                row.proof_href != "",
+                rx.link(
+                    "Proof",
+                    href=row.proof_href,
+                    size="2",
+                    aria_label="Proof of @" + row.creator_handle + "'s answer",
+                ),
+            ),
             data_label="Responded",
         ),
+        rx.table.cell(code_cell(row), data_label="Spark code"),
         rx.table.cell(
             rx.text(rx.cond(row.sender != "", row.sender, "—"), size="2"),
             data_label="From account",
@@ -189,6 +153,17 @@ def _row(row: RequestView) -> rx.Component:
                     ),
                 ),
                 _status_menu(row),
+                confirm_button(
+                    "Remove request",
+                    title="Remove the request to @" + row.creator_handle + "?",
+                    description=(
+                        "It leaves this table and its link tells the creator the request was "
+                        "withdrawn. Its history is kept. You can ask for the video again."
+                    ),
+                    confirm_label="Remove request",
+                    on_confirm=RightsRemoveState.remove_request(row.request_id),
+                    aria_label="Remove the request to @" + row.creator_handle,
+                ),
                 spacing="2",
                 wrap="wrap",
                 min_width="150px",
@@ -200,7 +175,16 @@ def _row(row: RequestView) -> rx.Component:
 
 
 def _table() -> rx.Component:
-    headers = ["Creator", "Content", "Status", "Requested", "Responded", "From account", "Actions"]
+    headers = [
+        "Creator",
+        "Content",
+        "Scope and status",
+        "Requested",
+        "Responded",
+        "Spark code",
+        "From account",
+        "Actions",
+    ]
     return rx.box(
         rx.table.root(
             rx.table.header(
@@ -235,7 +219,7 @@ def _body() -> rx.Component:
                 rx.link(rx.button("Open the Feed"), href=paths.FEED),
             ),
             rx.vstack(
-                _filters(),
+                filter_bar(),
                 error_callout(S.filter_error),
                 rx.cond(
                     S.rows.length() == 0,
@@ -279,4 +263,8 @@ def _body() -> rx.Component:
 
 
 def rights() -> rx.Component:
-    return shell(_body(), title="Manage Rights")
+    return shell(
+        rights_request_dialog(),
+        rx.vstack(terms_panel(), _body(), spacing="4", width="100%"),
+        title="Manage Rights",
+    )

@@ -75,8 +75,10 @@ def _source_row(row: SourceView) -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.text("@" + row.handle, weight="bold", data_testid="source-handle"),
+                    # The kind next to the handle: one account connected as v.1 and v.2 makes
+                    # two rows headed alike.
+                    rx.text(row.kind_name, weight="medium", data_testid="source-kind"),
                     _badge(row),
-                    rx.badge(row.kind_name, variant="outline", color_scheme="gray"),
                     spacing="2",
                     align="center",
                     wrap="wrap",
@@ -124,7 +126,8 @@ def _source_row(row: SourceView) -> rx.Component:
                 min_width="0",
             ),
             rx.hstack(
-                rx.cond(row.needs_reconnect, _reconnect_button(row), _disconnect_button(row)),
+                rx.cond(row.needs_reconnect | row.can_renew, _reconnect_button(row)),
+                rx.cond(row.needs_reconnect, rx.fragment(), _disconnect_button(row)),
                 rx.cond(
                     row.has_reminders,
                     rx.button(
@@ -187,7 +190,8 @@ def sources() -> rx.Component:
             wrap="wrap",
         ),
         notice_callout(ConnectWizardState.flash),
-        error_callout(SourcesState.page_error),
+        # One outcome at a time: a connection that just succeeded replaces an older error.
+        error_callout(rx.cond(ConnectWizardState.flash == "", SourcesState.page_error, "")),
         rx.cond(
             AppState.sources.length() > 0,
             rx.vstack(rx.foreach(AppState.sources, _source_row), spacing="3", width="100%"),
@@ -206,4 +210,5 @@ def sources() -> rx.Component:
         sources_wizard(),
         _edit_reminders(),
         title="Sources",
+        alerts=False,  # the red rows say it; Connect Now's wizard opens here alone
     )

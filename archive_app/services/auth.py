@@ -18,11 +18,13 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from archive_app import events
 from archive_app.clock import utc
 from archive_app.crypto import sha256_hex
 from archive_app.models.auth import AuthSession
 from archive_app.models.workspaces import Membership, Role, User, Workspace
 from archive_app.services import login_throttle
+from archive_app.services.actor import Actor
 from archive_app.services.errors import InvalidInput, NotAllowed
 from archive_app.settings import new_token
 
@@ -45,6 +47,11 @@ class Viewer:
     @property
     def is_owner(self) -> bool:
         return self.role == Role.owner
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts, for services that act for this person (``services/actor.py``)."""
+        return Actor(workspace_id=self.workspace_id, user_id=self.user_id, role=self.role)
 
 
 @dataclass(frozen=True)
@@ -273,7 +280,13 @@ def end_sessions_except(session: Session, *, user_id: int, keep_token: str | Non
             col(AuthSession.user_id) == user_id, col(AuthSession.token_hash) != keep
         )
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    ended = int(getattr(result, "rowcount", 0) or 0)
+    if ended:  # their open tabs go to the login page now, not at their next page load
+        for workspace_id in session.exec(
+            select(Membership.workspace_id).where(Membership.user_id == user_id)
+        ).all():
+            events.record(session, events.MembersChanged(workspace_id=workspace_id))
+    return ended
 
 
 def end_all_sessions(session: Session, *, user_id: int) -> int:

@@ -11,6 +11,7 @@ from archive_app.demo_data import DEMO_CREATORS, demo_videos
 from archive_app.models.mentions import Creator, Mention
 from archive_app.models.workspaces import Membership, Role, Workspace
 from archive_app.services.auth import create_user, find_user
+from archive_app.simulator_links import signed_cover_url
 
 DEMO_WORKSPACE = "Demo Brand"
 DEMO_PASSWORD = "demo1234"
@@ -41,15 +42,15 @@ def seed_demo(session: Session, *, now: datetime) -> bool:
 
 def seed_mentions(session: Session, *, workspace_id: int, now: datetime) -> None:
     """The demo's videos as mentions (found by no source yet: connect ``demobrand`` to find
-    them again), and the creators with their DM settings as if learned today."""
+    them again), and their creators. Only what a real instance could know: a creator's DM
+    setting lives in the simulator's TikTok (``DEMO_CREATORS``) and stays "Not known yet" here
+    until a DM attempt tells, as on any new workspace."""
     creators: dict[str, Creator] = {}
-    for handle, setting in DEMO_CREATORS.items():
+    for handle in DEMO_CREATORS:
         creators[handle] = Creator(
             workspace_id=workspace_id,
             handle=handle,
             display_name=handle.split(".")[0].title(),
-            dm_setting=setting,
-            dm_setting_at=now,
             first_seen_at=now,
         )
         session.add(creators[handle])
@@ -67,7 +68,8 @@ def seed_mentions(session: Session, *, workspace_id: int, now: datetime) -> None
                 creator_id=creator.id,
                 creator_handle=video.creator_handle,
                 caption=video.caption,
-                thumbnail_url=f"/_sim/media/{video.item_id}.svg",
+                # The simulator's signed cover URL: fetch_covers keeps a copy at once.
+                thumbnail_url=signed_cover_url(video.item_id, "/_sim/media", now),
                 url=f"https://www.tiktok.com/@{video.creator_handle}/video/{video.item_id}",
                 views=video.views,
                 likes=video.likes,

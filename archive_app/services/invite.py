@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from archive_app import paths
+from archive_app import events, paths
 from archive_app.clock import utc
 from archive_app.crypto import sha256_hex
 from archive_app.mail.messages import invite_message
@@ -26,6 +26,7 @@ from archive_app.models.auth import AuthSession
 from archive_app.models.notifications import OutboxEmail
 from archive_app.models.workspaces import Invite, Membership, Role, User, Workspace
 from archive_app.services import outbox
+from archive_app.services.actor import Actor
 from archive_app.services.auth import (
     SignedIn,
     check_password,
@@ -72,9 +73,8 @@ class InviteDetails:
         return self.has_account and self.signed_in_as == self.email
 
 
-def list_pending_invites(
-    session: Session, *, workspace_id: int, user_id: int, now: datetime
-) -> list[PendingInvite]:
+def list_pending_invites(session: Session, *, actor: Actor, now: datetime) -> list[PendingInvite]:
+    workspace_id, user_id = actor.workspace_id, actor.user_id
     require_member(session, workspace_id=workspace_id, user_id=user_id)
     invites = session.exec(
         select(Invite)
@@ -95,8 +95,7 @@ def list_pending_invites(
 def invite(
     session: Session,
     *,
-    workspace_id: int,
-    user_id: int,
+    actor: Actor,
     email: str,
     base_url: str,
     reveal_link: bool,
@@ -104,6 +103,7 @@ def invite(
 ) -> InviteSent:
     """Invite an address: queues the link by email, and returns it only when ``reveal_link``
     (demo and test mode, where mail goes to the built-in mailbox)."""
+    workspace_id, user_id = actor.workspace_id, actor.user_id
     owner = require_owner(session, workspace_id=workspace_id, user_id=user_id)
     address = normalize_email(email)
     existing = find_user(session, email=address)
@@ -156,8 +156,7 @@ def _mail_link(
 def resend_invite(
     session: Session,
     *,
-    workspace_id: int,
-    user_id: int,
+    actor: Actor,
     invite_id: int,
     base_url: str,
     reveal_link: bool,
@@ -166,6 +165,7 @@ def resend_invite(
     """Mail a pending invitation again with a NEW link (the old one stops working), valid
     ``INVITE_LIFETIME`` from now. At most ``MAX_RESENDS_PER_HOUR`` an hour per invitation, so
     the button cannot flood the invited mailbox."""
+    workspace_id, user_id = actor.workspace_id, actor.user_id
     require_owner(session, workspace_id=workspace_id, user_id=user_id)
     row = session.get(Invite, invite_id)
     if row is None or row.workspace_id != workspace_id or row.revoked_at or row.accepted_at:
@@ -278,6 +278,7 @@ def accept_invite(
         )
     row.accepted_at = now
     session.add(row)
+    events.record(session, events.MembersChanged(workspace_id=row.workspace_id))
     if session_token:
         # This browser's cookie is replaced below: its old session must not outlive it.
         session.execute(
@@ -286,9 +287,8 @@ def accept_invite(
     return start_session(session, user_id=user.id, workspace_id=row.workspace_id, now=now)
 
 
-def revoke_invite(
-    session: Session, *, workspace_id: int, user_id: int, invite_id: int, now: datetime
-) -> None:
+def revoke_invite(session: Session, *, actor: Actor, invite_id: int, now: datetime) -> None:
+    workspace_id, user_id = actor.workspace_id, actor.user_id
     require_owner(session, workspace_id=workspace_id, user_id=user_id)
     row = session.get(Invite, invite_id)
     if row is None or row.workspace_id != workspace_id:

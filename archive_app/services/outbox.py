@@ -32,6 +32,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from archive_app import events
 from archive_app.mail.messages import EmailMessage
 from archive_app.mail.sender import MailError, MailSender
 from archive_app.models.notifications import OutboxEmail, OutboxStatus
@@ -65,8 +66,9 @@ def enqueue(
     dedupe_key: str,
     now: datetime,
     workspace_id: int | None = None,
+    due_at: datetime | None = None,
 ) -> OutboxEmail:
-    """Add one mail to the outbox, due now; the caller's commit makes it real.
+    """Add one mail to the outbox, due now (or at ``due_at``); the caller's commit makes it real.
 
     A second call with the same ``dedupe_key`` (a retried job, a concurrent worker) returns the
     row that exists and adds nothing. ``INSERT ... ON CONFLICT DO NOTHING`` leans on the unique
@@ -81,7 +83,7 @@ def enqueue(
         "dedupe_key": dedupe_key,
         "status": OutboxStatus.pending.value,
         "attempts": 0,
-        "next_attempt_at": now,
+        "next_attempt_at": due_at or now,
         "created_at": now,
     }
     dialect = session.get_bind().dialect.name
@@ -93,6 +95,7 @@ def enqueue(
         session.execute(lite_stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"outbox does not support {dialect}")
+    events.record(session, events.MailQueued())
     return session.exec(select(OutboxEmail).where(OutboxEmail.dedupe_key == dedupe_key)).one()
 
 

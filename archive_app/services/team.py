@@ -13,10 +13,12 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from archive_app import events
 from archive_app.clock import utc
 from archive_app.models.auth import AuthSession
 from archive_app.models.workspaces import Membership, Role, User, Workspace
 from archive_app.services import outbox_cancel
+from archive_app.services.actor import Actor
 from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
 
 
@@ -54,7 +56,8 @@ def require_owner(session: Session, *, workspace_id: int, user_id: int) -> Membe
     return membership
 
 
-def workspace_name(session: Session, *, workspace_id: int, user_id: int) -> str:
+def workspace_name(session: Session, *, actor: Actor) -> str:
+    workspace_id, user_id = actor.workspace_id, actor.user_id
     require_member(session, workspace_id=workspace_id, user_id=user_id)
     workspace = session.get(Workspace, workspace_id)
     assert workspace is not None
@@ -73,7 +76,8 @@ def member_emails(session: Session, *, workspace_id: int) -> list[str]:
     )
 
 
-def list_members(session: Session, *, workspace_id: int, user_id: int) -> list[MemberRow]:
+def list_members(session: Session, *, actor: Actor) -> list[MemberRow]:
+    workspace_id, user_id = actor.workspace_id, actor.user_id
     require_member(session, workspace_id=workspace_id, user_id=user_id)
     rows = session.exec(
         select(Membership, User)
@@ -87,8 +91,9 @@ def list_members(session: Session, *, workspace_id: int, user_id: int) -> list[M
     ]
 
 
-def remove_member(session: Session, *, workspace_id: int, user_id: int, member_user_id: int) -> str:
+def remove_member(session: Session, *, actor: Actor, member_user_id: int) -> str:
     """End a member's access at once: membership, their sessions here, and their pending mail."""
+    workspace_id, user_id = actor.workspace_id, actor.user_id
     require_owner(session, workspace_id=workspace_id, user_id=user_id)
     target = _membership(session, workspace_id=workspace_id, user_id=member_user_id)
     if target is None:
@@ -113,4 +118,5 @@ def remove_member(session: Session, *, workspace_id: int, user_id: int, member_u
     outbox_cancel.cancel_pending(
         session, workspace_id=workspace_id, to_address=person.email, reason="recipient lost access"
     )
+    events.record(session, events.MembersChanged(workspace_id=workspace_id))
     return person.email

@@ -8,12 +8,14 @@ mentions here; a v.1 (Login Kit) account's mentions come from the relay's notifi
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from archive_app.simulator import grants
+from archive_app.simulator.media import cover_link
 from archive_app.simulator.state import Grant, SimState, TokenProblem, VideoRec
 from archive_app.simulator.wire import business, form_or_json, guarded, sim_base
 
@@ -24,8 +26,9 @@ def media_base(request: Request) -> str:
     return f"{sim_base(request).removesuffix(PREFIX)}/media"
 
 
-def video_json(v: VideoRec, media: str) -> dict[str, object]:
-    """A video in the mention list's shape (also the relay inbox's and the webhook's)."""
+def video_json(v: VideoRec, media: str, now: datetime) -> dict[str, object]:
+    """A video in the mention list's shape (also the relay inbox's and the webhook's); its
+    cover URL is signed and expires like TikTok's (``media.py``)."""
     return {
         "item_id": v.item_id,
         "create_time": int(v.created_at.timestamp()),
@@ -35,7 +38,7 @@ def video_json(v: VideoRec, media: str) -> dict[str, object]:
         "comments": v.comments,
         "shares": v.shares,
         "views": v.views,
-        "thumbnail_url": f"{media}/{v.item_id}.svg",
+        "thumbnail_url": cover_link(v, media, now),
         "creator_handle_name": v.creator_handle,
     }
 
@@ -144,7 +147,7 @@ def business_routes(state: SimState, *, timeout_seconds: float) -> list[Route]:
         media = media_base(request)
         videos = []
         for v in page:
-            full = video_json(v, media)
+            full = video_json(v, media, state.now())
             videos.append({k: val for k, val in full.items() if not fields or k in fields})
         return business(0, "OK", {"videos": videos, "cursor": next_cursor, "has_more": has_more})
 

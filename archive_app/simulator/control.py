@@ -68,11 +68,16 @@ def handled(endpoint: Handler) -> Handler:
     return same_origin_only(run)
 
 
+# Told how far ``POST /control/clock`` moved the shared clock (the app's demo sessions follow).
+ClockMoved = Callable[[timedelta], Awaitable[None]]
+
+
 def control_routes(
     state: SimState,
     *,
     webhook_url: str,
     webhook_transport: httpx.AsyncBaseTransport | None = None,
+    on_clock_moved: ClockMoved | None = None,
 ) -> list[Route]:
     def ok(value: Any, status: int = 200) -> JSONResponse:
         return JSONResponse(to_json(value), status_code=status)
@@ -214,7 +219,7 @@ def control_routes(
                 and state.apps[g.client_key].kind == "tiktok_v2"
             }
         # The event carries the video in the mention list's shape (TikTok documents no more).
-        content = video_json(video, f"{sim_base(request)}/media")
+        content = video_json(video, f"{sim_base(request)}/media", state.now())
         deliveries = [
             await deliver("brand.mention.event", key, open_id, content)
             for key, open_id in business_keys.items()
@@ -243,6 +248,8 @@ def control_routes(
             now = state.advance_clock(delta)
         except (TypeError, ValueError) as exc:
             raise SimError(f"advance_days must be a number >= 0 ({exc})") from exc
+        if on_clock_moved is not None:
+            await on_clock_moved(delta)
         return ok({"now": now, "advanced_seconds": delta.total_seconds()})
 
     routes: list[tuple[str, Handler, list[str]]] = [

@@ -193,7 +193,7 @@ def login_kit_routes(state: SimState, *, timeout_seconds: float) -> list[Route]:
             {
                 "type": "mention",
                 "create_time": int(v.created_at.timestamp()),
-                "video": video_json(v, media),
+                "video": video_json(v, media, state.now()),
             }
             for v in page
         ]

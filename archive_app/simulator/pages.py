@@ -49,6 +49,15 @@ def hidden(fields: dict[str, str]) -> str:
     )
 
 
+def _creator_signs_in(state: SimState, username: str, scopes: list[str]) -> None:
+    """A creator the simulator knows logs in with Login Kit (``user.info.basic`` only: the
+    creator's approval page) as the TikTok account of that handle, made on first use, as a
+    real creator has one. Brand logins (other scopes) still need ``POST /control/accounts``."""
+    handle = username.strip().lstrip("@")
+    if scopes == ["user.info.basic"] and handle in state.creators and handle not in state.accounts:
+        state.upsert_account(handle, handle)
+
+
 def page_routes(state: SimState) -> list[Route]:
     def default_username() -> str:
         return min(state.accounts) if state.accounts else ""
@@ -66,6 +75,7 @@ def page_routes(state: SimState) -> list[Route]:
         if request.method == "POST":
             answer = {"state": params.get("state", "")}
             if params.get("decision") == "authorize":
+                _creator_signs_in(state, params.get("username", ""), scopes)
                 try:
                     code = grants.issue_code(
                         state,

@@ -127,6 +127,8 @@ class VideoRec:
     shares: int = 0
     # Only tagged, not written in the caption: found by v.2 (better coverage) only.
     tag_only: bool = False
+    # Cover URLs handed out before this stop working (``POST /control/media/expire``).
+    covers_expired_at: datetime | None = None
 
 
 @dataclass

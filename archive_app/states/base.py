@@ -7,7 +7,8 @@ headers) before calling a service.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -44,7 +45,7 @@ class _Refused(Exception):
 class AppState(rx.State):
     """Shell vars shared by every signed-in page, and what this tab shows of its workspace.
 
-    The workspace part (``sources``, ``alerts``, ``member_count``) is pushed by live.announce
+    The workspace part (``sources``, ``alerts``, ``member_count``) is pushed by dispatch.py
     and shown only after this tab's own session passes the page-load check
     (``_apply_workspace_view``).
     """
@@ -77,7 +78,27 @@ class AppState(rx.State):
         whatever ``work`` raises reaches the caller as it is."""
         token = read_session_cookie(self.router.headers.cookie)
         now = current().clock.now()
-        return await run_db(lambda s: work(s, auth_service.require_viewer(s, token=token, now=now)))
+        async with self._acting():
+            return await run_db(
+                lambda s: work(s, auth_service.require_viewer(s, token=token, now=now))
+            )
+
+    @contextlib.asynccontextmanager
+    async def _acting(self) -> AsyncIterator[None]:
+        """Around work this tab's handler does (``_act`` uses it; so does a handler that hands
+        ``run_db`` to a service). The effects of the events it records reach every other open
+        tab at once (``dispatch.py``); this tab's state is held by the handler, so it is
+        skipped there and shows the new view and runs the topics' handlers here, after."""
+        me = live.Acting(self._tab())
+        token = live.acting.set(me)
+        try:
+            yield
+        finally:
+            live.acting.reset(token)
+            if me.view is not None:
+                self._apply_workspace_view(me.view)
+            if me.handlers:  # queued in this tab's browser: they run after this handler
+                await live.send_to_tab(self._tab(), me.handlers)
 
     async def _act_or_toast(self, work: Callable[[Session, Viewer], T]) -> T | EventSpec:
         """As ``_act``, but a ``ServiceError`` raised by ``work`` comes back as its error toast
@@ -152,17 +173,6 @@ class AppState(rx.State):
         database (see SourcesState._row), and each page load sets them again.
         """
         return await fresh_state_delta(cls, lambda state: state._show_view(view))
-
-    async def _announce(self) -> None:
-        """After this tab changed something: every open tab of the workspace reloads its view.
-
-        Not re-entrant on this tab's own state, so this tab applies the view itself.
-        """
-        viewer = await self._viewer()
-        view = await live.announce(
-            viewer.workspace_id, now=current().clock.now(), skip_tab=self._tab()
-        )
-        self._apply_workspace_view(view)
 
     @rx.event
     async def guard(self) -> Any:
@@ -246,6 +256,8 @@ class PublicState(rx.State):
     needs_owner: bool = False
     # ... and it runs in production, so creating the owner needs the setup code from the log.
     setup_code_needed: bool = False
+    # /login shows neither form until its load knew which one (no "Log in" flashing first).
+    owner_checked: bool = False
     # The last flash message this tab showed (shown once; see web/flash.py).
     _seen_flash: str = ""
 
@@ -265,6 +277,7 @@ class PublicState(rx.State):
         if self.router.url.path.rstrip("/") == paths.LOGIN:
             self.needs_owner = not await run_db(admin_service.has_users)
             self.setup_code_needed = current().settings.is_production
+            self.owner_checked = True
         token = read_session_cookie(self.router.headers.cookie)
         if token and not self.notice:
             now = current().clock.now()

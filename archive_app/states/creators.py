@@ -4,12 +4,13 @@ page (``CreatorState``; the cards below it are ``FeedState``'s)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import reflex as rx
 
-from archive_app import deps, paths
+from archive_app import dates, deps, paths
 from archive_app.services.rights import creators as service
 from archive_app.services.rights.creators import CreatorRow
 from archive_app.states.args import BadEventArgs, text_arg
@@ -30,6 +31,25 @@ class CreatorView:
     dm_label: str = ""
     dm_learned: str = ""
     rights_summary: str = ""
+    median_response: str = ""  # their page: "Median response time: 3 hours (2 answers)"
+
+
+def _span(value: timedelta) -> str:
+    """A duration in the unit a person would say: minutes, hours (from 2), days (from 2)."""
+    minutes = max(int(value.total_seconds() // 60), 0)
+    n, unit = minutes, "minute"
+    if minutes >= 2 * 24 * 60:
+        n, unit = round(minutes / (24 * 60)), "day"
+    elif minutes >= 2 * 60:
+        n, unit = round(minutes / 60), "hour"
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def median_text(row: CreatorRow) -> str:
+    if row.median_response is None:
+        return ""
+    answers = f"{row.answered} answer{'' if row.answered == 1 else 's'}"
+    return f"Median response time: {_span(row.median_response)} ({answers})"
 
 
 def creator_view(row: CreatorRow) -> CreatorView:
@@ -40,12 +60,11 @@ def creator_view(row: CreatorRow) -> CreatorView:
         display_name=row.display_name,
         avatar_url=row.avatar_url,
         mentions=f"{count} mention{'' if row.mention_count == 1 else 's'}",
-        last_mention=row.last_mention_at.strftime("%b %-d, %Y") if row.last_mention_at else "",
+        last_mention=dates.day(row.last_mention_at) if row.last_mention_at else "",
         dm_label=row.dm_label,
-        dm_learned=(
-            "learned " + row.dm_learned_at.strftime("%b %-d, %Y") if row.dm_learned_at else ""
-        ),
+        dm_learned=("learned " + dates.day(row.dm_learned_at) if row.dm_learned_at else ""),
         rights_summary=row.rights_summary or "No requests yet",
+        median_response=median_text(row),
     )
 
 

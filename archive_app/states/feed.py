@@ -35,6 +35,7 @@ from archive_app.states.feed_views import (
     chart_summary,
     form_defaults,
     form_query,
+    mentions_text,
     source_choices,
 )
 from archive_app.states.rights_request import RightsRequestState
@@ -53,6 +54,8 @@ class FeedState(AppState):
     gaps: list[str] = []
     chart: list[dict[str, Any]] = []
     chart_text: str = ""
+    # The list's total ("36 mentions"): the same filter as the cards, every page.
+    total_text: str = ""
     source_options: list[OptionView] = []
     form: dict[str, str] = {}
     # Changes whenever the filter does: the form is re-drawn with the new values.
@@ -99,10 +102,16 @@ class FeedState(AppState):
                 )
             )
             if creator is None:
-                return  # CreatorState says "not found"
+                self.loaded = True  # no cards: CreatorState says "not found", with a way back
+                return
             self.creator_handle, self._creator_id = creator.handle, creator.id
         filters, notes = feed_service.parse_filters(dict(self.router.url.query_parameters))
         self._filters = filters.query()
+        await self._read(viewer, notes)
+        self.loaded = True
+
+    async def _read(self, viewer: Any, notes: list[str]) -> None:
+        """The first page, the total and the chart, all from the one filter in force."""
         now = _now()
         view = await deps.run_db(
             lambda s: load_feed(
@@ -118,16 +127,17 @@ class FeedState(AppState):
         self.notes = [*notes, *view.notes]
         self.gaps = list(view.gaps)
         self.chart = chart_points(view.days)
-        self.chart_text = chart_summary(view.days, view.chart_clipped)
+        self.chart_text = chart_summary(view.days, view.total)
+        self.total_text = mentions_text(view.total)
         self.source_options = source_choices(view.sources)
         self.form = form_defaults(view.filters)
         self.form_key = urlencode(self._filters) or "all"
         self.filtered = bool(self._filters)
         self._show_page(view.page, append=False)
-        self.loaded = True
 
     def _show_page(self, page: feed_service.FeedPage, *, append: bool) -> None:
-        cards = [card_view(r) for r in page.rows]
+        embed = deps.current().settings.tiktok_embed_url
+        cards = [card_view(r, embed_url=embed) for r in page.rows]
         self.cards = [*self.cards, *cards] if append else cards
         self._cursor = page.next_cursor
         self.has_more = bool(page.next_cursor)
@@ -169,9 +179,11 @@ class FeedState(AppState):
 
     @rx.event
     async def show_new(self) -> None:
-        """The "N new mentions" banner: the first page again, newest first."""
+        """The "N new mentions" banner: the first page again, newest first, with the total and
+        the chart read again (they answer the same filter as the cards)."""
         self.new_count = 0
-        self._show_page(await self._page(""), append=False)
+        _, notes = feed_service.parse_filters(dict(self.router.url.query_parameters))
+        await self._read(await self._viewer(), notes)
 
     @rx.event
     async def mentions_changed(self) -> None:

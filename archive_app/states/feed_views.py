@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
-from archive_app import paths
+from archive_app import dates, paths
+from archive_app.services.mentions import feed_removed
 from archive_app.services.mentions.feed import RIGHTS_LABELS, FeedFilter, MentionRow
 from archive_app.services.mentions.feed_overview import DayCount, SourceOption
 from archive_app.states.args import BadEventArgs, text_arg
 
-FORM_FIELDS = ("source", "from", "to", "rights", "q")
+FORM_FIELDS = ("source", "from", "to", "rights", "q", "removed")
 ANY = "any"  # the selects' "no filter" value (a Radix/HTML option needs a non-empty value)
 
 
@@ -35,6 +38,9 @@ class CardView:
     found_by: str = ""
     rights_status: str = ""
     rights_label: str = ""
+    # "Removed from TikTok on Dec 6, 2026" ("" while it is there); the player's address (Play).
+    removed: str = ""
+    player_url: str = ""
 
 
 @dataclass
@@ -52,7 +58,8 @@ def compact(n: int) -> str:
     return str(n)
 
 
-def card_view(row: MentionRow) -> CardView:
+def card_view(row: MentionRow, *, embed_url: str = "") -> CardView:
+    """``embed_url``: TikTok's embed player (``Settings.tiktok_embed_url``), the video id added."""
     found = ", ".join(f"@{f.handle} ({f.kind_name})" for f in row.found_by)
     return CardView(
         id=row.id,
@@ -66,24 +73,49 @@ def card_view(row: MentionRow) -> CardView:
         likes=compact(row.likes),
         comments=compact(row.comments),
         shares=compact(row.shares),
-        posted=row.posted_at.strftime("%b %-d, %Y"),
+        posted=dates.day(row.posted_at),
         found_by=f"Found by {found}" if found else "",
         rights_status=row.rights_status,
         rights_label=RIGHTS_LABELS.get(row.rights_status, ""),
+        removed=removed_text(row.removed_at),
+        # A video removed from TikTok cannot be played: no Play.
+        player_url="" if row.removed_at else player_url(embed_url, row.video_id),
     )
 
 
+def removed_text(removed_at: datetime | None) -> str:
+    return f"Removed from TikTok on {dates.day(removed_at)}" if removed_at else ""
+
+
+def player_url(embed_url: str, video_id: str) -> str:
+    """TikTok's embed player for the video (https://www.tiktok.com/embed/v2/<video id>)."""
+    return f"{embed_url}{quote(video_id, safe='')}" if embed_url and video_id else ""
+
+
 def chart_points(days: tuple[DayCount, ...]) -> list[dict[str, Any]]:
-    return [{"day": d.day.strftime("%b %-d"), "mentions": d.count} for d in days]
+    return [{"day": dates.month_day(d.day), "mentions": d.count} for d in days]
 
 
-def chart_summary(days: tuple[DayCount, ...], clipped: bool) -> str:
+def mentions_text(total: int) -> str:
+    """The list's total, as the page says it above the chart: "36 mentions"."""
+    return f"{total:,} mention{'' if total == 1 else 's'}"
+
+
+def chart_summary(days: tuple[DayCount, ...], total: int) -> str:
+    """What range the chart covers and how many of the list's mentions fall in it."""
     if not days:
         return ""
-    total = sum(d.count for d in days)
-    first, last = days[0].day.strftime("%b %-d, %Y"), days[-1].day.strftime("%b %-d, %Y")
-    text = f"{total} mention{'' if total == 1 else 's'} between {first} and {last}"
-    return text + (" (the chart shows the last 92 days of the range)." if clipped else ".")
+    shown = sum(d.count for d in days)
+    first, last = days[0].day, days[-1].day
+    start = dates.month_day(first) if first.year == last.year else dates.day(first)
+    span = f"{start} to {dates.day(last)}"
+    if first == last:
+        span = dates.day(last)
+    if shown == total:
+        part = "the one mention" if total == 1 else f"all {total:,} mentions"
+    else:
+        part = f"{shown:,} of the {mentions_text(total)}"
+    return f"The chart shows {span}: {part}."
 
 
 def source_choices(options: tuple[SourceOption, ...]) -> list[OptionView]:
@@ -93,6 +125,10 @@ def source_choices(options: tuple[SourceOption, ...]) -> list[OptionView]:
     ]
 
 
+REMOVED_CHOICES = [
+    OptionView(ANY, "Show them too"),
+    *(OptionView(code, label) for code, label in feed_removed.REMOVED_CHOICES.items()),
+]
 RIGHTS_CHOICES = [
     OptionView(ANY, "Any status"),
     OptionView("none", "No request"),
@@ -112,6 +148,6 @@ def form_defaults(filters: FeedFilter) -> dict[str, str]:
     """What the filter form shows: the filter in force (the selects' "any" when none)."""
     query = filters.query()
     values = {name: query.get(name, "") for name in FORM_FIELDS}
-    for name in ("source", "rights"):
+    for name in ("source", "rights", "removed"):
         values[name] = values[name] or ANY
     return values

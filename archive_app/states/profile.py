@@ -8,8 +8,6 @@ import reflex as rx
 
 from archive_app import paths
 from archive_app.deps import current, run_db
-from archive_app.jobs import scheduler
-from archive_app.jobs.tasks import DRAIN_OUTBOX
 from archive_app.services import auth, email_change
 from archive_app.services import profile as service
 from archive_app.services.errors import NotAllowed, ServiceError
@@ -105,7 +103,6 @@ class ProfileState(AppState):
             return None
         self.new_email = self.email_password = ""
         self.email_saved = email_change.sent_message(sent_to)
-        _kick_mail()
         return None
 
     @rx.event
@@ -135,8 +132,6 @@ class ProfileState(AppState):
             self.password_error = exc.message
             return None
         self.current_password = self.new_password = ""
-        if ended:
-            await self._announce()  # the other sessions' open tabs go to the login page now
         self.password_saved = "Password changed." + (
             f" {_sessions(ended)} signed in elsewhere {_were(ended)} logged out." if ended else ""
         )
@@ -152,8 +147,6 @@ class ProfileState(AppState):
             ended = await run_db(lambda s: auth.log_out_other_sessions(s, token=token, now=now))
         except NotAllowed:
             return rx.redirect(paths.LOGIN)
-        if ended:
-            await self._announce()  # their open tabs go to the login page now
         self.sessions_saved = (
             f"Logged out {_sessions(ended)}. This browser stays signed in."
             if ended
@@ -168,8 +161,3 @@ def _sessions(n: int) -> str:
 
 def _were(n: int) -> str:
     return "was" if n == 1 else "were"
-
-
-def _kick_mail() -> None:
-    """Ask the outbox to go now instead of at its next tick (any replica: the leader runs it)."""
-    scheduler.kick(DRAIN_OUTBOX)

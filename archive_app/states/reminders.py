@@ -58,16 +58,16 @@ class ReminderEditorState(AppState):
         try:
             viewer = await self._viewer()
             source_id, emails = self.edit_source_id, list(self.edit_emails)
-            await deps.run_db(
-                lambda s: service.update_reminders(
-                    s,
-                    workspace_id=viewer.workspace_id,
-                    user_id=viewer.user_id,
-                    source_id=source_id,
-                    emails=emails,
+            async with self._acting():
+                await deps.run_db(
+                    lambda s: service.update_reminders(
+                        s,
+                        workspace_id=viewer.workspace_id,
+                        user_id=viewer.user_id,
+                        source_id=source_id,
+                        emails=emails,
+                    )
                 )
-            )
-            await self._announce()
         except ServiceError as exc:
             self.edit_error = exc.message
             return None

@@ -8,42 +8,49 @@ from the browser and hand it to a service that looks it up within the viewer's w
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
 
 from archive_app import deps, paths
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.services.errors import NotAllowed, ServiceError
+from archive_app.services.rights import export
 from archive_app.services.rights import manage as service
 from archive_app.services.rights import retry as rights_retry
 from archive_app.services.rights import status as rights_status
+from archive_app.services.rights import terms as rights_terms
+from archive_app.services.rights.filters import RightsFilter, parse_filters
+from archive_app.services.rights.link import links_for
 from archive_app.services.rights.query import LABELS
 from archive_app.states.args import BadEventArgs, id_arg, text_arg
 from archive_app.states.base import AppState
-from archive_app.states.rights_request import announce_rights
-from archive_app.states.rights_views import BADGES, CreatorOption, RequestView, request_view
-
-
-def _date_arg(value: Any) -> date | None:
-    text = text_arg(value, limit=10)
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise BadEventArgs("expected a date") from exc
+from archive_app.states.rights_terms import RightsTermsState
+from archive_app.states.rights_views import (
+    FILTER_PARAMS,
+    FILTERS,
+    URL_PARAMS,
+    RequestView,
+    marked,
+    request_view,
+    shown_filters,
+)
 
 
 class RightsState(AppState):
     rows: list[RequestView] = []
-    creators: list[CreatorOption] = []
     rights_loaded: bool = False
+    # The filters, as the URL has them (services/rights/filters.py reads and writes it).
     filter_status: str = ""
-    filter_creator: str = ""
-    filter_since: str = ""
-    filter_until: str = ""
+    filter_scope: str = ""
+    filter_requested_from: str = ""
+    filter_requested_to: str = ""
+    filter_responded_from: str = ""
+    filter_responded_to: str = ""
+    filter_q: str = ""
+    filters_shown: list[str] = []  # the controls `Add Filter` put on screen
+    filter_notes: list[str] = []  # values of the URL that were ignored, and why
     filter_error: str = ""
     # The table shows the newest ``shown`` requests (PAGE more with each "Show more").
     shown: int = service.PAGE
@@ -51,29 +58,51 @@ class RightsState(AppState):
 
     @rx.var
     def filtered(self) -> bool:
-        return bool(
-            self.filter_status or self.filter_creator or self.filter_since or self.filter_until
+        return any(
+            (
+                self.filter_status,
+                self.filter_scope,
+                self.filter_requested_from,
+                self.filter_requested_to,
+                self.filter_responded_from,
+                self.filter_responded_to,
+                self.filter_q,
+            )
         )
 
-    def _filters(self) -> service.RightsFilter:
-        creator = id_arg(self.filter_creator) if self.filter_creator else None
-        return service.RightsFilter(
-            status=self.filter_status,
-            creator_id=creator,
-            since=_date_arg(self.filter_since),
-            until=_date_arg(self.filter_until),
-        )
+    @rx.var
+    def filters_addable(self) -> list[str]:
+        return [name for name in FILTERS if name not in self.filters_shown]
+
+    def _query(self) -> dict[str, str]:
+        raw = {param: getattr(self, "filter_" + param) for param in URL_PARAMS}
+        return {k: v for k, v in raw.items() if v}
+
+    def _filters(self) -> RightsFilter:
+        return parse_filters(self._query())[0]
+
+    def _show_query(self, query: dict[str, str]) -> None:
+        filters, notes = parse_filters(query)
+        canonical = filters.query()
+        for param in URL_PARAMS:
+            setattr(self, "filter_" + param, canonical.get(param, ""))
+        self.filters_shown = shown_filters(canonical, self.filters_shown)
+        self.filter_notes = notes
+
+    def _go(self, query: dict[str, str]) -> Any:
+        """The filters live in the URL: going there loads them (reload and share keep them)."""
+        filters, _ = parse_filters(query)
+        encoded = urlencode(filters.query())
+        return rx.redirect(f"{paths.RIGHTS}?{encoded}" if encoded else paths.RIGHTS)
 
     async def _reload(self) -> None:
         viewer = await self._viewer()
-        try:
-            filters = self._filters()
-            self.filter_error = ""
-        except ServiceError as exc:
-            self.filter_error = exc.message
-            filters = service.RightsFilter()
+        filters = self._filters()
+        self.filter_error = ""
         shown = self.shown
-        rows, creators = await deps.run_db(
+        current = deps.current()
+        now, cipher = current.clock.now(), current.cipher
+        rows, terms = await deps.run_db(
             lambda s: (
                 service.list_requests(
                     s,
@@ -81,21 +110,26 @@ class RightsState(AppState):
                     user_id=viewer.user_id,
                     filters=filters,
                     limit=shown + 1,  # one more than shown: whether there are more
+                    cipher=cipher,
+                    now=now,
                 ),
-                service.creator_choices(
+                rights_terms.current_terms(
                     s, workspace_id=viewer.workspace_id, user_id=viewer.user_id
                 ),
             )
         )
-        self.rows = [request_view(r) for r in rows[:shown]]
+        embed = deps.current().settings.tiktok_embed_url
+        self.rows = [request_view(r, embed_url=embed) for r in rows[:shown]]
         self.rows_capped = len(rows) > shown
-        self.creators = [CreatorOption(str(c.creator_id), c.handle) for c in creators]
+        (await self.get_state(RightsTermsState))._show_terms(terms)
         self.rights_loaded = True
 
     @rx.event
     async def load(self) -> Any:
         if not self.signed_in:
             return None  # the guard before this handler sent the tab to /login
+        self._show_query(dict(self.router.url.query_parameters))
+        self.shown = service.PAGE
         try:
             await self._reload()
         except NotAllowed:
@@ -117,36 +151,41 @@ class RightsState(AppState):
         except NotAllowed:
             self.rows = []
 
-    async def _set_filter(self, name: str, value: str) -> None:
-        setattr(self, name, value)
-        self.shown = service.PAGE
-        await self._reload_or_clear()
+    @rx.event
+    def set_filter(self, param: str, value: str) -> Any:
+        """A filter control changed: the page's URL gets it (a bad value is dropped there)."""
+        param, value = text_arg(param, limit=20), text_arg(value, limit=20)
+        if param not in URL_PARAMS or param == "q":
+            raise BadEventArgs("expected a filter's name")
+        return self._go({**self._query(), param: value})
 
     @rx.event
-    async def set_filter_status(self, value: str) -> None:
-        value = text_arg(value, limit=16)
-        await self._set_filter("filter_status", value if value in BADGES else "")
+    def add_filter(self, name: str) -> None:
+        """`Add Filter` → a filter: its control appears (the URL changes once it has a value)."""
+        name = text_arg(name, limit=20)
+        if name in FILTERS and name not in self.filters_shown:
+            self.filters_shown = shown_filters(self._query(), [*self.filters_shown, name])
 
     @rx.event
-    async def set_filter_creator(self, value: str) -> None:
-        value = text_arg(value, limit=12)
-        await self._set_filter("filter_creator", str(id_arg(value)) if value else "")
+    def remove_filter(self, name: str) -> Any:
+        name = text_arg(name, limit=20)
+        if name not in FILTERS:
+            raise BadEventArgs("expected a filter's name")
+        self.filters_shown = [n for n in self.filters_shown if n != name]
+        query = {k: v for k, v in self._query().items() if k not in FILTER_PARAMS[name]}
+        return self._go(query)
 
     @rx.event
-    async def set_filter_since(self, value: str) -> None:
-        day = _date_arg(value)
-        await self._set_filter("filter_since", day.isoformat() if day else "")
+    def search_creator(self, form: dict[str, Any]) -> Any:
+        """The search box: part of a creator's handle."""
+        if not isinstance(form, dict):
+            raise BadEventArgs("expected the search form")
+        return self._go({**self._query(), "q": text_arg(form.get("q", ""), limit=200)})
 
     @rx.event
-    async def set_filter_until(self, value: str) -> None:
-        day = _date_arg(value)
-        await self._set_filter("filter_until", day.isoformat() if day else "")
-
-    @rx.event
-    async def clear_filters(self) -> None:
-        self.filter_status = self.filter_creator = self.filter_since = self.filter_until = ""
-        self.shown = service.PAGE
-        await self._reload()
+    def clear_filters(self) -> Any:
+        self.filters_shown = []
+        return rx.redirect(paths.RIGHTS)
 
     @rx.event
     async def show_more(self) -> None:
@@ -159,6 +198,8 @@ class RightsState(AppState):
         """`Copy message`: the message and the videos' links onto the clipboard."""
         request_id = id_arg(request_id)
         viewer = await self._viewer()  # no session: on_handler_error sends it to log in
+        current = deps.current()
+        links = links_for(current.settings.public_url, current.cipher)
         try:
             text = await deps.run_db(
                 lambda s: service.copy_text(
@@ -166,6 +207,7 @@ class RightsState(AppState):
                     workspace_id=viewer.workspace_id,
                     user_id=viewer.user_id,
                     request_id=request_id,
+                    links=links,
                 )
             )
         except ServiceError as exc:
@@ -184,24 +226,29 @@ class RightsState(AppState):
         request_id = id_arg(request_id)
         status = text_arg(status, limit=16)
         viewer = await self._viewer()  # no session: on_handler_error sends it to log in
+        shown = marked(self.rows, request_id, status)
+        if shown is not None:  # this tab shows it at once; the reload after confirms it
+            self.rows = shown
+            yield
         try:
             now = deps.current().clock.now()
-            changed = await deps.run_db(
-                lambda s: rights_status.set_status(
-                    s,
-                    workspace_id=viewer.workspace_id,
-                    user_id=viewer.user_id,
-                    request_id=request_id,
-                    status=status,
-                    now=now,
+            async with self._acting():  # RightsChanged: every open tab re-reads its rights
+                changed = await deps.run_db(
+                    lambda s: rights_status.set_status(
+                        s,
+                        workspace_id=viewer.workspace_id,
+                        user_id=viewer.user_id,
+                        request_id=request_id,
+                        status=status,
+                        now=now,
+                    )
                 )
-            )
         except ServiceError as exc:
+            if shown is not None:
+                await self._reload_or_clear()  # not changed: show what is true again
             yield rx.toast.error(exc.message, id="rights")
             return
         yield rx.toast.success(f"Marked as {LABELS[changed.status]}.", id="rights")
-        for handler in await announce_rights(self, viewer.workspace_id):
-            yield handler
 
     @rx.event
     async def retry_sending(self, request_id: int) -> AsyncIterator[Any]:
@@ -210,15 +257,17 @@ class RightsState(AppState):
         viewer = await self._viewer()  # no session: on_handler_error sends it to log in
         try:
             current = deps.current()
-            outcome = await rights_retry.retry_request(
-                deps.run_db,
-                workspace_id=viewer.workspace_id,
-                user_id=viewer.user_id,
-                request_id=request_id,
-                now=current.clock.now(),
-                gateway=current.gateway(Kind.tiktok_v1),
-                cipher=current.cipher,
-            )
+            async with self._acting():
+                outcome = await rights_retry.retry_request(
+                    deps.run_db,
+                    workspace_id=viewer.workspace_id,
+                    user_id=viewer.user_id,
+                    request_id=request_id,
+                    now=current.clock.now(),
+                    gateway=current.gateway(Kind.tiktok_v1),
+                    cipher=current.cipher,
+                    links=links_for(current.settings.public_url, current.cipher),
+                )
         except ServiceError as exc:
             yield rx.toast.error(exc.message, id="rights")
             return
@@ -226,8 +275,6 @@ class RightsState(AppState):
             yield rx.toast.success(outcome.toast, id="rights")
         else:
             yield rx.toast.info(outcome.toast, id="rights", duration=12000)
-        for handler in await announce_rights(self, viewer.workspace_id):
-            yield handler
 
     @rx.event
     async def export_csv(self) -> Any:
@@ -235,9 +282,14 @@ class RightsState(AppState):
         viewer = await self._viewer()  # no session: on_handler_error sends it to log in
         try:
             filters = self._filters()
+            base_url = deps.current().settings.public_url
             data = await deps.run_db(
-                lambda s: service.export_csv(
-                    s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, filters=filters
+                lambda s: export.export_csv(
+                    s,
+                    workspace_id=viewer.workspace_id,
+                    user_id=viewer.user_id,
+                    filters=filters,
+                    base_url=base_url,
                 )
             )
         except ServiceError as exc:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive_app import deps
+from archive_app import dates, deps
 from archive_app.services.errors import ServiceError
 from archive_app.services.sources import reminders as reminders_service
 from archive_app.services.sources import status as sources_service
@@ -31,8 +31,10 @@ class SourceView:
     connected_text: str = ""
     reason: str = ""
     is_disconnected: bool = False
-    # Disconnected or expired: the row offers Reconnect.
+    # Disconnected or expired: the row offers Reconnect (and no Disconnect).
     needs_reconnect: bool = False
+    # Working but near its deadline: the row offers Reconnect next to Disconnect.
+    can_renew: bool = False
     checked_text: str = ""
     reminder_text: str = ""
     # From the kinds table (services/sources.SourceRow): how it (re)connects; reminders.
@@ -47,7 +49,7 @@ def source_view(row: SourceRow) -> SourceView:
     days = row.days_remaining
     connected = ""
     if row.connected_at is not None:
-        connected = "Connected " + row.connected_at.strftime("%b %d, %Y")
+        connected = "Connected " + dates.day(row.connected_at)
         if row.connected_by:
             connected += f" by {row.connected_by}"
     return SourceView(
@@ -64,6 +66,7 @@ def source_view(row: SourceRow) -> SourceView:
         reason=row.reason,
         is_disconnected=row.status == "disconnected",
         needs_reconnect=row.status in ("disconnected", "expired"),
+        can_renew=row.renewable,
         checked_text=_checked_text(row),
         reminder_text=_reminder_text(row),
         connects_by_qr=row.connects_by_qr,
@@ -76,7 +79,7 @@ def source_view(row: SourceRow) -> SourceView:
 def _checked_text(row: SourceRow) -> str:
     if row.last_checked_at is None:
         return "" if row.status in ("disconnected", "expired") else "Not checked yet"
-    when = row.last_checked_at.strftime("%b %d, %Y at %H:%M UTC")
+    when = dates.day_time(row.last_checked_at)
     if row.status in ("degraded", "disconnected", "expired"):
         # the last check did not get an answer (the reason says when): say what this time is
         return "TikTok last answered " + when
@@ -88,12 +91,14 @@ def _reminder_text(row: SourceRow) -> str:
         return ""
     step = row.next_reminder_step
     return (
-        f"Next reminder {row.next_reminder_at:%b %d, %Y} "
+        f"Next reminder {dates.day(row.next_reminder_at)} "
         f"({step} day{'' if step == 1 else 's'} before the deadline)"
     )
 
 
-MAX_TYPED = 400  # longer than any email address (320): text a page of ours never sends
+# A pasted list of every address reminders may go to (10 × 320) and more: text a page of ours
+# never sends (the field stops at this length).
+MAX_TYPED = 4000
 
 
 async def find_source(state: Any, source_id: int) -> SourceView | None:
@@ -116,12 +121,15 @@ async def find_source(state: Any, source_id: int) -> SourceView | None:
 
 
 def add_reminder_chip(emails: list[str], raw: str) -> tuple[list[str], str]:
-    """The reminder list with ``raw`` added, or the list unchanged and why not.
+    """The reminder list with ``raw`` added, or the list unchanged and why not (naming the
+    address that is wrong). ``raw`` may be a pasted list: split on commas, semicolons, spaces
+    and new lines, every address checked before any is added.
 
     The same rule the service applies when the list is saved (``clean_reminder_emails``).
     """
+    typed = reminders_service.split_addresses(raw) or [raw]
     try:
-        return reminders_service.clean_reminder_emails([*emails, raw]), ""
+        return reminders_service.clean_reminder_emails([*emails, *typed]), ""
     except ServiceError as exc:
         return emails, exc.message
 

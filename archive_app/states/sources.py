@@ -62,6 +62,7 @@ class SourcesState(AppState):
             # connection completed (api/oauth.py, the QR wizard), once. A page load never
             # starts one: anyone can load this address as often as they like.
             wizard.flash = f"Connected @{row.handle}. It is Active now."
+            self.page_error = ""  # the new outcome replaces an older one (a cancel, say)
         return None
 
     @rx.event
@@ -69,16 +70,16 @@ class SourcesState(AppState):
         source_id = id_arg(source_id)
         viewer = await self._viewer()  # no session: on_handler_error sends it to log in
         try:
-            handle = await connect.disconnect(
-                deps.run_db,
-                deps.gateway_of,
-                workspace_id=viewer.workspace_id,
-                user_id=viewer.user_id,
-                source_id=source_id,
-                cipher=deps.current().cipher,
-                now=deps.current().clock.now(),
-            )
-            await self._announce()
+            async with self._acting():
+                handle = await connect.disconnect(
+                    deps.run_db,
+                    deps.gateway_of,
+                    workspace_id=viewer.workspace_id,
+                    user_id=viewer.user_id,
+                    source_id=source_id,
+                    cipher=deps.current().cipher,
+                    now=deps.current().clock.now(),
+                )
         except ServiceError as exc:
             return rx.toast.error(exc.message)
         return rx.toast.success(f"Disconnected @{handle}. Its tokens were removed.")

@@ -15,7 +15,6 @@ import reflex as rx
 
 from archive_app import deps, live
 from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.jobs import scheduler
 from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.services.sources import qr as connect_qr
 from archive_app.services.sources.qr_image import qr_data_url
@@ -227,13 +226,13 @@ class ConnectWizardState(AppState):
                 if self.attempt_id != attempt_id:
                     return
                 if progress.phase == connect_qr.QrPhase.connected:
+                    # The SourceConnected event already showed it in every open tab (this
+                    # one too: a background task holds no lock while it polls) and asked
+                    # for its mentions now, once.
                     self._reset_wizard()
-                    await self._announce()
                     row = await find_source(self, progress.source_id or 0)
                     handle = row.handle if row else ""
                     self.flash = f"Connected @{handle}. It is Active now."
-                    if progress.source_id:  # its mentions now, once, not at the next tick
-                        scheduler.request_poll(progress.source_id)
                     return rx.toast.success(f"Connected @{handle}")
                 self._show_progress(progress)
                 if progress.phase in (connect_qr.QrPhase.denied, connect_qr.QrPhase.failed):

@@ -8,10 +8,8 @@ from typing import Any
 import reflex as rx
 from reflex_base.event import EventSpec
 
-from archive_app import paths
+from archive_app import dates, paths
 from archive_app.deps import current
-from archive_app.jobs import scheduler
-from archive_app.jobs.tasks import DRAIN_OUTBOX
 from archive_app.services import invite as invite_service
 from archive_app.services import team as service
 from archive_app.services.errors import NotAllowed, ServiceError
@@ -54,10 +52,8 @@ class TeamState(AppState):
         now = current().clock.now()
         members, invites, you = await self._act(
             lambda s, v: (
-                service.list_members(s, workspace_id=v.workspace_id, user_id=v.user_id),
-                invite_service.list_pending_invites(
-                    s, workspace_id=v.workspace_id, user_id=v.user_id, now=now
-                ),
+                service.list_members(s, actor=v.actor),
+                invite_service.list_pending_invites(s, actor=v.actor, now=now),
                 v.user_id,
             )
         )
@@ -66,13 +62,13 @@ class TeamState(AppState):
                 user_id=m.user_id,
                 email=m.email,
                 role=m.role.capitalize(),
-                joined=m.joined_at.strftime("%b %d, %Y"),
+                joined=dates.day(m.joined_at),
                 is_you=m.user_id == you,
             )
             for m in members
         ]
         self.invites = [
-            InviteView(invite_id=i.invite_id, email=i.email, expires=i.expires_at.strftime("%b %d"))
+            InviteView(invite_id=i.invite_id, email=i.email, expires=dates.day(i.expires_at))
             for i in invites
         ]
         self.loaded = True
@@ -94,8 +90,7 @@ class TeamState(AppState):
             sent = await self._act(
                 lambda s, v: invite_service.invite(
                     s,
-                    workspace_id=v.workspace_id,
-                    user_id=v.user_id,
+                    actor=v.actor,
                     email=address,
                     base_url=base_url,
                     reveal_link=reveal,
@@ -108,7 +103,6 @@ class TeamState(AppState):
         self.invite_email = ""
         self._show_sent(sent, f"Invitation sent to {sent.email}.")
         await self._reload()
-        _kick_mail()
         return None
 
     def _show_sent(self, sent: invite_service.InviteSent, message: str) -> None:
@@ -125,8 +119,7 @@ class TeamState(AppState):
         sent = await self._act_or_toast(
             lambda s, v: invite_service.resend_invite(
                 s,
-                workspace_id=v.workspace_id,
-                user_id=v.user_id,
+                actor=v.actor,
                 invite_id=invite_id,
                 base_url=base_url,
                 reveal_link=reveal,
@@ -139,7 +132,6 @@ class TeamState(AppState):
             sent, f"Invitation sent again to {sent.email}. The earlier link no longer works."
         )
         await self._reload()
-        _kick_mail()
         return rx.toast.success(f"Invitation sent again to {sent.email}.")
 
     @rx.event
@@ -148,7 +140,7 @@ class TeamState(AppState):
         now = current().clock.now()
         refused = await self._act_or_toast(
             lambda s, v: invite_service.revoke_invite(
-                s, workspace_id=v.workspace_id, user_id=v.user_id, invite_id=invite_id, now=now
+                s, actor=v.actor, invite_id=invite_id, now=now
             )
         )
         if isinstance(refused, EventSpec):
@@ -163,8 +155,7 @@ class TeamState(AppState):
             lambda s, v: (
                 service.remove_member(
                     s,
-                    workspace_id=v.workspace_id,
-                    user_id=v.user_id,
+                    actor=v.actor,
                     member_user_id=member_user_id,
                 ),
                 v.workspace_name,
@@ -173,10 +164,9 @@ class TeamState(AppState):
         if isinstance(outcome, EventSpec):
             return outcome
         removed, workspace_name = outcome
+        # MembersChanged: every open tab reloads its view; the removed member's tabs fail
+        # their session check, are cleared and unlinked at once, and land on the login page.
         await self._reload()
-        # Every open tab reloads its view; the removed member's tabs fail their session check,
-        # are cleared and unlinked at once, and land on the login page.
-        await self._announce()
         return rx.toast.success(f"{removed} was removed from {workspace_name}.")
 
 
@@ -190,8 +180,3 @@ def _why_link_shown() -> str:
     if current().settings.mode == Mode.demo:
         return "Demo mode: the link is shown here because mail goes to the built-in mailbox."
     return "Test mode: the link is shown here as well as in the email."
-
-
-def _kick_mail() -> None:
-    """Ask the outbox to go now instead of at its next tick (any replica: the leader runs it)."""
-    scheduler.kick(DRAIN_OUTBOX)

@@ -17,7 +17,7 @@ import json
 import secrets
 from dataclasses import dataclass, field
 
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 
 from archive_app.crypto import sign, signature_ok
 from archive_app.web.cookies import read_cookie
@@ -63,6 +63,12 @@ def redirect_with_flash(
         secure=secure,
         path="/",
     )
+    return response
+
+
+def clear_flash(response: Response) -> Response:
+    """``response`` also ends any flash not shown yet: a newer outcome replaces it."""
+    response.delete_cookie(FLASH_COOKIE, path="/", httponly=True, samesite="lax")
     return response
 
 

@@ -44,10 +44,17 @@ log = logging.getLogger(__name__)
 ACCOUNT_FORMS = "account_forms"  # sign-up, setup, invitation, forgot, reset (one budget)
 EMAIL_CHANGE = "email_change"  # the profile's email change (a State handler)
 LOGIN = "login"  # log-in is throttled by failures already; this is only a generous cap
+# The creator's page (/r/<token>, api/portal.py): per client address, and per link.
+PORTAL_PAGE = "portal_page"  # page loads and logins, per address
+PORTAL_ANSWER = "portal_answer"  # answers posted, per address
+PORTAL_LINK = "portal_link"  # everything on one link (keyed by its hash), from anywhere
 LIMITS: dict[str, str] = {
     ACCOUNT_FORMS: "10/minute;50/hour",
     EMAIL_CHANGE: "10/minute;50/hour",
     LOGIN: "30/minute;300/hour",
+    PORTAL_PAGE: "60/minute;600/hour",
+    PORTAL_ANSWER: "10/minute;60/hour",
+    PORTAL_LINK: "30/minute;300/hour",
 }
 KEY_PREFIX = "archive-limits"
 

@@ -9,10 +9,12 @@ The Content-Security-Policy is what the app's own pages need, measured in Chromi
   An injected inline script is still refused (no ``'unsafe-inline'`` for scripts).
 - ``style-src 'self' 'unsafe-inline'``: Radix and the prerendered pages set style attributes,
   and our small server pages (refusals, /dev/mail) have an inline ``<style>``.
-- ``img-src 'self' data: blob:`` plus, in production, ``https:``: the Feed shows TikTok's
-  thumbnails straight from TikTok's CDN (hosts vary by region), and only https ones are kept
-  (integrations/tiktok/mentions.py). Outside production the simulator's thumbnails come from
-  the public URL's origin, which is allowed by name (the page may be opened at 127.0.0.1).
+- ``img-src 'self' data: blob:``: covers are Archive's own copies (``/media/covers/…``, issue
+  22), so a browser never loads an image from TikTok. Outside production the simulator's
+  avatars come from the public URL's origin, which is allowed by name (the page may be opened
+  at 127.0.0.1); in production TikTok's avatars are refused and Radix shows the initials.
+- ``frame-src``: exactly the origin of TikTok's embed player (``ARCHIVE_TIKTOK_EMBED_URL``;
+  the simulator's stand-in outside production), for ``Play``.
 - ``connect-src 'self'`` plus the public URL's origin and its ``ws(s)://`` twin: the page's
   socket (``/_event``) goes to the public URL.
 - ``frame-ancestors 'none'`` with ``X-Frame-Options: DENY`` (no page of Archive is framed;
@@ -67,7 +69,7 @@ def content_security_policy(settings: Settings, script_hashes: tuple[str, ...] =
     public = _origin(settings.public_url)
     socket = public.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
     images = ["'self'", "data:", "blob:"]
-    images += ["https:"] if settings.is_production else [public]
+    images += [] if settings.is_production else [public]
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'", "'unsafe-eval'", *script_hashes],
@@ -75,6 +77,7 @@ def content_security_policy(settings: Settings, script_hashes: tuple[str, ...] =
         "img-src": images,
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'", public, socket],
+        "frame-src": [_origin(settings.tiktok_embed_url) or "'none'"],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],

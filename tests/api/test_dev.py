@@ -15,7 +15,7 @@ from archive_app.clock import FixedClock
 from archive_app.deps import Deps, build_deps
 from archive_app.jobs.runs import run_job_now
 from archive_app.jobs.tasks import JobSpec
-from archive_app.mail.messages import disconnection_message
+from archive_app.mail.disconnection import disconnection_message
 from archive_app.mail.sender import SmtpSender
 from archive_app.mail.sink import MailSink
 from archive_app.settings import Settings

@@ -19,6 +19,7 @@ from archive_app.clock import FixedClock
 from archive_app.db import session_scope
 from archive_app.models.workspaces import Membership
 from archive_app.services import invite as invite_service
+from archive_app.services.actor import Actor
 from archive_app.services.signup import sign_up
 from archive_app.settings import Mode, Settings
 from archive_app.web.flash import FLASH_COOKIE, read_flash
@@ -60,8 +61,7 @@ def _invite(engine, now, inviter, email: str) -> str:
     with session_scope(engine) as s:
         sent = invite_service.invite(
             s,
-            workspace_id=inviter.workspace_id,
-            user_id=inviter.user_id,
+            actor=Actor(workspace_id=inviter.workspace_id, user_id=inviter.user_id),
             email=email,
             base_url=ORIGIN,
             reveal_link=True,  # demo mode: the attacker reads it off their own Team page

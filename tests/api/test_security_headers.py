@@ -37,7 +37,9 @@ async def _get(settings: Settings, path: str, build_dir: Path | None = None) -> 
         return await client.get(path)
 
 
-async def test_production_sends_every_header_with_hsts_and_https_images(tmp_path: Path):
+async def test_production_sends_every_header_with_hsts_our_own_images_and_tiktoks_player(
+    tmp_path: Path,
+):
     settings = production_settings(tmp_path)
     for path in ("/page", "/no/such/route"):  # a 404 of the app too
         response = await _get(settings, path)
@@ -48,7 +50,8 @@ async def test_production_sends_every_header_with_hsts_and_https_images(tmp_path
         csp = _directives(response.headers["content-security-policy"])
         assert csp["frame-ancestors"] == ["'none'"]
         assert csp["default-src"] == ["'self'"] and csp["object-src"] == ["'none'"]
-        assert csp["img-src"] == ["'self'", "data:", "blob:", "https:"]
+        assert csp["img-src"] == ["'self'", "data:", "blob:"]  # covers are Archive's copies
+        assert csp["frame-src"] == ["https://www.tiktok.com"]  # the embed player, nothing else
         assert csp["connect-src"] == [
             "'self'",
             "https://archive.brand.example",
@@ -63,6 +66,7 @@ async def test_demo_over_http_has_no_hsts_and_allows_the_simulators_images(tmp_p
     assert "strict-transport-security" not in response.headers
     csp = _directives(response.headers["content-security-policy"])
     assert csp["img-src"] == ["'self'", "data:", "blob:", "http://localhost:3000"]
+    assert csp["frame-src"] == ["http://localhost:3000"]  # the simulator's stand-in player
     assert "ws://localhost:3000" in csp["connect-src"]
 
 

@@ -18,6 +18,9 @@ def body_text(message: Message) -> str:
 
 
 def log_in(page, email: str, password: str) -> None:
+    """Log in as ``email``: a session this browser still holds (demo sessions survive clock
+    moves) is dropped first, or /login would send it straight to the Feed as whoever it was."""
+    page.context.clear_cookies(name="archive_session")
     page.goto("/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)

@@ -130,10 +130,13 @@ def test_a_request_to_an_everyone_creator_is_sent_as_a_dm_and_shows_requested(
     assert download.value.suggested_filename.startswith("usage-rights-")
     with open(download.value.path(), encoding="utf-8") as exported:
         lines = exported.read().splitlines()
-    assert lines[0].startswith("creator,status,reason,requested at (UTC)")
+    assert lines[0].startswith("creator,scope,status,reason,requested at (UTC)")
     # a cell starting with "@" would run as a formula in a spreadsheet: it gets a leading quote
-    assert lines[1].startswith("'@open.maker,Requested,,") and len(lines) == 2
+    assert lines[1].startswith("'@open.maker,Usage Rights,Requested,,") and len(lines) == 2
+    page.get_by_role("button", name="Add Filter").click()
+    page.get_by_role("menuitem", name="Status").click()
     page.get_by_label("Status", exact=True).select_option("In Queue")
+    page.wait_for_url(at("/rights?status=in_queue"))
     expect(page.get_by_text("No requests match these filters.")).to_be_visible()
     page.get_by_role("button", name="Clear filters").click()
     expect(page.get_by_test_id("rights-row")).to_have_count(1)
@@ -168,7 +171,10 @@ def test_a_friends_only_creator_is_queued_copied_and_sent_once_when_they_open_dm
     expect(page.locator("[data-sonner-toast]")).to_contain_text("Message and links copied")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert re.fullmatch(
-        r"Could we repost your video\?\n\nhttps://www\.tiktok\.com/@shy\.maker/video/\S+", copied
+        r"Could we repost your video\?\n\nhttps://www\.tiktok\.com/@shy\.maker/video/\S+\n\n"
+        r"Approve or decline here: http\S+/r/[A-Za-z0-9_-]{43}\n"
+        r"Copy this link into your browser: .+",
+        copied,
     ), copied
 
     other_tab = clipboard_page()  # a teammate's view of the same workspace, left open

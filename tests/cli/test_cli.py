@@ -173,6 +173,22 @@ def test_check_config_names_every_problem_without_echoing_secrets(monkeypatch, t
     assert "s1-live-secret" not in text and FERNET_KEY not in text
 
 
+def test_check_config_lists_every_problem_with_the_same_indent(monkeypatch, tmp_path):
+    _production_env(monkeypatch, tmp_path, ARCHIVE_TIKTOK_V2_CLIENT_SECRET="changeme")
+    monkeypatch.delenv("ARCHIVE_SMTP_HOST")
+    monkeypatch.delenv("ARCHIVE_MAIL_FROM")
+    out = io.StringIO()
+    assert main(["check-config"], out=out) == 1
+    heading, *lines = out.getvalue().splitlines()
+    assert heading == "Production mode would refuse to start:"
+    assert len(lines) == 3 and all(line.startswith("  - ARCHIVE_") for line in lines), lines
+    assert [line.split()[1] for line in lines] == [
+        "ARCHIVE_TIKTOK_V2_CLIENT_SECRET",
+        "ARCHIVE_SMTP_HOST",
+        "ARCHIVE_MAIL_FROM",
+    ]
+
+
 def test_send_test_mail_reaches_the_smtp_server(tmp_path):
     received: list[str] = []
 

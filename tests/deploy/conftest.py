@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.browser.conftest import browser  # noqa: F401 (Chromium for test_image.py)
 from tests.ports import free_port
 from tests.production_settings import FERNET_KEY
 

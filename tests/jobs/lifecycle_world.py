@@ -30,6 +30,7 @@ from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.jobs.runs import run_job_now
 from archive_app.models.sources import Source, SourceEvent
 from archive_app.services.sources import status as source_service
+from archive_app.services.sources.disconnection_mail import HOLD
 from archive_app.simulator import create_simulator_app
 from tests import factories
 from tests.integrations.tiktok_backends import UvicornThread, sim_settings
@@ -93,6 +94,12 @@ class LifecycleWorld:
 
     async def deliver(self) -> None:
         await self.job("drain_outbox")
+
+    async def deliver_alerts(self) -> None:
+        """Send what is due once a disconnection mail's wait for the rest of its outage is
+        over (``disconnection_mail.HOLD``): the shared clock moves past it first."""
+        self.advance(advance_seconds=HOLD.total_seconds() + 1)
+        await self.deliver()
 
     def workspace(self, owner: str = "owner@brand.com", name: str = "Brand") -> None:
         with Session(self.engine) as s:

@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from archive_app import dates
 from archive_app.integrations.tiktok.errors import REFRESH_REFUSED
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.mail.messages import DISCONNECTION_SUBJECT
 from archive_app.services import team
+from archive_app.services.actor import Actor
 from archive_app.services.sources import health
 from archive_app.services.sources import refresh as token_refresh
 from archive_app.services.sources.disconnection_mail import Links
@@ -56,14 +58,14 @@ async def test_a_5xx_makes_the_source_amber_with_no_mail_then_an_answer_clears_i
     assert (row.status, row.badge, row.status_label) == ("degraded", "amber", "Active")
     assert row.reason == f"TikTok did not answer at {failed_at:%H:%M} UTC; retrying"
     assert row.alert_event_id is None
-    await world.deliver()
+    await world.deliver_alerts()
     assert world.smtp.envelopes == []
 
     assert (await world.job("check_sources"))["answered"] == 1
     row = world.row(source_id)
     assert (row.status, row.badge, row.reason) == ("active", "green", "")
     assert row.last_checked_at is not None and row.last_checked_at >= failed_at
-    await world.deliver()
+    await world.deliver_alerts()
     assert world.smtp.envelopes == []
 
 
@@ -75,7 +77,7 @@ async def test_two_failures_in_a_row_less_than_30_minutes_apart_stay_amber(world
     world.fail_next(PROFILE_V2, "rate_limit")
     await world.job("check_sources")
     assert world.row(source_id).status == "degraded"
-    await world.deliver()
+    await world.deliver_alerts()
     assert world.smtp.envelopes == []
 
 
@@ -89,11 +91,11 @@ async def test_two_failures_in_a_row_30_minutes_apart_disconnect_with_one_episod
     await world.job("check_sources")
     row = world.row(source_id)
     assert (row.status, row.badge, row.status_label) == ("disconnected", "red", "Disconnected")
-    assert row.reason == f"TikTok has not answered since {first:%b %d} at {first:%H:%M} UTC"
+    assert row.reason == f"TikTok has not answered since {dates.day_time(first)}"
     assert row.alert_event_id is not None
     await world.job("check_sources")  # a later run, TikTok answering again: nothing new
-    await world.deliver()
-    await world.deliver()
+    await world.deliver_alerts()
+    await world.deliver_alerts()
     assert alert_recipients(world) == list(MEMBERS)
     [mail] = world.mail(to="member@brand.com")
     assert mail["Subject"] == DISCONNECTION_SUBJECT
@@ -111,7 +113,7 @@ async def test_an_invalid_refresh_token_disconnects_at_the_next_refresh(world):
     assert (row.status, row.badge, row.reason) == ("disconnected", "red", REFRESH_REFUSED)
     source = world.source(source_id)
     assert source.access_token_enc is None and source.refresh_token_enc is None
-    await world.deliver()
+    await world.deliver_alerts()
     assert alert_recipients(world) == list(MEMBERS)
 
 
@@ -146,13 +148,14 @@ async def test_crossing_the_deadline_expires_the_source_with_one_episode(world):
     world.advance(advance_days=180, advance_seconds=60)
     assert (await world.job("check_sources"))["expired"] == 1
     row = world.row(source_id)
-    assert (row.status, row.badge, row.status_label) == ("expired", "gray", "Expired")
+    # The spec's red Disconnected; that the 180 days ran out is in the status and the reason.
+    assert (row.status, row.badge, row.status_label) == ("expired", "red", "Disconnected")
     assert row.reason == "The 180-day connection ended"
     assert row.days_remaining is None and row.alert_event_id is not None
     assert (await world.job("refresh_tokens"))["refreshed"] == 0
     assert (await world.job("check_sources"))["expired"] == 0
-    await world.deliver()
-    await world.deliver()
+    await world.deliver_alerts()
+    await world.deliver_alerts()
     assert alert_recipients(world) == list(MEMBERS)
     [mail] = world.mail(to="owner@brand.com", subject=DISCONNECTION_SUBJECT)
     assert "The 180-day connection ended" in body_of(mail)
@@ -163,7 +166,9 @@ async def test_a_member_removed_before_a_check_disconnects_gets_nothing(world):
     removed_id = world.add_member("gone@brand.com")
     with Session(world.engine) as s:
         team.remove_member(
-            s, workspace_id=world.workspace_id, user_id=world.owner_id, member_user_id=removed_id
+            s,
+            actor=Actor(workspace_id=world.workspace_id, user_id=world.owner_id),
+            member_user_id=removed_id,
         )
         s.commit()
     world.fail_next(PROFILE_V2, "server_error")
@@ -172,7 +177,7 @@ async def test_a_member_removed_before_a_check_disconnects_gets_nothing(world):
     world.fail_next(PROFILE_V2, "server_error")
     await world.job("check_sources")
     assert world.row(source_id).status == "disconnected"
-    await world.deliver()
+    await world.deliver_alerts()
     assert alert_recipients(world) == list(MEMBERS)
     assert world.mail(to="gone@brand.com") == []
 
@@ -189,7 +194,7 @@ async def test_days_remaining_follow_the_clock_and_the_badge_turns_amber_at_14_d
     row = world.row(source_id)
     assert (row.days_remaining, row.badge, row.status_label) == (14, "amber", "Active")
     deadline = world.source(source_id).deadline_at
-    assert row.reason == f"Reconnect before {deadline:%b %d, %Y} to keep it connected"
+    assert row.reason == f"Reconnect before {dates.day(deadline)} to keep it connected"
 
 
 async def test_a_removal_webhook_after_expiry_starts_no_second_episode(world):
@@ -207,7 +212,7 @@ async def test_a_removal_webhook_after_expiry_starts_no_second_episode(world):
         s.commit()
     assert changed == []
     assert world.row(source_id).status == "expired"
-    await world.deliver()
+    await world.deliver_alerts()
     assert alert_recipients(world) == list(MEMBERS)
 
 

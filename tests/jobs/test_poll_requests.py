@@ -4,7 +4,7 @@ that completes asks for one poll of that one source, and such requests coalesce.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from archive_app import deps as deps_module
+from archive_app import dispatch, events
 from archive_app.api.oauth import oauth_routes
 from archive_app.clock import ShiftedClock
 from archive_app.db import session_scope
@@ -200,9 +201,16 @@ async def test_kicks_while_a_run_is_under_way_add_no_second_run(world: World):
         assert runs == 1
 
 
-async def test_a_completed_consent_asks_once_for_a_poll_of_the_new_source(world: World):
-    asked: list[int] = []
-    app = Starlette(routes=oauth_routes(world.deps, on_connected=asked.append))
+async def test_a_completed_consent_records_one_event_whose_effects_poll_the_new_source(
+    world: World,
+):
+    recorded: list[events.Event] = []
+
+    async def dispatcher(batch: Sequence[events.Event]) -> None:
+        recorded.extend(batch)
+
+    world.deps.db.after_commit.install(dispatcher, asyncio.get_running_loop())
+    app = Starlette(routes=oauth_routes(world.deps))
     with session_scope(world.deps.engine) as s:
         token = factories.log_in(s, ip="t", at=world.deps.clock.now()).session_token
     await world.sim("/accounts", {"username": "brandco"})
@@ -221,4 +229,6 @@ async def test_a_completed_consent_asks_once_for_a_poll_of_the_new_source(world:
     with Session(world.deps.engine) as s:
         source_id = s.exec(select(Source.id)).one()
     assert done.status_code == 303 and again.status_code == 400  # the state is single-use
-    assert asked == [source_id]
+    connected = [e for e in recorded if isinstance(e, events.SourceConnected)]
+    assert [e.source_id for e in connected] == [source_id]
+    assert dispatch.plan(recorded).jobs == [(POLL_MENTIONS, str(source_id))]

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from archive_app import dates
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.sources import ReminderSent
 from archive_app.services.sources import reminder_schedule
@@ -80,7 +81,7 @@ async def test_a_reminder_names_the_account_days_left_the_date_and_links_to_reco
     assert mail["Subject"] == "Reconnect @brandco to Archive within 14 days"
     body = body_of(mail)
     assert "@brandco" in body and "in 14 days" in body
-    assert f"{deadline.day} {deadline:%B %Y at %H:%M} UTC" in body
+    assert dates.day_time(deadline) in body  # "Jun 4, 2027 at 03:11 UTC", as pages write it
     reconnect = f"{world.settings.public_url}/settings/sources?reconnect={source_id}"
     assert f'href="{reconnect}"' in body and ">Reconnect</a>" in body
 
@@ -92,7 +93,7 @@ async def test_steps_missed_while_the_app_was_down_collapse_into_one_mail(world)
     await world.deliver()
     assert reminders_to(world, ADDRESSES[0]) == ["Reconnect @brandco to Archive within 5 days"]
     assert ledger(world) == [(7, ADDRESSES[0])]
-    move_to(world, source_id, timedelta(days=2, hours=12))
+    move_to(world, source_id, timedelta(days=3))
     await world.job("send_reminders")
     await world.deliver()
     assert reminders_to(world, ADDRESSES[0])[1:] == ["Reconnect @brandco to Archive within 3 days"]
@@ -164,11 +165,13 @@ async def test_settings_show_the_next_reminder_date_and_step(world):
     source_id = await world.connect(Kind.tiktok_v1, "brandco", reminders=ADDRESSES[:1])
     deadline = world.source(source_id).deadline_at
     row = world.row(source_id)
-    assert (row.next_reminder_at, row.next_reminder_step) == (deadline - timedelta(days=30), 30)
+    first = reminder_schedule.step_at(deadline, 30)  # the start of the day 30 days before
+    assert (row.next_reminder_at, row.next_reminder_step) == (first, 30)
     move_to(world, source_id, timedelta(days=25))
     await world.job("send_reminders")
     row = world.row(source_id)
-    assert (row.next_reminder_at, row.next_reminder_step) == (deadline - timedelta(days=14), 14)
+    then = reminder_schedule.step_at(deadline, 14)
+    assert (row.next_reminder_at, row.next_reminder_step) == (then, 14)
     v2 = await world.connect(Kind.tiktok_v2, "brandtwo")
     assert world.row(v2).next_reminder_at is None  # reminders are a v.1 feature
 
@@ -209,7 +212,7 @@ def test_the_next_reminder_skips_sent_and_missed_steps():
     now = DEADLINE - timedelta(days=10)  # 30 and 14 reached; 14 is due
     nxt = reminder_schedule.next_reminder
     assert nxt(DEADLINE, now, set()) == reminder_schedule.NextReminder(
-        DEADLINE - timedelta(days=14), 14
+        datetime(2027, 5, 18, tzinfo=UTC), 14
     )
     assert nxt(DEADLINE, now, {14}).step == 7
     assert nxt(DEADLINE, DEADLINE - timedelta(hours=2), {1}) is None

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.applications import Starlette
 
 from archive_app import deps as deps_module
@@ -24,6 +24,7 @@ from archive_app.services.rights import requests as rights
 from archive_app.services.rights.send import LEASE
 from archive_app.settings import Settings
 from archive_app.simulator import simulator_mounts
+from archive_app.services.rights.link import answer_block
 from tests import factories
 from tests.conftest import build_test_deps
 
@@ -121,6 +122,7 @@ async def test_a_dm_sent_before_a_crash_is_recorded_by_the_job_without_a_second_
             now=world.clock.now(),
             gateway=DiesAfterSending(),  # type: ignore[arg-type]
             cipher=world.deps.cipher,
+            links=factories.LINKS,
         )
     assert len(await world.messages("maker")) == 1
 
@@ -131,8 +133,11 @@ async def test_a_dm_sent_before_a_crash_is_recorded_by_the_job_without_a_second_
     assert answer["ok"] and answer["result"] == {"tried": 1, "sent": 1, "queued": 0}
     assert again["result"]["tried"] == 0
     messages = await world.messages("maker")
+    with Session(world.deps.engine) as session:
+        request_id = session.exec(select(RightsRequest.id)).one()
     assert [m["text"] for m in messages] == [
-        "May we use it?\n\nhttps://www.tiktok.com/@maker/video/1"
+        "May we use it?\n\nhttps://www.tiktok.com/@maker/video/1\n\n"
+        + answer_block(factories.LINKS.url(request_id))
     ]
     with Session(world.deps.engine) as s:
         (request,) = s.query(RightsRequest).all()
@@ -154,6 +159,7 @@ async def test_the_job_sends_a_friends_only_request_once_the_creator_accepts_eve
         now=world.clock.now(),
         gateway=world.deps.gateway(Kind.tiktok_v1),
         cipher=world.deps.cipher,
+        links=factories.LINKS,
     )
     assert queued.status == "in_queue" and await world.messages("maker") == []
 

@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from archive_app.mail.disconnection import disconnection_message
 from archive_app.mail.messages import (
-    disconnection_message,
     invite_message,
     reminder_message,
 )
@@ -120,8 +120,8 @@ def test_reminder_says_how_many_days_are_left(days: int, phrase: str):
         reconnect_url="http://localhost:3000/settings/sources/3/reconnect",
     )
     assert message.subject == f"Reconnect @brandofficial to Archive within {phrase}"
-    assert "22 May 2027 at 09:30 UTC" in message.text
-    assert "22 May 2027 at 09:30 UTC" in message.html
+    assert "May 22, 2027 at 09:30 UTC" in message.text
+    assert "May 22, 2027 at 09:30 UTC" in message.html
     assert links(message.html)["Reconnect"].endswith("/settings/sources/3/reconnect")
 
 

@@ -6,7 +6,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from archive_app.mail.messages import disconnection_message
+from archive_app.mail.disconnection import disconnection_message
 from archive_app.mail.sender import MailError, RecordingSender, SmtpSender
 from archive_app.settings import Settings
 from archive_app.static import EMAIL_LOGO

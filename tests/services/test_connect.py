@@ -26,6 +26,7 @@ from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.notifications import OutboxEmail
 from archive_app.models.sources import ConnectAttempt, Source, SourceEvent
 from archive_app.services import invite as invite_service
+from archive_app.services.actor import Actor
 from archive_app.services.errors import (
     ConnectionCancelled,
     InvalidInput,
@@ -423,8 +424,7 @@ async def test_a_disconnection_emails_every_member_once_with_a_reconnect_link(wo
     with Session(world.engine) as s:
         sent = invite_service.invite(
             s,
-            workspace_id=world.workspace_id,
-            user_id=world.user_id,
+            actor=Actor(workspace_id=world.workspace_id, user_id=world.user_id),
             email="mate@brand.com",
             base_url=LINKS.base_url,
             reveal_link=True,
@@ -473,6 +473,7 @@ async def test_reconnecting_closes_the_episode_and_a_new_break_is_a_new_one(worl
     await world.finish(await world.consent("brandco", source_id=source_id))
     [row] = world.sources()
     assert row.status_label == "Active" and row.alert_event_id is None
+    world.clock.advance(timedelta(minutes=2))  # a later outage (one minute joins one mail)
     _revoke(world, source_id)
     assert len(_alerts(world)) == 2  # one per episode for the one member
     assert len({m.dedupe_key for m in _alerts(world)}) == 2

@@ -311,7 +311,7 @@ def test_gaps_name_what_no_poll_reached_before_connecting_and_while_disconnected
     )
     assert later == [
         "No mentions were collected from @brandco between "
-        "Nov 23, 2026 09:00 UTC and Nov 23, 2026 12:00 UTC."
+        "Nov 23, 2026 at 09:00 UTC and Nov 23, 2026 at 12:00 UTC."
     ]
 
 

@@ -18,12 +18,12 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from archive_app import deps as deps_module
-from archive_app.api.mentions import on_mention_event
 from archive_app.api.webhooks import webhook_routes
 from archive_app.clock import ShiftedClock
 from archive_app.deps import Deps, build_deps
-from archive_app.integrations.tiktok import BrandMention, Kind, TikTokEvent, TransientError
+from archive_app.integrations.tiktok import Kind, TikTokEvent, TransientError
 from archive_app.integrations.tiktok.webhooks import signature
+from archive_app.jobs import tiktok_events
 from archive_app.models.mentions import Creator, Mention, MentionFind
 from archive_app.models.sources import Source, SourceEvent
 from archive_app.services.mentions import poll as mention_poll
@@ -124,8 +124,7 @@ async def world(tmp_path: Path, engine: Engine) -> AsyncIterator[World]:
     )
 
     async def on_event(event: TikTokEvent) -> None:
-        if isinstance(event, BrandMention):
-            await on_mention_event(event, deps=deps)
+        await tiktok_events.handle(event, deps)  # as archive_app.py does
 
     app.router.routes.extend(webhook_routes(deps, on_event=on_event))
     sim = create_simulator_app(settings=settings, clock=clock, webhook_transport=transport)

@@ -17,6 +17,8 @@ from archive_app.models.sources import SourceStatus
 from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
 from archive_app.services.rights import query as rights_query
 from archive_app.services.rights import requests as rights
+from archive_app.services.rights.link import answer_block
+from tests import factories
 from tests.services.rights_world import RightsWorld
 
 NO_V1 = "Only a TikTok Account v.1 can send DMs, and this workspace has none."
@@ -50,6 +52,7 @@ async def submit(world: RightsWorld, ws: int, user: int, ids: list[int], **kw: o
         mention_ids=ids,
         gateway=world.relay,  # type: ignore[arg-type]
         cipher=world.cipher,
+        links=factories.LINKS,
         **args,  # type: ignore[arg-type]
     )
 
@@ -79,9 +82,10 @@ async def test_routing_sends_only_from_an_active_v1_to_a_creator_who_accepts_it(
     if v1 == "active" and creator in SENT_WITH_V1:
         assert (outcome.status, request.status, video.rights_status) == ("requested",) * 3
         assert request.sent_at == world.now and request.queue_reason == ""
-        assert world.relay.messages == [
-            ("msg.1", "brand", "maker", "Hello!\n\nhttps://www.tiktok.com/@maker/video/1")
-        ]
+        dm = "Hello!\n\nhttps://www.tiktok.com/@maker/video/1\n\n" + answer_block(
+            factories.LINKS.url(outcome.request_id)
+        )
+        assert world.relay.messages == [("msg.1", "brand", "maker", dm)]
         assert (
             outcome.toast == "Request sent to @maker as a TikTok message. Its status is Requested."
         )
@@ -136,7 +140,8 @@ async def test_several_videos_of_one_creator_are_one_request_with_every_link(
     ("message", "words"),
     [
         ("   ", "Write a message to the creator first."),
-        ("x" * 1000, "at most 1,000 characters, links included. Shorten it by 39 characters."),
+        # 1,000 + the video's link (37) + the creator's link and its note (177) + 2 blank lines
+        ("x" * 1000, "at most 1,000 characters, links included. Shorten it by 216 characters."),
     ],
 )
 async def test_an_empty_or_over_long_message_is_refused_and_nothing_is_saved_or_sent(
@@ -167,8 +172,9 @@ async def test_a_second_request_for_open_content_says_so_and_sends_nothing(
     with pytest.raises(InvalidInput) as refused:
         await submit(world, ws, user, [second, first])
 
-    assert "You already asked for this video on Nov 23, 2026 and the request is Requested" in (
-        refused.value.message
+    assert refused.value.message == (
+        "You already asked for one of these videos on Nov 23, 2026; that request is still "
+        "open (Requested). See Manage Rights, where you can copy or retry it."
     )
     assert len(world.relay.messages) == 1
     assert world.mention_row(second).rights_request_id is None

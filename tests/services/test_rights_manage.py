@@ -14,9 +14,11 @@ from archive_app.models.mentions import Mention
 from archive_app.models.rights import RightsRequestMention
 from archive_app.models.sources import SourceStatus
 from archive_app.services.errors import InvalidInput, NotAllowed, NotFound
-from archive_app.services.rights import manage
+from archive_app.services.rights import export, manage
 from archive_app.services.rights import retry as rights_retry
 from archive_app.services.rights import status as rights_status
+from archive_app.services.rights.link import answer_block
+from tests import factories
 from tests.services.rights_world import RightsWorld
 from tests.services.test_rights import submit
 
@@ -65,7 +67,8 @@ async def test_the_table_shows_who_what_when_and_why_newest_first(world: RightsW
     )
     assert (second.requested_by, second.sender_handle) == ("owner@brand.com", "brand")
     assert [v.url for v in second.videos] == ["https://www.tiktok.com/@maker/video/1"]
-    assert second.videos[0].thumbnail_url == "https://cdn.test/v1.jpg"
+    # Archive's copy of the cover only, never TikTok's URL: none kept yet (issue 22).
+    assert (second.videos[0].thumbnail_url, second.videos[0].video_id) == ("", "v1")
 
 
 async def test_filters_by_status_creator_and_dates(world: RightsWorld) -> None:
@@ -88,8 +91,15 @@ async def test_filters_by_status_creator_and_dates(world: RightsWorld) -> None:
 
 async def test_copy_message_is_the_message_and_the_links(world: RightsWorld) -> None:
     ws, user, sent, _ = await _two_requests(world)
-    text = world.run(lambda s: manage.copy_text(s, workspace_id=ws, user_id=user, request_id=sent))
-    assert text == "May we use your video?\n\nhttps://www.tiktok.com/@maker/video/1"
+    text = world.run(
+        lambda s: manage.copy_text(
+            s, workspace_id=ws, user_id=user, request_id=sent, links=factories.LINKS
+        )
+    )
+    assert text == (
+        "May we use your video?\n\nhttps://www.tiktok.com/@maker/video/1\n\n"
+        + answer_block(factories.LINKS.url(sent))
+    )
 
 
 async def test_marking_by_hand_records_who_and_when_and_closes_the_content(
@@ -133,6 +143,7 @@ async def _retry_all(world: RightsWorld, at: datetime) -> int:
         now=at,
         gateway=world.relay,  # type: ignore[arg-type]
         cipher=world.cipher,
+        links=factories.LINKS,
     )
     return result.tried
 
@@ -141,14 +152,14 @@ async def test_csv_export_is_the_filtered_table_and_never_a_formula(world: Right
     ws, user, _sent, _queued = await _two_requests(world)
 
     data = world.run(
-        lambda s: manage.export_csv(
+        lambda s: export.export_csv(
             s, workspace_id=ws, user_id=user, filters=manage.RightsFilter(status="in_queue")
         )
     )
 
     header, *lines = list(csv.reader(io.StringIO(data)))
-    assert header[:4] == ["creator", "status", "reason", "requested at (UTC)"]
-    assert len(lines) == 1 and lines[0][:2] == ["'@shy", "In Queue"]
+    assert header[:5] == ["creator", "scope", "status", "reason", "requested at (UTC)"]
+    assert len(lines) == 1 and lines[0][:3] == ["'@shy", "Usage Rights", "In Queue"]
     assert lines[0][-1] == "'=cmd|' /C calc'!A0"
     assert lines[0][-2] == "https://www.tiktok.com/@shy/video/2"
 
@@ -165,7 +176,7 @@ async def test_csv_export_guards_the_creator_sender_and_video_link_cells_too(
         ]
     )
 
-    data = world.run(lambda s: manage.export_csv(s, workspace_id=ws, user_id=user))
+    data = world.run(lambda s: export.export_csv(s, workspace_id=ws, user_id=user))
 
     header, *lines = list(csv.reader(io.StringIO(data)))
     columns = [dict(zip(header, line, strict=True)) for line in lines]
@@ -186,7 +197,9 @@ async def test_nothing_of_another_workspace_is_listed_copied_or_changed(
 
     assert rows(world, other_ws, other_user) == []
     for work in (
-        lambda s: manage.copy_text(s, workspace_id=other_ws, user_id=other_user, request_id=sent),
+        lambda s: manage.copy_text(
+            s, workspace_id=other_ws, user_id=other_user, request_id=sent, links=factories.LINKS
+        ),
         lambda s: rights_status.set_status(
             s,
             workspace_id=other_ws,
@@ -201,5 +214,5 @@ async def test_nothing_of_another_workspace_is_listed_copied_or_changed(
     with pytest.raises(NotAllowed):
         rows(world, ws, other_user)
     with pytest.raises(NotAllowed):
-        world.run(lambda s: manage.export_csv(s, workspace_id=ws, user_id=other_user))
+        world.run(lambda s: export.export_csv(s, workspace_id=ws, user_id=other_user))
     assert world.request(queued).status == "in_queue"

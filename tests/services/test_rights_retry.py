@@ -16,6 +16,7 @@ from archive_app.services.errors import InvalidInput, NotFound
 from archive_app.services.rights import requests as rights
 from archive_app.services.rights import retry as rights_retry
 from archive_app.services.rights.send import LEASE
+from tests import factories
 from tests.services.rights_world import RightsWorld
 from tests.services.test_rights import submit
 
@@ -35,6 +36,7 @@ async def retry(world: RightsWorld, at: datetime) -> rights_retry.RetryResult:
         now=at,
         gateway=world.relay,  # type: ignore[arg-type]
         cipher=world.cipher,
+        links=factories.LINKS,
     )
 
 
@@ -198,6 +200,7 @@ async def test_retry_sending_by_hand_ignores_the_backoff_and_checks_the_workspac
             now=world.now + timedelta(minutes=1),
             gateway=world.relay,  # type: ignore[arg-type]
             cipher=world.cipher,
+            links=factories.LINKS,
         )
 
     with pytest.raises(NotFound):
@@ -227,6 +230,7 @@ async def test_a_request_saved_but_never_routed_before_a_crash_is_sent_by_the_jo
             message="Hi",
             sender_source_id=None,
             now=world.now,
+            links=factories.LINKS,
         )
     )  # the process dies here, before routing
 

@@ -13,6 +13,7 @@ from archive_app.models.notifications import OutboxEmail
 from archive_app.services import auth, demo, outbox
 from archive_app.services import invite as invite_service
 from archive_app.services import team as team_service
+from archive_app.services.actor import Actor
 from archive_app.services.errors import InvalidInput, NotAllowed, NotFound, RateLimited
 from tests import factories
 
@@ -35,8 +36,7 @@ def _invite_and_join(session, now, owner, email="mate@a.com", password="mate-pas
 def _invite(session, now, owner, email, *, reveal_link=True):
     return invite_service.invite(
         session,
-        workspace_id=owner.workspace_id,
-        user_id=owner.user_id,
+        actor=Actor(workspace_id=owner.workspace_id, user_id=owner.user_id),
         email=email,
         base_url=BASE,
         reveal_link=reveal_link,
@@ -74,7 +74,7 @@ def test_accepting_an_invite_makes_a_member_who_can_log_in(session, now):
     viewer = auth.current_viewer(session, token=joined.session_token, now=now)
     assert viewer is not None and viewer.workspace_id == owner.workspace_id and not viewer.is_owner
     members = team_service.list_members(
-        session, workspace_id=owner.workspace_id, user_id=owner.user_id
+        session, actor=Actor(workspace_id=owner.workspace_id, user_id=owner.user_id)
     )
     assert [(m.email, m.role) for m in members] == [
         ("owner@a.com", "owner"),
@@ -152,7 +152,7 @@ def test_inviting_says_in_the_mail_only_whether_the_address_logs_in_or_chooses_a
     assert type(known) is type(fresh)
     assert (known.email, fresh.email) == ("known@b.com", "fresh@b.com")
     pending = invite_service.list_pending_invites(
-        session, workspace_id=owner.workspace_id, user_id=owner.user_id, now=now
+        session, actor=Actor(workspace_id=owner.workspace_id, user_id=owner.user_id), now=now
     )
     assert sorted(p.email for p in pending) == ["fresh@b.com", "known@b.com"]
     mails = {m.to_address: m for m in session.exec(select(OutboxEmail)).all()}
@@ -186,8 +186,7 @@ def test_in_production_the_link_is_only_in_the_mail(session, now):
 def _resend(session, now, owner, invite_id, *, reveal_link=True):
     return invite_service.resend_invite(
         session,
-        workspace_id=owner.workspace_id,
-        user_id=owner.user_id,
+        actor=Actor(workspace_id=owner.workspace_id, user_id=owner.user_id),
         invite_id=invite_id,
         base_url=BASE,
         reveal_link=reveal_link,
@@ -233,8 +232,7 @@ def test_a_revoked_or_accepted_invitation_cannot_be_resent(session, now):
     revoked = _invite(session, now, owner, "gone@a.com")
     invite_service.revoke_invite(
         session,
-        workspace_id=owner.workspace_id,
-        user_id=owner.user_id,
+        actor=Actor(workspace_id=owner.workspace_id, user_id=owner.user_id),
         invite_id=revoked.invite_id,
         now=now,
     )
@@ -250,7 +248,7 @@ def test_an_invite_to_an_address_archive_cannot_mail_is_refused_before_any_mail(
     assert session.exec(select(OutboxEmail)).all() == []
     assert (
         invite_service.list_pending_invites(
-            session, workspace_id=owner.workspace_id, user_id=owner.user_id, now=now
+            session, actor=Actor(workspace_id=owner.workspace_id, user_id=owner.user_id), now=now
         )
         == []
     )
@@ -263,8 +261,7 @@ def test_inviting_a_current_member_or_a_bad_address_is_refused(session, now):
         with pytest.raises(InvalidInput, match=message):
             invite_service.invite(
                 session,
-                workspace_id=owner.workspace_id,
-                user_id=owner.user_id,
+                actor=Actor(workspace_id=owner.workspace_id, user_id=owner.user_id),
                 email=address,
                 base_url=BASE,
                 reveal_link=True,
@@ -278,8 +275,7 @@ def test_members_cannot_invite_or_remove(session, now):
     with pytest.raises(NotAllowed, match="Only workspace owners"):
         invite_service.invite(
             session,
-            workspace_id=owner.workspace_id,
-            user_id=mate.user_id,
+            actor=Actor(workspace_id=owner.workspace_id, user_id=mate.user_id),
             email="x@a.com",
             base_url=BASE,
             reveal_link=True,
@@ -288,8 +284,7 @@ def test_members_cannot_invite_or_remove(session, now):
     with pytest.raises(NotAllowed):
         team_service.remove_member(
             session,
-            workspace_id=owner.workspace_id,
-            user_id=mate.user_id,
+            actor=Actor(workspace_id=owner.workspace_id, user_id=mate.user_id),
             member_user_id=owner.user_id,
         )
 
@@ -306,7 +301,9 @@ def test_removing_a_member_ends_access_sessions_and_pending_mail_at_once(session
     )
     session.commit()
     removed = team_service.remove_member(
-        session, workspace_id=owner.workspace_id, user_id=owner.user_id, member_user_id=mate.user_id
+        session,
+        actor=Actor(workspace_id=owner.workspace_id, user_id=owner.user_id),
+        member_user_id=mate.user_id,
     )
     session.commit()
     assert removed == "mate@a.com"
@@ -316,7 +313,9 @@ def test_removing_a_member_ends_access_sessions_and_pending_mail_at_once(session
     assert pending.status != "pending"
     assert team_service.member_emails(session, workspace_id=owner.workspace_id) == ["owner@a.com"]
     with pytest.raises(NotAllowed):
-        team_service.list_members(session, workspace_id=owner.workspace_id, user_id=mate.user_id)
+        team_service.list_members(
+            session, actor=Actor(workspace_id=owner.workspace_id, user_id=mate.user_id)
+        )
 
 
 def test_the_last_owner_cannot_be_removed(session, now):
@@ -324,8 +323,7 @@ def test_the_last_owner_cannot_be_removed(session, now):
     with pytest.raises(InvalidInput, match="last one"):
         team_service.remove_member(
             session,
-            workspace_id=owner.workspace_id,
-            user_id=owner.user_id,
+            actor=Actor(workspace_id=owner.workspace_id, user_id=owner.user_id),
             member_user_id=owner.user_id,
         )
 
@@ -336,8 +334,7 @@ def test_workspace_a_cannot_read_or_change_workspace_b(session, now):
     _, b_mate = _invite_and_join(session, now, b, email="mate@b.com")
     b_invite = invite_service.invite(
         session,
-        workspace_id=b.workspace_id,
-        user_id=b.user_id,
+        actor=Actor(workspace_id=b.workspace_id, user_id=b.user_id),
         email="pending@b.com",
         base_url=BASE,
         reveal_link=True,
@@ -345,18 +342,21 @@ def test_workspace_a_cannot_read_or_change_workspace_b(session, now):
     )
     # A's owner names B's workspace id: every service refuses, nothing of B leaks or changes.
     with pytest.raises(NotAllowed):
-        team_service.list_members(session, workspace_id=b.workspace_id, user_id=a.user_id)
-    with pytest.raises(NotAllowed):
-        invite_service.list_pending_invites(
-            session, workspace_id=b.workspace_id, user_id=a.user_id, now=now
+        team_service.list_members(
+            session, actor=Actor(workspace_id=b.workspace_id, user_id=a.user_id)
         )
     with pytest.raises(NotAllowed):
-        team_service.workspace_name(session, workspace_id=b.workspace_id, user_id=a.user_id)
+        invite_service.list_pending_invites(
+            session, actor=Actor(workspace_id=b.workspace_id, user_id=a.user_id), now=now
+        )
+    with pytest.raises(NotAllowed):
+        team_service.workspace_name(
+            session, actor=Actor(workspace_id=b.workspace_id, user_id=a.user_id)
+        )
     with pytest.raises(NotAllowed):
         invite_service.invite(
             session,
-            workspace_id=b.workspace_id,
-            user_id=a.user_id,
+            actor=Actor(workspace_id=b.workspace_id, user_id=a.user_id),
             email="x@a.com",
             base_url=BASE,
             reveal_link=True,
@@ -364,18 +364,21 @@ def test_workspace_a_cannot_read_or_change_workspace_b(session, now):
         )
     with pytest.raises(NotAllowed):
         team_service.remove_member(
-            session, workspace_id=b.workspace_id, user_id=a.user_id, member_user_id=b_mate.user_id
+            session,
+            actor=Actor(workspace_id=b.workspace_id, user_id=a.user_id),
+            member_user_id=b_mate.user_id,
         )
     # From A's own workspace, B's people and invites are simply not there.
     with pytest.raises(NotFound):
         team_service.remove_member(
-            session, workspace_id=a.workspace_id, user_id=a.user_id, member_user_id=b_mate.user_id
+            session,
+            actor=Actor(workspace_id=a.workspace_id, user_id=a.user_id),
+            member_user_id=b_mate.user_id,
         )
     with pytest.raises(NotFound):
         invite_service.revoke_invite(
             session,
-            workspace_id=a.workspace_id,
-            user_id=a.user_id,
+            actor=Actor(workspace_id=a.workspace_id, user_id=a.user_id),
             invite_id=b_invite.invite_id,
             now=now,
         )
@@ -386,7 +389,7 @@ def test_workspace_a_cannot_read_or_change_workspace_b(session, now):
     assert (
         len(
             invite_service.list_pending_invites(
-                session, workspace_id=b.workspace_id, user_id=b.user_id, now=now
+                session, actor=Actor(workspace_id=b.workspace_id, user_id=b.user_id), now=now
             )
         )
         == 1

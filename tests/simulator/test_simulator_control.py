@@ -220,10 +220,10 @@ async def test_v2_sees_tag_only_mentions_that_v1_misses(world: World) -> None:
     )
     assert [v.caption for v in seen_v1.videos] == ["says @brandco"]
     assert sorted(v.caption for v in seen_v2.videos) == ["only tagged", "says @brandco"]
-    # Thumbnails are served by the simulator itself, so the demo feed works offline.
+    # Covers are served by the simulator itself (real JPEGs, simulator/media.py), offline.
     thumbnail = await world.control.get(seen_v2.videos[0].thumbnail_url)
     assert thumbnail.status_code == 200
-    assert thumbnail.headers["content-type"].startswith("image/svg+xml")
+    assert thumbnail.headers["content-type"] == "image/jpeg"
 
 
 async def test_server_errors_are_retried_then_transient(world: World) -> None:

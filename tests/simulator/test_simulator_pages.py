@@ -18,6 +18,7 @@ from archive_app.integrations.tiktok import (
     gateway_for,
     queue_reason_text,
 )
+from archive_app.integrations.tiktok.creator_login import creator_login_for
 from archive_app.settings import Mode, Settings
 from archive_app.simulator import create_simulator_app, simulator_enabled, simulator_mounts
 from tests.integrations.tiktok_backends import sim_settings
@@ -151,3 +152,19 @@ async def test_production_without_a_dm_channel_queues_with_an_actionable_reason(
     assert result == Queued(QueueReason.no_relay)
     assert "TikTok app" in queue_reason_text(QueueReason.no_relay, handle="c")
     await gateway.aclose()
+
+
+async def test_a_known_creator_logs_in_for_the_approval_page_without_a_seeded_account(
+    settings: Settings, sim: httpx.AsyncClient
+) -> None:
+    await sim.post("/_sim/control/creators", json={"handle": "maya", "dm_setting": "everyone"})
+    login = creator_login_for(settings, transport=sim._transport)
+    assert login is not None
+    url = login.authorize_url(state="abc")
+    answer = await sim.post(url, data={"username": "maya", "decision": "authorize"})
+    assert answer.status_code == 303
+    assert httpx.URL(answer.headers["location"]).params["code"]
+    # A brand login (other scopes) still needs the account to exist.
+    brand = gateway_for(Kind.tiktok_v2, settings).authorize_url(state="xyz")
+    refused = await sim.post(brand, data={"username": "lina", "decision": "authorize"})
+    assert refused.status_code in (400, 404) and "No TikTok account @lina" in refused.text

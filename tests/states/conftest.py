@@ -59,3 +59,20 @@ async def open_tab(cls: type[rx.State], *, cookie: str = "", path: str = "/feed"
         {},
     )
     return await root.get_state(cls)
+
+
+def navigate(state: rx.State, path: str, query: str = "") -> None:
+    """The tab of ``state`` is now at ``path?query`` (as a redirect leaves it, before on_load)."""
+    root = state
+    while root.parent_state is not None:
+        root = root.parent_state
+    root._update_router_vars(
+        {
+            "headers": dict(state.router.headers.raw_headers),
+            "pathname": path,
+            "asPath": f"{path}?{query}" if query else path,
+            "query": dict(p.split("=", 1) for p in query.split("&") if p),
+            "token": state.router.session.client_token,
+        },
+        {},
+    )

@@ -79,8 +79,7 @@ async def test_the_invite_page_offers_the_button_only_to_the_invited_accounts_ow
         invited = auth.create_user(s, email="known@elsewhere.com", password="known-pass", now=now)
         token = invite_service.invite(
             s,
-            workspace_id=people.owner.workspace_id,
-            user_id=people.owner.user_id,
+            actor=people.owner.actor,
             email=invited.email,
             base_url="http://archive.test",
             reveal_link=True,

@@ -129,7 +129,7 @@ async def test_a_creators_page_shows_only_their_videos(app_db):
     path = "/creators/maya.makes"
     header = await _signed_in(CreatorState, path=path)
     await header.load()
-    assert header.found and header.creator.dm_label == "Everyone"
+    assert header.found and header.creator.handle == "maya.makes"
     state = await _signed_in(FeedState, path=path)
     await state.load()
     assert state.cards and {c.creator_handle for c in state.cards} == {"maya.makes"}

@@ -71,9 +71,7 @@ def test_the_view_lists_only_sessions_of_current_members(app_db):
     assert {sha256_hex(owner_token), sha256_hex(mate_token)} <= view.session_hashes
     assert view.member_count == 2
     with session_scope(current().engine) as s:
-        team_service.remove_member(
-            s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, member_user_id=mate_id
-        )
+        team_service.remove_member(s, actor=viewer.actor, member_user_id=mate_id)
     with session_scope(current().engine) as s:
         view = load_workspace_view(s, workspace_id=viewer.workspace_id, now=now)
         later = load_workspace_view(
@@ -102,9 +100,7 @@ async def test_a_removed_members_tab_is_cleared_and_gets_nothing(app_db):
     await tab.guard()
     assert tab.signed_in and tab.workspace_id == viewer.workspace_id
     with session_scope(current().engine) as s:
-        team_service.remove_member(
-            s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, member_user_id=mate_id
-        )
+        team_service.remove_member(s, actor=viewer.actor, member_user_id=mate_id)
     with session_scope(current().engine) as s:
         view = load_workspace_view(s, workspace_id=viewer.workspace_id, now=app_clock().now())
     assert view.sources, "the demo workspace has sources to leak"
@@ -188,3 +184,61 @@ async def test_a_topic_adds_its_handler_to_each_tabs_update_and_no_topic_adds_no
         assert [e.name for e in update.events] == [f"{AppState.get_full_name()}.recheck_access"], (
             "one event: the mentions handler; rights has none registered"
         )
+
+
+async def test_a_topics_only_announcement_loads_no_view_and_sends_every_tab_the_handlers(
+    app_db, monkeypatch
+):
+    viewer, owner_token, mate_token, _ = _demo()
+    app = _App()
+    monkeypatch.setattr(live.Bound, "app", app)
+    monkeypatch.setattr(live.Bound, "tab_state", AppState)
+    monkeypatch.setattr(live.Bound, "topic_events", {})
+    monkeypatch.setattr(live.Bound, "registry", live.MemoryTabs())
+
+    async def no_view(*args, **kwargs):
+        raise AssertionError("a topics-only announcement must not load the workspace view")
+
+    monkeypatch.setattr(live, "load_view", no_view)
+    live.on_topic(live.Topic.mentions, AppState.recheck_access)
+    tabs = {str(uuid.uuid4()): owner_token, str(uuid.uuid4()): mate_token}
+    for tab, token in tabs.items():
+        await live.register_tab(
+            tab, workspace_id=viewer.workspace_id, session_hash=sha256_hex(token)
+        )
+
+    await live.announce(
+        viewer.workspace_id, now=app_clock().now(), view=False, topics=[live.Topic.mentions]
+    )
+    for tab in tabs:
+        (update,) = app.event_namespace.sent[tab]
+        assert update.delta == {}
+        assert [e.name for e in update.events] == [f"{AppState.get_full_name()}.recheck_access"]
+
+
+async def test_the_acting_tab_is_skipped_and_handed_its_view_and_topic_handlers(
+    app_db, monkeypatch
+):
+    viewer, owner_token, mate_token, _ = _demo()
+    app = _App()
+    monkeypatch.setattr(live.Bound, "app", app)
+    monkeypatch.setattr(live.Bound, "tab_state", AppState)
+    monkeypatch.setattr(live.Bound, "topic_events", {})
+    monkeypatch.setattr(live.Bound, "registry", live.MemoryTabs())
+    live.on_topic(live.Topic.rights, AppState.recheck_access)
+    mine, other = str(uuid.uuid4()), str(uuid.uuid4())
+    for tab, token in ((mine, owner_token), (other, mate_token)):
+        await live.register_tab(
+            tab, workspace_id=viewer.workspace_id, session_hash=sha256_hex(token)
+        )
+
+    me = live.Acting(mine)
+    reset = live.acting.set(me)
+    try:
+        await live.announce(viewer.workspace_id, now=app_clock().now(), topics=["rights"])
+    finally:
+        live.acting.reset(reset)
+    assert mine not in app.event_namespace.sent  # its state is held by its own handler
+    assert other in app.event_namespace.sent
+    assert me.view is not None and me.view.workspace_id == viewer.workspace_id
+    assert me.handlers == [AppState.recheck_access]

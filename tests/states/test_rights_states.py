@@ -18,7 +18,8 @@ from archive_app.states.args import BadEventArgs
 from archive_app.states.rights import RightsState
 from archive_app.states.rights_request import RightsRequestState
 from tests import factories
-from tests.states.conftest import open_tab, sign_in_demo
+from tests.states.conftest import navigate, open_tab, sign_in_demo
+from tests.states.test_feed_state import _redirect
 
 
 def _world() -> tuple[str, int, int]:
@@ -175,5 +176,8 @@ async def test_show_more_adds_the_next_page_of_older_requests_and_a_filter_start
     assert (len(tab.rows), tab.rows_capped) == (PAGE + 1, False)
     ids = [r.request_id for r in tab.rows]
     assert ids == sorted(ids), "newest first (inserted first here); the oldest one came last"
-    await tab.set_filter_status("in_queue")
+    assert _redirect(tab.set_filter("status", "in_queue")) == "/rights?status=in_queue"
+    navigate(tab, "/rights", "status=in_queue")  # where the redirect takes this tab
+    await tab.load()
     assert (len(tab.rows), tab.rows_capped, tab.shown) == (PAGE, True, PAGE)
+    assert tab.filter_status == "in_queue" and tab.filters_shown == ["status"]

@@ -10,6 +10,7 @@ from archive_app.deps import current
 from archive_app.services import auth, demo
 from archive_app.services import invite as invite_service
 from archive_app.services import team as team_service
+from archive_app.services.actor import Actor
 from archive_app.states.base import AppState, PublicState
 from archive_app.states.invite import InviteState
 from archive_app.states.profile import ProfileState
@@ -58,9 +59,7 @@ async def test_recheck_keeps_a_member_and_drops_a_removed_one(app_db):
     )
     with session_scope(current().engine) as s:
         viewer = auth.require_viewer(s, token=owner_token, now=app_clock().now())
-        team_service.remove_member(
-            s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, member_user_id=mate_id
-        )
+        team_service.remove_member(s, actor=viewer.actor, member_user_id=mate_id)
     event = await state.recheck_access()
     assert "/login?notice=removed" in _redirect_path(event)
     assert state.signed_in is False and state.email == ""
@@ -195,8 +194,7 @@ async def test_the_invite_page_asks_a_known_address_to_log_in_and_a_new_one_for_
         links = [
             invite_service.invite(
                 s,
-                workspace_id=owner.workspace_id,
-                user_id=owner.user_id,
+                actor=Actor(workspace_id=owner.workspace_id, user_id=owner.user_id),
                 email=address,
                 base_url="http://archive.test",
                 reveal_link=True,
@@ -224,3 +222,10 @@ async def test_the_login_page_offers_the_owner_setup_only_while_nobody_has_an_ac
     later = await _tab(PublicState, path="/login")
     await later.load()
     assert later.needs_owner is False
+
+
+async def test_the_login_page_shows_no_form_until_its_load_knows_which_one(app_db):
+    tab = await _tab(PublicState, path="/login")
+    assert tab.owner_checked is False  # before the load: neither heading, a spinner
+    await tab.load()
+    assert (tab.owner_checked, tab.needs_owner) == (True, True)

@@ -51,16 +51,17 @@ def queue_reason_text(reason: QueueReason, *, handle: str) -> str:
     """Why the request to ``@handle`` waits, in words a person can act on."""
     handle = handle.lstrip("@")
     copy_it = "Copy the message and send it from the TikTok app"
+    or_copy_it = "or copy the message and send it from the TikTok app"
     match reason:
         case QueueReason.no_v1_source:
             return (
                 "Only a TikTok Account v.1 can send DMs, and this workspace has none. Connect one "
-                f"in Settings → Sources and the request is sent; or {copy_it.lower()}."
+                f"in Settings → Sources and the request is sent; {or_copy_it}."
             )
         case QueueReason.v1_disconnected:
             return (
                 "The TikTok Account v.1 that sends DMs is disconnected. Reconnect it in "
-                f"Settings → Sources and the request is sent; or {copy_it.lower()}."
+                f"Settings → Sources and the request is sent; {or_copy_it}."
             )
         case QueueReason.creator_dm_setting:
             return (

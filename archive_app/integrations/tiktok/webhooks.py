@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from archive_app.integrations.tiktok.errors import (
     InvalidRequest,
@@ -83,6 +83,7 @@ def verify_signature(
 
 @dataclass(frozen=True)
 class AuthorizationRemoved:
+    name: ClassVar[str] = "authorization.removed"
     event_id: str
     kind: Kind | None
     client_key: str
@@ -95,6 +96,7 @@ class AuthorizationRemoved:
 
 @dataclass(frozen=True)
 class BrandMention:
+    name: ClassVar[str] = "brand.mention.event"
     event_id: str
     kind: Kind | None
     client_key: str
@@ -112,6 +114,10 @@ class OtherEvent:
     created_at: datetime
     event: str
     content: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.event[:64]
 
 
 TikTokEvent = AuthorizationRemoved | BrandMention | OtherEvent

@@ -24,6 +24,9 @@ from archive_app.models.mention_search import MIN_TRIGRAM, search_ids
 from archive_app.models.mentions import Mention, MentionFind
 from archive_app.models.rights import RightsStatus
 from archive_app.models.sources import Source
+from archive_app.services.media.covers import cover_urls
+from archive_app.services.mentions.feed_cursor import decode_cursor, encode_cursor
+from archive_app.services.mentions.feed_removed import parse_removed, removed_conditions
 from archive_app.services.mentions.feed_search import contains, sqlite_page
 from archive_app.services.team import require_member
 
@@ -37,7 +40,6 @@ RIGHTS_LABELS = {
     RightsStatus.declined.value: "Declined",
 }
 RIGHTS_FILTERS = ("none", *RIGHTS_LABELS)
-_CURSOR = re.compile(r"([0-9]{1,20})\.([0-9]{1,10})")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class FeedFilter:
     rights: str = ""  # "" = any, else one of RIGHTS_FILTERS
     search: str = ""
     creator_id: int | None = None
+    removed: str = ""  # "" every video; "hide" or "only" the ones removed from TikTok
 
     def query(self) -> dict[str, str]:
         """The URL query that gives this filter back (what :func:`parse_filters` reads)."""
@@ -57,6 +60,7 @@ class FeedFilter:
             "to": self.until.isoformat() if self.until else "",
             "rights": self.rights,
             "q": self.search,
+            "removed": self.removed,
         }
         return {k: v for k, v in values.items() if v}
 
@@ -83,6 +87,8 @@ class MentionRow:
     posted_at: datetime
     rights_status: str
     found_by: tuple[FoundBy, ...]
+    # When Archive found the video gone from TikTok (None while it is there).
+    removed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -130,22 +136,10 @@ def parse_filters(query: Mapping[str, str]) -> tuple[FeedFilter, list[str]]:
     if len(search) > SEARCH_LIMIT:
         search = search[:SEARCH_LIMIT]
         notes.append(f"The search was cut to its first {SEARCH_LIMIT} characters.")
-    return FeedFilter(source_id, since, until, rights, search), notes
-
-
-def encode_cursor(posted_at: datetime, mention_id: int) -> str:
-    return f"{int(posted_at.timestamp() * 1_000_000)}.{mention_id}"
-
-
-def decode_cursor(raw: str) -> tuple[datetime, int] | None:
-    match = _CURSOR.fullmatch(raw)
-    if match is None:
-        return None
-    micros, mention_id = int(match[1]), int(match[2])
-    try:
-        return datetime.fromtimestamp(micros / 1_000_000, UTC), mention_id
-    except (OverflowError, OSError, ValueError):
-        return None
+    removed, removed_notes = parse_removed(query.get("removed", ""))
+    return FeedFilter(
+        source_id, since, until, rights, search, removed=removed
+    ), notes + removed_notes
 
 
 def dialect_of(session: Session) -> str:
@@ -188,6 +182,7 @@ def conditions(
     if filters.rights:
         status = "" if filters.rights == "none" else filters.rights
         where.append(col(Mention.rights_status) == status)
+    where += removed_conditions(filters.removed)
     if filters.source_id is not None:
         where.append(
             exists().where(
@@ -259,6 +254,7 @@ def newest_id(session: Session, *, workspace_id: int) -> int:
 
 def _rows(session: Session, mentions: Sequence[Mention]) -> list[MentionRow]:
     ids = [m.id for m in mentions]
+    covers = cover_urls(session, [i for i in ids if i is not None])  # Archive's copies
     found: dict[int, list[FoundBy]] = {}
     if ids:
         for find, source in session.exec(
@@ -277,7 +273,7 @@ def _rows(session: Session, mentions: Sequence[Mention]) -> list[MentionRow]:
             creator_id=m.creator_id,
             creator_handle=m.creator_handle,
             caption=m.caption,
-            thumbnail_url=m.thumbnail_url,
+            thumbnail_url=covers.get(m.id or 0, ""),
             url=m.url,
             views=m.views,
             likes=m.likes,
@@ -286,6 +282,7 @@ def _rows(session: Session, mentions: Sequence[Mention]) -> list[MentionRow]:
             posted_at=m.posted_at,
             rights_status=m.rights_status,
             found_by=tuple(found.get(m.id or 0, [])),
+            removed_at=m.removed_at,
         )
         for m in mentions
     ]

@@ -11,11 +11,12 @@ videos). Only the viewer's workspace is read.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from archive_app import dates
 from archive_app.integrations.tiktok.kinds import spec
 from archive_app.models.mentions import Mention
 from archive_app.models.sources import Source, SourceEvent, SourceStatus
@@ -25,6 +26,7 @@ from archive_app.services.mentions.feed import (
     check_filter,
     conditions,
     day_start,
+    dialect_of,
     feed_page,
 )
 from archive_app.services.team import require_member
@@ -48,23 +50,71 @@ class SourceOption:
     label: str
 
 
-def chart_range(filters: FeedFilter, *, today: date) -> tuple[date, date, bool]:
-    """(first day, last day, clipped): the filter's range, else the last 30 days."""
-    end = filters.until or today
-    start = filters.since or (end - timedelta(days=CHART_DAYS - 1))
-    clipped = (end - start).days + 1 > CHART_MAX_DAYS
-    if clipped:
-        start = end - timedelta(days=CHART_MAX_DAYS - 1)
-    return start, end, clipped
+@dataclass(frozen=True)
+class Matches:
+    """How many mentions the filter gives the list, and the UTC days of the oldest and newest."""
+
+    total: int
+    first_day: date | None
+    last_day: date | None
+
+
+def matches(session: Session, *, workspace_id: int, filters: FeedFilter) -> Matches:
+    """The list's total, from the very WHERE the list pages through (feed.conditions)."""
+    posted = col(Mention.posted_at)
+    total, first, last = session.exec(
+        select(func.count(), func.min(posted), func.max(posted)).where(
+            *conditions(workspace_id, filters, dialect=dialect_of(session))
+        )
+    ).one()
+    return Matches(
+        int(total or 0),
+        _utc_day(first) if first is not None else None,
+        _utc_day(last) if last is not None else None,
+    )
+
+
+def _utc_day(value: object) -> date:
+    if isinstance(value, datetime):
+        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).date()
+    return date.fromisoformat(str(value)[:10])
+
+
+def chart_range(
+    filters: FeedFilter, *, today: date, found: Matches | None = None
+) -> tuple[date, date, bool]:
+    """(first day, last day, clipped): the days the list covers, at most 92 of them.
+
+    The list's range is the filter's; an open end is where the matching mentions are (from the
+    oldest one, up to today). A longer range shows its last 92 days, except that with no end
+    date and no mention in the last 92 days (the clock moved on) it ends on the newest mention's
+    day, or 92 days after the oldest. With no mention at all, the last 30 days."""
+    first = found.first_day if found else None
+    last = found.last_day if found else None
+    end = filters.until or max(today, last or today)
+    start = filters.since or first or (end - timedelta(days=CHART_DAYS - 1))
+    start = min(start, end)
+    if (end - start).days + 1 <= CHART_MAX_DAYS:
+        return start, end, False
+    window = timedelta(days=CHART_MAX_DAYS - 1)
+    if filters.until is None and last is not None and last < end - window:
+        end = max(last, start + window)  # the newest mention is older than the last 92 days
+    return max(start, end - window), end, max(start, end - window) > start
 
 
 def per_day(
-    session: Session, *, workspace_id: int, user_id: int, filters: FeedFilter, today: date
+    session: Session,
+    *,
+    workspace_id: int,
+    user_id: int,
+    filters: FeedFilter,
+    today: date,
+    found: Matches | None = None,
 ) -> tuple[list[DayCount], bool]:
     """Mentions per UTC day over the chart's range (every day, zeros included); the filter's
     other parts (source, rights, search, creator) apply too."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
-    start, end, clipped = chart_range(filters, today=today)
+    start, end, clipped = chart_range(filters, today=today, found=found)
     ranged = replace(filters, since=start, until=end)
     bind = session.get_bind()
     posted = col(Mention.posted_at)
@@ -98,10 +148,8 @@ def source_options(session: Session, *, workspace_id: int, user_id: int) -> list
 
 def _format(start: datetime, end: datetime) -> tuple[str, str]:
     if start.date() == end.date() or end - start < timedelta(days=2):
-        fmt = "%b %-d, %Y %H:%M UTC"
-    else:
-        fmt = "%b %-d, %Y"
-    return start.strftime(fmt), end.strftime(fmt)
+        return dates.day_time(start), dates.day_time(end)
+    return dates.day(start), dates.day(end)
 
 
 def coverage_gaps(
@@ -164,6 +212,7 @@ class FeedView:
     chart_clipped: bool
     gaps: tuple[str, ...]
     sources: tuple[SourceOption, ...]
+    total: int = 0
 
 
 def load_feed(
@@ -180,11 +229,22 @@ def load_feed(
         session, workspace_id=workspace_id, user_id=user_id, filters=filters
     )
     page = feed_page(session, workspace_id=workspace_id, user_id=user_id, filters=filters)
+    found = matches(session, workspace_id=workspace_id, filters=filters)
     if not overview:
-        return FeedView(filters, tuple(notes), page, (), False, (), ())
+        return FeedView(filters, tuple(notes), page, (), False, (), (), found.total)
     ids = {"workspace_id": workspace_id, "user_id": user_id}
-    days, clipped = per_day(session, **ids, filters=filters, today=now.date())
-    start, end, _ = chart_range(filters, today=now.date())
+    today = now.date()
+    days, clipped = per_day(session, **ids, filters=filters, today=today, found=found)
+    start, end, _ = chart_range(filters, today=today, found=found)
     gaps = coverage_gaps(session, **ids, start=start, end=end, now=now, source_id=filters.source_id)
     sources = source_options(session, **ids)
-    return FeedView(filters, tuple(notes), page, tuple(days), clipped, tuple(gaps), tuple(sources))
+    return FeedView(
+        filters,
+        tuple(notes),
+        page,
+        tuple(days),
+        clipped,
+        tuple(gaps),
+        tuple(sources),
+        found.total,
+    )

@@ -23,6 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, func, select
 
+from archive_app import events
 from archive_app.crypto import TokenCipher
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.integrations.tiktok.protocol import Video
@@ -128,6 +129,7 @@ def _apply(mention: Mention, video: Video) -> None:
     mention.caption = video.caption or mention.caption
     mention.thumbnail_url = video.thumbnail_url or mention.thumbnail_url
     mention.url = video.url or mention.url
+    mention.removed_at = None  # TikTok lists it: not removed (services/media/videos.py)
 
 
 def ingest(
@@ -183,6 +185,7 @@ def ingest(
     session.flush()
     if result.new_mentions or result.new_finds:
         result.workspace_ids.add(workspace_id)
+        events.record(session, events.MentionsAdded(workspace_id=workspace_id))
     return result
 
 

@@ -100,9 +100,13 @@ def _store(
     return ingest(session, source_id=target.source_id, videos=videos, via=FoundVia.poll, now=now)
 
 
+# How a poll gets the TikTok client of a kind (``Deps.gateway``).
+GatewayFor = Callable[[Kind], MentionList]
+
+
 async def poll_all(
     db: Db,
-    gateway_for: Callable[[Kind], MentionList],
+    gateway_for: GatewayFor,
     *,
     cipher: TokenCipher,
     now: datetime,

@@ -8,16 +8,20 @@ viewer's workspace is read; a handle or id of another workspace's creator finds 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from archive_app.models.mentions import Creator, DmSetting
 from archive_app.models.rights import RightsRequest
-from archive_app.services.mentions.feed import RIGHTS_LABELS, decode_cursor, encode_cursor
+from archive_app.services.mentions.feed import RIGHTS_LABELS
+from archive_app.services.mentions.feed_cursor import decode_cursor, encode_cursor
 from archive_app.services.mentions.ingest import normal_handle
+from archive_app.services.rights import manage
+from archive_app.services.rights.filters import RightsFilter
+from archive_app.services.rights.query import CLOSED
 from archive_app.services.team import require_member
 
 PAGE_SIZE = 50
@@ -43,6 +47,10 @@ class CreatorRow:
     dm_learned_at: datetime | None
     # "2 Requested, 1 Approved" ("" when none was sent).
     rights_summary: str
+    # The median time from asking to the creator's answer, and over how many answers
+    # (their page only; None when no request was answered).
+    median_response: timedelta | None = None
+    answered: int = 0
 
 
 def valid_handle(raw: str) -> str | None:
@@ -147,4 +155,30 @@ def find_creator(
     if creator is None or creator.id is None:
         return None
     summary = _summaries(session, workspace_id=workspace_id, ids=[creator.id])
-    return _row(creator, summary.get(creator.id, ""))
+    rows = manage.list_requests(
+        session,
+        workspace_id=workspace_id,
+        user_id=user_id,
+        filters=RightsFilter(creator_id=creator.id),
+        limit=manage.MAX_SHOWN,
+    )
+    median, answered = median_response(rows)
+    return replace(
+        _row(creator, summary.get(creator.id, "")), median_response=median, answered=answered
+    )
+
+
+def median_response(rows: list[manage.RequestRow]) -> tuple[timedelta | None, int]:
+    """The median of (answered − sent) over the answered requests of Manage Rights' list (the
+    same rows, so the number describes what that list shows); and how many there are."""
+    spans = sorted(
+        row.responded_at - (row.sent_at or row.requested_at)
+        for row in rows
+        if row.responded_at is not None and row.status in CLOSED
+    )
+    if not spans:
+        return None, 0
+    middle = len(spans) // 2
+    if len(spans) % 2:
+        return spans[middle], len(spans)
+    return (spans[middle - 1] + spans[middle]) / 2, len(spans)

@@ -6,23 +6,34 @@ browser that is not in it is "not found".
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select as sa_select
+from sqlalchemy import update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from archive_app import events
 from archive_app.clock import utc
+from archive_app.crypto import TokenCipher
 from archive_app.models.mentions import Creator, Mention
 from archive_app.models.rights import RightsRequest, RightsRequestMention, RightsStatus
+from archive_app.models.rights_proof import RightsProof
 from archive_app.models.sources import Source
 from archive_app.models.workspaces import User
-from archive_app.services.errors import InvalidInput, NotFound
+from archive_app.services.errors import NotFound
+from archive_app.services.media.covers import cover_urls
+from archive_app.services.rights.filters import SCOPE_LABELS, RightsFilter
+from archive_app.services.rights.link import CreatorLinks
 from archive_app.services.rights.query import LABELS, dm_text
+from archive_app.services.rights.send import add_event
+from archive_app.services.rights.spark import is_expired, show_code
 from archive_app.services.team import require_member
+
+__all__ = ["RightsFilter"]  # where Manage Rights' callers have always found it
 
 # The table shows the newest requests first, this many more with each "Show more", up to
 # MAX_SHOWN (the filters narrow it; Export CSV has every request that matches).
@@ -32,24 +43,13 @@ GONE = "That request is no longer in this workspace."
 
 
 @dataclass(frozen=True)
-class RightsFilter:
-    status: str = ""  # a RightsStatus code, "" = all
-    creator_id: int | None = None
-    since: date | None = None  # requested on or after (UTC)
-    until: date | None = None  # requested on or before (UTC)
-
-    def __post_init__(self) -> None:
-        if self.status and self.status not in LABELS:
-            raise InvalidInput("Choose a status from the list.", field="status")
-        if self.since and self.until and self.since > self.until:
-            raise InvalidInput("The start date is after the end date.", field="since")
-
-
-@dataclass(frozen=True)
 class Video:
     thumbnail_url: str
     url: str
     caption: str
+    mention_id: int = 0
+    video_id: str = ""
+    removed_at: datetime | None = None  # gone from TikTok (services/media/videos.py)
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,17 @@ class RequestRow:
     status_set_at: datetime | None
     sending: bool  # a DM attempt is under way
     videos: list[Video] = field(default_factory=list)
+    scope: str = "usage_rights"
+    scope_label: str = "Usage Rights"
+    spark_duration_days: int | None = None
+    spark_code: str = ""  # decrypted, for Manage Rights' copy button ("" when none)
+    spark_expires_at: datetime | None = None
+    expired: bool = False  # the Spark code's expiry has passed
+    has_proof: bool = False  # the creator answered on their page: /rights/<id>/proof
+
+    @property
+    def mention_ids(self) -> list[int]:
+        return [v.mention_id for v in self.videos]
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,11 @@ def list_requests(
     user_id: int,
     filters: RightsFilter = RightsFilter(),
     limit: int = PAGE,
+    cipher: TokenCipher | None = None,
+    now: datetime | None = None,
 ) -> list[RequestRow]:
+    """The requests that match, newest first; removed ones are left out. With ``cipher`` the
+    Spark codes are decrypted; with ``now`` an expired code says so."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
     by, set_by = aliased(User), aliased(User)
     r = RightsRequest
@@ -112,21 +127,20 @@ def list_requests(
             col(set_by.email),
             col(r.status_set_at),
             col(r.dm_started_at),
+            col(r.scope),
+            col(r.spark_duration_days),
+            col(r.spark_code_enc),
+            col(r.spark_expires_at),
+            col(RightsProof.request_id),
         )
         .join(Creator, col(Creator.id) == r.creator_id)
+        .outerjoin(RightsProof, col(RightsProof.request_id) == r.id)
         .outerjoin(by, col(by.id) == r.requested_by_id)
         .outerjoin(set_by, col(set_by.id) == r.status_set_by_id)
         .outerjoin(Source, col(Source.id) == r.sender_source_id)
-        .where(col(r.workspace_id) == workspace_id)
+        .where(col(r.workspace_id) == workspace_id, col(r.withdrawn_at).is_(None))
     )
-    if filters.status:
-        query = query.where(col(r.status) == filters.status)
-    if filters.creator_id is not None:
-        query = query.where(col(r.creator_id) == filters.creator_id)
-    if filters.since is not None:
-        query = query.where(col(r.created_at) >= _start(filters.since))
-    if filters.until is not None:
-        query = query.where(col(r.created_at) < _start(filters.until) + timedelta(1))
+    query = _narrow(query, filters)
     query = query.order_by(col(r.created_at).desc(), col(r.id).desc()).limit(limit)
     found = session.execute(query).all()
     videos = _videos(session, [row[0] for row in found])
@@ -134,6 +148,7 @@ def list_requests(
     for (
         request_id, creator_id, handle, avatar, status, code, detail, sender_id, message,
         created_at, sent_at, responded_at, by_email, sender, set_by_email, set_at, started_at,
+        scope, duration, code_enc, expires_at, proof_id,
     ) in found:  # fmt: skip
         queued = status == RightsStatus.in_queue
         rows.append(
@@ -157,9 +172,38 @@ def list_requests(
                 status_set_at=set_at,
                 sending=started_at is not None,
                 videos=videos.get(request_id, []),
+                scope=scope,
+                scope_label=SCOPE_LABELS.get(scope, scope),
+                spark_duration_days=duration,
+                spark_code=show_code(cipher, code_enc) if cipher else "",
+                spark_expires_at=expires_at,
+                expired=now is not None and is_expired(expires_at, now=now),
+                has_proof=proof_id is not None,
             )
         )
     return rows
+
+
+def _narrow(query: Any, filters: RightsFilter) -> Any:
+    r = RightsRequest
+    if filters.status:
+        query = query.where(col(r.status) == filters.status)
+    if filters.scope:
+        query = query.where(col(r.scope) == filters.scope)
+    if filters.creator_id is not None:
+        query = query.where(col(r.creator_id) == filters.creator_id)
+    if filters.creator:
+        term = "%" + re.sub(r"([\\%_])", r"\\\1", filters.creator.lower()) + "%"
+        query = query.where(col(Creator.handle).ilike(term, escape="\\"))
+    for column, since, until in (
+        (col(r.created_at), filters.since, filters.until),
+        (col(r.responded_at), filters.responded_since, filters.responded_until),
+    ):
+        if since is not None:
+            query = query.where(column >= _start(since))
+        if until is not None:
+            query = query.where(column < _start(until) + timedelta(1))
+    return query
 
 
 def _start(day: date) -> datetime:
@@ -170,14 +214,23 @@ def _videos(session: Session, request_ids: list[int]) -> dict[int, list[Video]]:
     out: dict[int, list[Video]] = {}
     if not request_ids:
         return out
-    rows = session.exec(
-        select(RightsRequestMention.request_id, Mention.thumbnail_url, Mention.url, Mention.caption)
+    rows = session.execute(
+        sa_select(
+            col(RightsRequestMention.request_id),
+            col(Mention.video_id),
+            col(Mention.url),
+            col(Mention.caption),
+            col(Mention.id),
+            col(Mention.removed_at),
+        )
         .join(Mention, col(Mention.id) == RightsRequestMention.mention_id)
         .where(col(RightsRequestMention.request_id).in_(request_ids))
         .order_by(col(Mention.posted_at))
     ).all()
-    for request_id, thumbnail_url, url, caption in rows:
-        out.setdefault(request_id, []).append(Video(thumbnail_url, url, caption))
+    covers = cover_urls(session, [row[4] for row in rows])  # Archive's copies, never TikTok's
+    for request_id, video_id, url, caption, mention_id, removed_at in rows:
+        video = Video(covers.get(mention_id, ""), url, caption, mention_id, video_id, removed_at)
+        out.setdefault(request_id, []).append(video)
     return out
 
 
@@ -206,69 +259,41 @@ def get_request(session: Session, *, workspace_id: int, request_id: int) -> Righ
     return request
 
 
-def copy_text(session: Session, *, workspace_id: int, user_id: int, request_id: int) -> str:
-    """`Copy message`: the message and the videos' links, to send by email or DM yourself."""
-    require_member(session, workspace_id=workspace_id, user_id=user_id)
-    request = get_request(session, workspace_id=workspace_id, request_id=request_id)
-    links = [v.url for v in _videos(session, [request_id]).get(request_id, []) if v.url]
-    return dm_text(request.message, links)
-
-
-CSV_COLUMNS = [
-    "creator",
-    "status",
-    "reason",
-    "requested at (UTC)",
-    "sent at (UTC)",
-    "responded at (UTC)",
-    "requested by",
-    "sent from",
-    "status set by",
-    "status set at (UTC)",
-    "videos",
-    "message",
-]
-
-
-def export_csv(
+def copy_text(
     session: Session,
     *,
     workspace_id: int,
     user_id: int,
-    filters: RightsFilter = RightsFilter(),
+    request_id: int,
+    links: CreatorLinks,
 ) -> str:
-    """The filtered table as CSV (every matching request, not only the first page)."""
-    rows = list_requests(
-        session, workspace_id=workspace_id, user_id=user_id, filters=filters, limit=100_000
+    """`Copy message`: the message, the videos' links and the creator's link (``link.py``),
+    to send by email or DM yourself."""
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    request = get_request(session, workspace_id=workspace_id, request_id=request_id)
+    videos = [v.url for v in _videos(session, [request_id]).get(request_id, []) if v.url]
+    answer_url = links.ensure(session, request)
+    return dm_text(request.message, videos, answer_url)
+
+
+def remove_request(
+    session: Session, *, workspace_id: int, user_id: int, request_id: int, now: datetime
+) -> RightsRequest:
+    """`Remove request`: off the table and its link says withdrawn; the row and its history
+    stay. Its videos may be asked for again (a queued DM is never sent: retries skip it)."""
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    request = get_request(session, workspace_id=workspace_id, request_id=request_id)
+    if request.withdrawn_at is not None:
+        raise NotFound(GONE)
+    request.withdrawn_at = request.updated_at = now
+    request.next_attempt_at = None
+    session.add(request)
+    session.execute(
+        update(Mention)
+        .where(col(Mention.rights_request_id) == request.id)
+        .values(rights_request_id=None, rights_status="")
+        .execution_options(synchronize_session=False)
     )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-
-    def at(value: datetime | None) -> str:
-        return value.strftime("%Y-%m-%d %H:%M") if value else ""
-
-    for row in rows:
-        cells = [
-            "@" + row.creator_handle,
-            row.status_label,
-            row.reason,
-            at(row.requested_at),
-            at(row.sent_at),
-            at(row.responded_at),
-            row.requested_by,
-            "@" + row.sender_handle if row.sender_handle else "",
-            row.status_set_by,
-            at(row.status_set_at),
-            " ".join(v.url for v in row.videos),
-            row.message,
-        ]
-        # Every cell, not only the typed ones: a handle or a link from TikTok is outside
-        # text too, and "@..." or "=..." would run as a formula in a spreadsheet.
-        writer.writerow([_safe(cell) for cell in cells])
-    return out.getvalue()
-
-
-def _safe(cell: str) -> str:
-    """Text a spreadsheet must not run as a formula (OWASP's CSV injection guard)."""
-    return "'" + cell if cell[:1] in {"=", "+", "-", "@", "\t", "\r"} else cell
+    add_event(session, request, now=now, detail="Request removed", user_id=user_id)
+    events.record(session, events.RightsChanged(workspace_id=workspace_id))
+    return request

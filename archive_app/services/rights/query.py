@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from archive_app import dates
 from archive_app.integrations.tiktok.kinds import sending_kinds
 from archive_app.models.mentions import Creator, Mention
 from archive_app.models.rights import RightsDefault, RightsRequest, RightsStatus
 from archive_app.models.sources import Source, SourceStatus
 from archive_app.services.errors import InvalidInput, NotFound
+from archive_app.services.rights.link import answer_block
 from archive_app.services.team import require_member
 
 # The longest message Archive sends as one TikTok DM, links included (README "Usage rights").
@@ -33,6 +35,17 @@ STARTER_MESSAGE = (
     "The rights we are asking for cover all digital media unless stated otherwise. "
     "Reply to this message to say yes, or to ask us anything."
 )
+
+
+def starter_message(videos: int) -> str:
+    """The first message, for the number of videos the request covers."""
+    if videos == 1:
+        return STARTER_MESSAGE
+    return STARTER_MESSAGE.replace(
+        "this video and would like to share it", "these videos and would like to share them"
+    ).replace("it shows our product", "they show our product")
+
+
 # A request in one of these states is "open": asking again would send a second DM.
 OPEN = (RightsStatus.in_queue.value, RightsStatus.requested.value)
 CLOSED = (RightsStatus.approved.value, RightsStatus.declined.value)
@@ -65,13 +78,15 @@ class RequestWindow:
     brand_avatar: str
 
 
-def dm_text(message: str, links: Sequence[str]) -> str:
-    """The DM as the creator receives it: the message, then the videos' links as plain text."""
+def dm_text(message: str, links: Sequence[str], answer_url: str = "") -> str:
+    """The DM as the creator receives it: the message, then the videos' links as plain text,
+    then the request's own link (``link.py``) with the line saying to copy it."""
     message = message.strip()
-    return message + ("\n\n" + "\n".join(links) if links else "")
+    text = message + ("\n\n" + "\n".join(links) if links else "")
+    return text + ("\n\n" + answer_block(answer_url) if answer_url else "")
 
 
-def check_message(message: str, links: Sequence[str]) -> str:
+def check_message(message: str, links: Sequence[str], answer_url: str = "") -> str:
     """The message to send, or InvalidInput (field ``message``) saying what to change."""
     text = message.replace("\r\n", "\n").strip()
     if not text:
@@ -85,7 +100,7 @@ def check_message(message: str, links: Sequence[str]) -> str:
             "Remove it and try again.",
             field="message",
         )
-    over = len(dm_text(text, links)) - MESSAGE_LIMIT
+    over = len(dm_text(text, links, answer_url)) - MESSAGE_LIMIT
     if over > 0:
         raise InvalidInput(
             f"A TikTok message from Archive can be at most {MESSAGE_LIMIT:,} characters, links "
@@ -127,15 +142,14 @@ def check_not_requested(session: Session, *, mentions: Sequence[Mention]) -> Non
     existing = session.exec(
         select(RightsRequest).where(col(RightsRequest.id).in_(request_ids))
     ).all()
+    which = "this video" if len(mentions) == 1 else "one of these videos"
     for request in sorted(existing, key=lambda r: r.status in OPEN):
         label = LABELS.get(request.status, request.status)
         if request.status in CLOSED:
-            raise InvalidInput(
-                f"Usage rights for this video are already {label}. See Manage Rights."
-            )
+            raise InvalidInput(f"Usage rights for {which} are already {label}. See Manage Rights.")
         raise InvalidInput(
-            f"You already asked for this video on {request.created_at:%b %d, %Y} and the "
-            f"request is {label}. See Manage Rights, where you can copy or retry it.",
+            f"You already asked for {which} on {dates.day(request.created_at)}; that request "
+            f"is still open ({label}). See Manage Rights, where you can copy or retry it.",
         )
 
 
@@ -155,16 +169,23 @@ def active_senders(session: Session, *, workspace_id: int) -> list[SenderOption]
 
 def default_message(session: Session, *, workspace_id: int) -> str | None:
     row = session.get(RightsDefault, workspace_id)
-    return row.message if row else None
+    return row.message if row and row.message else None  # "": only a Spark default is saved
 
 
 def request_window(
-    session: Session, *, workspace_id: int, user_id: int, mention_ids: Sequence[int]
+    session: Session,
+    *,
+    workspace_id: int,
+    user_id: int,
+    mention_ids: Sequence[int],
+    check_requested: bool = True,
 ) -> RequestWindow:
-    """Everything the window needs; refuses what could not be submitted anyway."""
+    """Everything the window needs; refuses what could not be submitted anyway (a Spark
+    request, ``check_requested=False``, checks its video itself: spark.spark_window)."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
     creator, mentions = load_mentions(session, workspace_id=workspace_id, mention_ids=mention_ids)
-    check_not_requested(session, mentions=mentions)
+    if check_requested:
+        check_not_requested(session, mentions=mentions)
     saved = default_message(session, workspace_id=workspace_id)
     senders = active_senders(session, workspace_id=workspace_id)
     brand = senders[0] if senders else _any_source(session, workspace_id=workspace_id)
@@ -173,7 +194,7 @@ def request_window(
         creator_handle=creator.handle,
         creator_name=creator.display_name or creator.handle,
         links=[m.url for m in mentions if m.url],
-        message=saved if saved is not None else STARTER_MESSAGE,
+        message=saved if saved is not None else starter_message(len(mentions)),
         is_default=saved is not None,
         senders=senders,
         brand_handle=brand.handle if brand else "",

@@ -28,9 +28,12 @@ from archive_app.models.rights import (
     RightsDefault,
     RightsRequest,
     RightsRequestMention,
+    RightsScope,
     RightsStatus,
 )
 from archive_app.services.errors import InvalidInput, NotFound
+from archive_app.services.rights import spark
+from archive_app.services.rights.link import CreatorLinks
 from archive_app.services.rights.query import (
     LABELS,
     active_senders,
@@ -39,6 +42,7 @@ from archive_app.services.rights.query import (
     load_mentions,
 )
 from archive_app.services.rights.send import DmJob, add_event, record, route_and_claim, send
+from archive_app.services.rights.terms import CURRENT, TermsChoice, terms_for_request
 from archive_app.services.team import require_member
 
 
@@ -55,11 +59,23 @@ class Outcome:
 
 
 def save_default_message(
-    session: Session, *, workspace_id: int, user_id: int, message: str, now: datetime
+    session: Session,
+    *,
+    workspace_id: int,
+    user_id: int,
+    message: str,
+    now: datetime,
+    scope: str = RightsScope.usage_rights,
 ) -> str:
-    """Save as Default Message: every new request of the workspace starts with it."""
+    """Save as Default Message: every new request of the workspace (of that scope: a Spark Ads
+    Code request has its own) starts with it."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
     text = check_message(message, [])
+    if scope == RightsScope.spark_code:
+        spark.save_spark_default(
+            session, workspace_id=workspace_id, user_id=user_id, text=text, now=now
+        )
+        return text
     row = session.get(RightsDefault, workspace_id) or RightsDefault(
         workspace_id=workspace_id, message=text, updated_at=now
     )
@@ -77,12 +93,22 @@ def create_request(
     message: str,
     sender_source_id: int | None,
     now: datetime,
+    scope: str = RightsScope.usage_rights,
+    spark_duration_days: int | None = None,
+    terms: TermsChoice = CURRENT,
+    links: CreatorLinks,
 ) -> RightsRequest:
-    """Check everything, then save the request In Queue (its dm_key written before any send)."""
+    """Check everything, then save the request In Queue (its dm_key written before any send).
+    The request gets its creator's link (``link.py``), counted in the limit."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
     creator, mentions = load_mentions(session, workspace_id=workspace_id, mention_ids=mention_ids)
-    check_not_requested(session, mentions=mentions)
-    text = check_message(message, [m.url for m in mentions if m.url])
+    chosen_scope, duration = spark.check_scope(scope, spark_duration_days)
+    if chosen_scope is RightsScope.spark_code:
+        spark.check_spark_video(session, mentions=mentions)
+    else:
+        check_not_requested(session, mentions=mentions)
+    answer_url = links.placeholder_url()
+    text = check_message(message, [m.url for m in mentions if m.url], answer_url)
     if sender_source_id is not None and sender_source_id not in {
         s.source_id for s in active_senders(session, workspace_id=workspace_id)
     }:
@@ -99,10 +125,21 @@ def create_request(
         created_at=now,
         updated_at=now,
         dm_key=secrets.token_hex(16),
+        scope=chosen_scope.value,
+        spark_duration_days=duration,
+        terms_id=terms_for_request(
+            session, workspace_id=workspace_id, user_id=user_id, choice=terms, now=now
+        ),
     )
     session.add(request)
     session.flush()
+    links.ensure(session, request)
     ids = [m.id or 0 for m in mentions]
+    if chosen_scope is RightsScope.spark_code:
+        # A Spark request leaves the video's usage-rights claim (the Feed's badge) alone.
+        session.add(RightsRequestMention(request_id=request.id or 0, mention_id=ids[0]))
+        add_event(session, request, now=now, detail="Spark Ads Code requested", user_id=user_id)
+        return request
     # Claim the videos: only one open request per video, even when two tabs submit at once.
     claimed = session.execute(
         update(Mention)
@@ -133,6 +170,10 @@ async def submit_request(
     now: datetime,
     gateway: DmSend,
     cipher: TokenCipher,
+    scope: str = RightsScope.usage_rights,
+    spark_duration_days: int | None = None,
+    terms: TermsChoice = CURRENT,
+    links: CreatorLinks,
 ) -> Outcome:
     """Submit a Request: saved, then sent as a DM now if it can be, else In Queue."""
 
@@ -145,24 +186,36 @@ async def submit_request(
             message=message,
             sender_source_id=sender_source_id,
             now=now,
+            scope=scope,
+            spark_duration_days=spark_duration_days,
+            terms=terms,
+            links=links,
         )
         return request.id or 0
 
     # Committed before the DM goes out: the request and its dm_key exist whatever happens next.
     request_id = await db(start)
-    return await attempt(db, request_id=request_id, now=now, gateway=gateway, cipher=cipher)
+    return await attempt(
+        db, request_id=request_id, now=now, gateway=gateway, cipher=cipher, links=links
+    )
 
 
 async def attempt(
-    db: Db, *, request_id: int, now: datetime, gateway: DmSend, cipher: TokenCipher
+    db: Db,
+    *,
+    request_id: int,
+    now: datetime,
+    gateway: DmSend,
+    cipher: TokenCipher,
+    links: CreatorLinks,
 ) -> Outcome:
     """Route one queued request and, if it may go, send it; returns what became of it."""
 
     def claim(session: Session) -> DmJob | None:
         request = session.get(RightsRequest, request_id)
-        if request is None or request.status != RightsStatus.in_queue:
+        if request is None or request.status != RightsStatus.in_queue or request.withdrawn_at:
             return None
-        return route_and_claim(session, request=request, now=now, cipher=cipher)
+        return route_and_claim(session, request=request, now=now, cipher=cipher, links=links)
 
     job = await db(claim)
     if job is not None:

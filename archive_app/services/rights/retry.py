@@ -29,6 +29,7 @@ from archive_app.models.mentions import Creator, CreatorFriendship
 from archive_app.models.rights import RightsRequest, RightsStatus
 from archive_app.models.sources import Source, SourceStatus
 from archive_app.services.errors import InvalidInput, NotFound
+from archive_app.services.rights.link import CreatorLinks
 from archive_app.services.rights.requests import Outcome, attempt
 from archive_app.services.rights.send import LEASE, WAITS_FOR_SOURCE
 from archive_app.services.team import require_member
@@ -69,6 +70,7 @@ def due_requests(session: Session, *, now: datetime, limit: int = BATCH) -> list
         select(r.id)
         .where(
             col(r.status) == RightsStatus.in_queue.value,
+            col(r.withdrawn_at).is_(None),  # removed from Manage Rights: never sent
             or_(
                 # cut off mid-send, or saved and never routed (a crash right after submitting)
                 col(r.dm_started_at) < stale,
@@ -88,13 +90,21 @@ def due_requests(session: Session, *, now: datetime, limit: int = BATCH) -> list
 
 
 async def retry_queued(
-    db: Db, *, now: datetime, gateway: DmSend, cipher: TokenCipher, limit: int = BATCH
+    db: Db,
+    *,
+    now: datetime,
+    gateway: DmSend,
+    cipher: TokenCipher,
+    limit: int = BATCH,
+    links: CreatorLinks,
 ) -> RetryResult:
     """The ``retry_queued_dms`` job: one attempt for each due request (never a second DM)."""
     result = RetryResult()
     for request_id in await db(lambda s: due_requests(s, now=now, limit=limit)):
         before = await db(lambda s: _snapshot(s, request_id))  # noqa: B023 (awaited at once)
-        outcome = await attempt(db, request_id=request_id, now=now, gateway=gateway, cipher=cipher)
+        outcome = await attempt(
+            db, request_id=request_id, now=now, gateway=gateway, cipher=cipher, links=links
+        )
         result.tried += 1
         if outcome.sent:
             result.sent += 1
@@ -122,6 +132,7 @@ async def retry_request(
     now: datetime,
     gateway: DmSend,
     cipher: TokenCipher,
+    links: CreatorLinks,
 ) -> Outcome:
     """Manage Rights' `Retry sending`: one attempt now, whatever the backoff says."""
 
@@ -138,4 +149,6 @@ async def retry_request(
         session.add(request)
 
     await db(check)
-    return await attempt(db, request_id=request_id, now=now, gateway=gateway, cipher=cipher)
+    return await attempt(
+        db, request_id=request_id, now=now, gateway=gateway, cipher=cipher, links=links
+    )

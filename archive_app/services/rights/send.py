@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
+from archive_app import events
 from archive_app.crypto import TokenCipher
 from archive_app.integrations.tiktok.dm import DmResult, Queued, QueueReason, Sent
 from archive_app.integrations.tiktok.dm import queue_reason_text as reason_text
@@ -37,6 +38,7 @@ from archive_app.models.rights import (
     RightsStatus,
 )
 from archive_app.models.sources import Source
+from archive_app.services.rights.link import CreatorLinks
 from archive_app.services.rights.query import active_senders, dm_text
 from archive_app.services.sources import status as source_service
 
@@ -88,6 +90,7 @@ def add_event(
             user_id=user_id,
         )
     )
+    events.record(session, events.RightsChanged(workspace_id=request.workspace_id))
 
 
 def sync_mentions(session: Session, request: RightsRequest) -> None:
@@ -125,7 +128,12 @@ def queue(
 
 
 def route_and_claim(
-    session: Session, *, request: RightsRequest, now: datetime, cipher: TokenCipher
+    session: Session,
+    *,
+    request: RightsRequest,
+    now: datetime,
+    cipher: TokenCipher,
+    links: CreatorLinks,
 ) -> DmJob | None:
     """The DM to send now (the request claimed for it), or None: queued with the reason."""
     senders = active_senders(session, workspace_id=request.workspace_id)
@@ -170,12 +178,13 @@ def route_and_claim(
     session.refresh(request)
     creator = session.get(Creator, request.creator_id)
     assert creator is not None and request.dm_key is not None
+    answer_url = links.ensure(session, request)
     return DmJob(
         request_id=request.id or 0,
         source_id=source.id or 0,
         sender_handle=source.handle,
         creator_handle=creator.handle,
-        text=dm_text(request.message, request_links(session, request)),
+        text=dm_text(request.message, request_links(session, request), answer_url),
         key=request.dm_key,
         access_token=token,
     )

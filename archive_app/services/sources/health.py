@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from archive_app import dates
 from archive_app.clock import utc
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.models.sources import Source, SourceEvent, SourceStatus
@@ -37,7 +38,7 @@ LIVE = (SourceStatus.active.value, SourceStatus.degraded.value)
 
 
 def _clock(at: datetime) -> str:
-    return f"{utc(at):%H:%M} UTC"
+    return dates.clock_time(at)
 
 
 def no_answer_reason(at: datetime) -> str:
@@ -45,7 +46,7 @@ def no_answer_reason(at: datetime) -> str:
 
 
 def silent_reason(since: datetime) -> str:
-    return f"TikTok has not answered since {utc(since):%b %d} at {_clock(since)}"
+    return f"TikTok has not answered since {dates.day_time(since)}"
 
 
 def expiry_reason(source: Source) -> str:

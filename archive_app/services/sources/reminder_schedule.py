@@ -1,5 +1,9 @@
 """Reconnection reminders for v.1 sources: 30, 14, 7, 3 and 1 days before the deadline.
 
+Days are calendar days (``days_left``), counted as the Sources row counts them: the 30-day
+reminder goes out from the start of the day 30 days before the deadline's day and says "in 30
+days", and the row says "30 days remaining" all that day.
+
 Who gets them is "Set Up Reminders" (``services/sources/reminders.py``); when, and that each
 goes out once, is here. The rules:
 
@@ -15,7 +19,7 @@ goes out once, is here. The rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -28,7 +32,6 @@ from archive_app.services import outbox
 from archive_app.services.sources.disconnection_mail import Links
 
 STEPS = (30, 14, 7, 3, 1)  # days before the deadline
-SECONDS_PER_DAY = 86_400
 ONE_DAY = timedelta(days=1)
 
 
@@ -38,11 +41,19 @@ def reminder_key_prefix(source_id: int) -> str:
 
 
 def days_left(deadline_at: datetime | None, now: datetime) -> int | None:
-    """Whole days until the deadline (rounded up: 179.5 days shows as 180)."""
+    """Calendar days from today to the deadline's day, as people count them ("Reconnect before
+    Jun 3": on May 4 that is 30 days). The Sources row and the reminder mail both say this
+    number. Days are the workspace's: UTC, as Archive has no per-workspace time zone yet."""
     if deadline_at is None:
         return None
-    seconds = (utc(deadline_at) - now).total_seconds()
-    return max(0, -int(-seconds // SECONDS_PER_DAY))
+    return max(0, (utc(deadline_at).date() - utc(now).date()).days)
+
+
+def step_at(deadline_at: datetime, step: int) -> datetime:
+    """When the reminder ``step`` days before the deadline is due: the start of the day that
+    is ``step`` calendar days before the deadline's day, so it says "in ``step`` days"."""
+    day = utc(deadline_at).date() - step * ONE_DAY
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def current_step(deadline_at: datetime, now: datetime) -> int | None:
@@ -50,7 +61,7 @@ def current_step(deadline_at: datetime, now: datetime) -> int | None:
     deadline = utc(deadline_at)
     if now >= deadline:
         return None
-    reached = [step for step in STEPS if now >= deadline - step * ONE_DAY]
+    reached = [step for step in STEPS if now >= step_at(deadline, step)]
     return min(reached) if reached else None
 
 
@@ -67,7 +78,7 @@ def next_reminder(
     deadline = utc(deadline_at)
     due = current_step(deadline, now)
     for step in STEPS:
-        at = deadline - step * ONE_DAY
+        at = step_at(deadline, step)
         # Skipped when sent, or when missed (folded into the step due now).
         if step not in sent_steps and (at > now or step == due):
             return NextReminder(at=at, step=step)
@@ -128,7 +139,7 @@ def send_due(session: Session, *, now: datetime, links: Links) -> int:
     runs racing on one step collide on the ledger's unique key; the loser's transaction rolls
     back whole and the job reports it (nothing is sent twice).
     """
-    window = now + STEPS[0] * ONE_DAY
+    window = now + (STEPS[0] + 1) * ONE_DAY  # a step is due from the start of its day
     sources = session.exec(
         select(Source)
         .where(
@@ -159,7 +170,7 @@ def _send_step(session: Session, *, source: Source, step: int, now: datetime, li
         .where(ReminderRecipient.source_id == source.id)
         .order_by(col(ReminderRecipient.id))
     ).all()
-    left = days_left(deadline, now) or 1
+    left = days_left(deadline, now) or 0
     for address in addresses:
         session.add(
             ReminderSent(

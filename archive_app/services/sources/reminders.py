@@ -5,6 +5,8 @@ One rule for the list wherever it is typed (the wizard's chips, the row's editor
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
@@ -15,6 +17,15 @@ from archive_app.services.errors import InvalidInput
 from archive_app.services.sources.reminder_schedule import reminder_key_prefix
 
 MAX_REMINDER_EMAILS = 10
+
+
+# What people put between addresses they paste: commas, semicolons, spaces, new lines.
+_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+def split_addresses(raw: str) -> list[str]:
+    """The addresses of a pasted list ("social@brand.com, ceo@brand.com"), each one a chip."""
+    return [part for part in _SEPARATORS.split(raw) if part]
 
 
 def clean_reminder_emails(raw: list[str]) -> list[str]:

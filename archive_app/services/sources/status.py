@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from archive_app import dates, events
 from archive_app.clock import utc
 from archive_app.crypto import TokenCipher
 from archive_app.integrations.tiktok.kinds import Kind, spec
@@ -20,10 +21,10 @@ from archive_app.integrations.tiktok.protocol import Profile, TokenSet
 from archive_app.models.sources import ReminderRecipient, Source, SourceEvent, SourceStatus
 from archive_app.models.workspaces import User
 from archive_app.services.errors import InvalidInput, NotFound, WrongAccount
+from archive_app.services.sources.reminder_schedule import STEPS, reminder_plan
 
 # The days-left rule lives with the reminder schedule; callers find it here too.
 from archive_app.services.sources.reminder_schedule import days_left as days_left
-from archive_app.services.sources.reminder_schedule import reminder_plan
 from archive_app.services.sources.reminders import clean_reminder_emails, set_reminder_emails
 from archive_app.services.team import require_member
 
@@ -57,6 +58,9 @@ class SourceRow:
     # From the kinds table: (re)connects by QR code (else a consent page); has reminders.
     connects_by_qr: bool = False
     has_reminders: bool = False
+    # Still working but near its deadline (amber, or within the first reminder's reach for a
+    # kind with reminders): the row offers Reconnect, which renews it before it ends.
+    renewable: bool = False
 
 
 def _badge(source: Source, remaining: int | None) -> tuple[str, str]:
@@ -64,7 +68,9 @@ def _badge(source: Source, remaining: int | None) -> tuple[str, str]:
     if status == SourceStatus.disconnected:
         return "red", "Disconnected"
     if status == SourceStatus.expired:
-        return "gray", "Expired"
+        # The spec's one red status for any ended connection; that the 180 (or 360) days ran
+        # out is said by the reason ("The 180-day connection ended") and kept in the status.
+        return "red", "Disconnected"
     if status == SourceStatus.connecting:
         return "gray", "Connecting"
     if status == SourceStatus.degraded:
@@ -72,6 +78,14 @@ def _badge(source: Source, remaining: int | None) -> tuple[str, str]:
     if remaining is not None and remaining <= NEAR_DEADLINE_DAYS:
         return "amber", "Active"
     return "green", "Active"
+
+
+def _renewable(source: Source, badge: str, remaining: int | None) -> bool:
+    """What the reminders are about: a live source that is amber, or (a kind with reminders)
+    within the first reminder's days of its deadline."""
+    if remaining is None:
+        return False
+    return badge == "amber" or (spec(source.kind).has_reminders and remaining <= max(STEPS))
 
 
 def list_sources(
@@ -111,7 +125,7 @@ def workspace_source_rows(session: Session, *, workspace_id: int, now: datetime)
         badge, label = _badge(s, remaining)
         reason = s.status_reason
         if not reason and badge == "amber" and s.deadline_at is not None:
-            reason = f"Reconnect before {utc(s.deadline_at):%b %d, %Y} to keep it connected"
+            reason = f"Reconnect before {dates.day(s.deadline_at)} to keep it connected"
         reminder = plan.get(s.id)
         rows.append(
             SourceRow(
@@ -135,6 +149,7 @@ def workspace_source_rows(session: Session, *, workspace_id: int, now: datetime)
                 last_checked_at=utc(s.last_checked_at) if s.last_checked_at else None,
                 next_reminder_at=reminder.at if reminder else None,
                 next_reminder_step=reminder.step if reminder else None,
+                renewable=_renewable(s, badge, remaining),
             )
         )
     return rows
@@ -156,6 +171,7 @@ def update_reminders(
         raise InvalidInput("Reminders are for TikTok Account v.1 sources.")
     cleaned = clean_reminder_emails(emails)
     set_reminder_emails(session, source=source, emails=cleaned)
+    events.record(session, events.SourcesChanged(workspace_id=workspace_id))
     return cleaned
 
 
@@ -179,6 +195,7 @@ def set_status(
     event = SourceEvent(source_id=source.id, at=now, status=status, reason=reason, user_id=user_id)
     session.add(event)
     session.flush()
+    events.record(session, events.SourcesChanged(workspace_id=source.workspace_id))
     return event
 
 
@@ -252,6 +269,8 @@ def save_connection(
     if reminder_emails is not None and spec(kind).has_reminders:
         set_reminder_emails(session, source=source, emails=reminder_emails)
     session.flush()
+    assert source.id is not None
+    events.record(session, events.SourceConnected(workspace_id=workspace_id, source_id=source.id))
     return source
 
 

@@ -1,0 +1,74 @@
+"""What Archive keeps of a video (issue 22): its cover in the media store, and what is known of
+the video on TikTok.
+
+``MediaObject`` is one file in the store (``services/media/store.py``), under a key that starts
+with its workspace (``w<id>/``), so a workspace's media can be measured and deleted as one
+prefix. A cover is ``kind = cover`` for a mention; an original a creator gives on approval will
+be ``kind = original`` for a rights request (issue 22, item 4: not built yet, the table and the
+store already take it).
+
+``CoverFetch`` is the state of getting one mention's cover: ``pending`` until stored, with a
+retry time after a failure (TikTok's URL may be late, or expired: a later sighting brings a
+fresh one), ``stored`` once the copy is in the store, ``failed`` after the last attempt.
+It also records when the video was last checked on TikTok (``services/media/videos.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Index
+from sqlmodel import Field, SQLModel
+
+from archive_app.models.base import at_field
+
+
+class MediaKind(StrEnum):
+    cover = "cover"
+    original = "original"
+
+
+class CoverStatus(StrEnum):
+    pending = "pending"
+    stored = "stored"
+    failed = "failed"
+
+
+class MediaObject(SQLModel, table=True):
+    __tablename__ = "media_objects"
+    __table_args__ = (Index("ix_media_objects_mention", "mention_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    kind: str = Field(max_length=16)
+    # Where it is in the store: "w<workspace>/covers/<mention>-<sha256 prefix>.<ext>".
+    key: str = Field(max_length=255, unique=True)
+    content_type: str = Field(max_length=64)
+    size_bytes: int = Field(default=0, sa_type=BigInteger)
+    sha256: str = Field(max_length=64)
+    mention_id: int | None = Field(
+        default=None, foreign_key="mentions.id", ondelete="CASCADE", nullable=True
+    )
+    created_at: datetime = at_field()
+
+
+class CoverFetch(SQLModel, table=True):
+    __tablename__ = "cover_fetches"
+    __table_args__ = (
+        Index("ix_cover_fetches_due", "status", "next_try_at"),
+        Index("ix_cover_fetches_checked", "video_checked_at"),
+    )
+
+    mention_id: int = Field(foreign_key="mentions.id", primary_key=True, ondelete="CASCADE")
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE")
+    status: str = Field(default=CoverStatus.pending, max_length=16)
+    attempts: int = 0
+    next_try_at: datetime | None = at_field(nullable=True)
+    # Why the last attempt failed, in words ("TikTok answered 403", "not an image").
+    last_error: str = Field(default="", max_length=200)
+    object_id: int | None = Field(
+        default=None, foreign_key="media_objects.id", ondelete="SET NULL", nullable=True
+    )
+    # When the video was last asked after on TikTok (None: never).
+    video_checked_at: datetime | None = at_field(nullable=True)

@@ -1,0 +1,1 @@
+"""What Archive keeps of videos: the media store, covers, checks on TikTok (issue 22)."""
