@@ -232,8 +232,8 @@ class ConnectWizardState(AppState):
                     self._reset_wizard()
                     row = await find_source(self, progress.source_id or 0)
                     handle = row.handle if row else ""
-                    self.flash = f"Connected @{handle}. It is Active now."
-                    return rx.toast.success(f"Connected @{handle}")
+                    self.flash = f"Connected @{handle}. It is Active now."  # no toast too
+                    return None
                 self._show_progress(progress)
                 if progress.phase in (connect_qr.QrPhase.denied, connect_qr.QrPhase.failed):
                     return None

@@ -91,6 +91,9 @@ def test_a_connection_after_a_cancel_replaces_the_cancelled_banner(new_page, sim
     sim.post(f"/qr/{token}/confirm")
     expect(page.get_by_role("status").first).to_contain_text("Connected @qragainbrand")
     expect(page.get_by_role("alert")).to_have_count(0)
+    # The banner says it; no toast repeats it (issue 21, item 14).
+    page.wait_for_timeout(500)
+    expect(page.locator("[data-sonner-toast]")).to_have_count(0)
 
     cancel_v2(page)
     expect(page.get_by_role("status")).to_have_count(0)  # the older success is over too

@@ -21,10 +21,10 @@ from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.jobs import runs
 from archive_app.models.rights import RightsRequest
 from archive_app.services.rights import requests as rights
+from archive_app.services.rights.link import answer_block
 from archive_app.services.rights.send import LEASE
 from archive_app.settings import Settings
 from archive_app.simulator import simulator_mounts
-from archive_app.services.rights.link import answer_block
 from tests import factories
 from tests.conftest import build_test_deps
 
