@@ -33,14 +33,17 @@ def upgrade() -> None:
     sa.Column('size_bytes', sa.BigInteger(), nullable=False),
     sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('mention_id', sa.Integer(), nullable=True),
+    sa.Column('request_id', sa.Integer(), nullable=True),
     sa.Column('created_at', archive_app.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['mention_id'], ['mentions.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['request_id'], ['rights_requests.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )
     with op.batch_alter_table('media_objects', schema=None) as batch_op:
         batch_op.create_index('ix_media_objects_mention', ['mention_id', 'kind'], unique=False)
+        batch_op.create_index('ux_media_objects_request', ['request_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_media_objects_workspace_id'), ['workspace_id'], unique=False)
 
     op.create_table('cover_fetches',

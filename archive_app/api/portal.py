@@ -24,11 +24,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from archive_app.api.originals import Guard, original_routes
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.creator_login import CALLBACK_PATH, CreatorLogin
 from archive_app.integrations.tiktok.errors import TikTokError
 from archive_app.services.errors import InvalidInput, NotFound, ServiceError
 from archive_app.services.media.access import cover_for_link
+from archive_app.services.media.originals import MAX_BYTES, describe_size
 from archive_app.services.media.store import MissingMedia
 from archive_app.services.rights import portal
 from archive_app.services.rights.link import token_hash
@@ -68,7 +70,11 @@ async def _floor(started: float) -> None:
 
 
 def portal_routes(
-    deps: Deps, *, limits: RateLimits, creator_login: CreatorLogin | None
+    deps: Deps,
+    *,
+    limits: RateLimits,
+    creator_login: CreatorLogin | None,
+    original_max_bytes: int = MAX_BYTES,
 ) -> list[Route]:
     settings, clock, key = deps.settings, deps.clock, deps.cipher.signing_key
     secure = settings.secure_cookies
@@ -123,6 +129,7 @@ def portal_routes(
             username=who.username if who and not wrong else "",
             wrong_account=wrong,
             notice=notice,
+            original_limit=describe_size(original_max_bytes),
             **extra,  # type: ignore[arg-type]
         )
 
@@ -248,7 +255,9 @@ def portal_routes(
         headers = {**NO_INDEX, "cache-control": "private, max-age=86400"}
         return Response(body, media_type=found.content_type, headers=headers)
 
+    guard = Guard(_page, _redirect, same_origin, over_limit, identity_of, creator_login is not None)
     return [
+        *original_routes(deps, guard, max_bytes=original_max_bytes),
         Route(CALLBACK_PATH, callback, methods=["GET"]),
         Route("/r/{token}/tiktok", start_login, methods=["GET"]),
         Route("/r/{token}/covers/{name}", cover, methods=["GET"]),

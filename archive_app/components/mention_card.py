@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from archive_app.components.player import cover, play_button, removed_note
+from archive_app.components.player import cover, download_original, play_button, removed_note
 from archive_app.components.rights_request import request_button
 from archive_app.components.rights_spark import spark_button
 from archive_app.components.shell import SR_ONLY
@@ -110,6 +110,7 @@ def mention_card(card: CardView) -> rx.Component:
                 ),
             ),
             play_button(card.player_url, card.creator_handle),
+            download_original(card.original_url, card.creator_handle),
             request_button(card.id, card.rights_status),
             spark_button(card.id),
             spacing="2",

@@ -108,3 +108,25 @@ def play_button(player_url: rx.Var[str], handle: rx.Var[str], *, size: str = "2"
             ),
         ),
     )
+
+
+def download_original(url: rx.Var[str], handle: rx.Var[str], *, size: str = "2") -> rx.Component:
+    """``Download original``: the creator's own file of an approved request, when given. A
+    plain link (not the router's): the server sends it as an attachment, the page stays."""
+    return rx.cond(
+        url != "",
+        rx.button(
+            rx.el.a(
+                rx.icon("download", size=14, aria_hidden="true"),
+                "Download original",
+                href=url,
+                download="",
+                reload_document=True,
+                aria_label="Download original: the video file @" + handle + " gave",
+                data_testid="download-original",
+            ),
+            as_child=True,
+            variant="soft",
+            size=size,
+        ),
+    )

@@ -3,9 +3,9 @@ the video on TikTok.
 
 ``MediaObject`` is one file in the store (``services/media/store.py``), under a key that starts
 with its workspace (``w<id>/``), so a workspace's media can be measured and deleted as one
-prefix. A cover is ``kind = cover`` for a mention; an original a creator gives on approval will
-be ``kind = original`` for a rights request (issue 22, item 4: not built yet, the table and the
-store already take it).
+prefix. A cover is ``kind = cover`` for a mention; an original a creator gives on approval is
+``kind = original`` for a rights request (``request_id``: at most one per request, a unique
+index; ``services/media/originals.py``).
 
 ``CoverFetch`` is the state of getting one mention's cover: ``pending`` until stored, with a
 retry time after a failure (TikTok's URL may be late, or expired: a later sighting brings a
@@ -37,7 +37,10 @@ class CoverStatus(StrEnum):
 
 class MediaObject(SQLModel, table=True):
     __tablename__ = "media_objects"
-    __table_args__ = (Index("ix_media_objects_mention", "mention_id", "kind"),)
+    __table_args__ = (
+        Index("ix_media_objects_mention", "mention_id", "kind"),
+        Index("ux_media_objects_request", "request_id", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
@@ -49,6 +52,10 @@ class MediaObject(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     mention_id: int | None = Field(
         default=None, foreign_key="mentions.id", ondelete="CASCADE", nullable=True
+    )
+    # The rights request an original was given for (None for a cover).
+    request_id: int | None = Field(
+        default=None, foreign_key="rights_requests.id", ondelete="CASCADE", nullable=True
     )
     created_at: datetime = at_field()
 

@@ -6,7 +6,7 @@ import reflex as rx
 
 from archive_app import paths
 from archive_app.components.forms import confirm_button, error_callout
-from archive_app.components.player import play_button, removed_note
+from archive_app.components.player import download_original, play_button, removed_note
 from archive_app.components.rights_filters import filter_bar
 from archive_app.components.rights_request import rights_request_dialog
 from archive_app.components.rights_spark import code_cell
@@ -128,6 +128,7 @@ def _row(row: RequestView) -> rx.Component:
                     aria_label="Proof of @" + row.creator_handle + "'s answer",
                 ),
             ),
+            download_original(row.original_url, row.creator_handle, size="1"),
             data_label="Responded",
         ),
         rx.table.cell(code_cell(row), data_label="Spark code"),

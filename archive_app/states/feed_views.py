@@ -41,6 +41,7 @@ class CardView:
     # "Removed from TikTok on Dec 6, 2026" ("" while it is there); the player's address (Play).
     removed: str = ""
     player_url: str = ""
+    original_url: str = ""  # `Download original` (approved, the creator gave the file)
 
 
 @dataclass
@@ -80,6 +81,7 @@ def card_view(row: MentionRow, *, embed_url: str = "") -> CardView:
         removed=removed_text(row.removed_at),
         # A video removed from TikTok cannot be played: no Play.
         player_url="" if row.removed_at else player_url(embed_url, row.video_id),
+        original_url=row.original_url,
     )
 
 

@@ -48,6 +48,7 @@ class RequestView:
     expires: str = ""  # "Expires Jan 05, 2027" / "Expired Jan 05, 2027"
     expired: bool = False
     proof_href: str = ""  # the proof page, when the creator answered there
+    original_url: str = ""  # `Download original` (approved; the creator gave the file)
     # `Request again` (an expired code): the video to ask about again
     again_mention_id: int = 0
     again_days: int = 0
@@ -130,6 +131,7 @@ def _spark_fields(row: service.RequestRow) -> dict[str, Any]:
         "expires": expires,
         "expired": row.expired,
         "proof_href": paths.rights_proof(row.request_id) if row.has_proof else "",
+        "original_url": row.original_url,
         "again_mention_id": again,
         "again_days": row.spark_duration_days or 0 if again else 0,
     }

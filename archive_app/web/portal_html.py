@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from archive_app import dates
 from archive_app.models.rights import SPARK_DURATIONS_DAYS
+from archive_app.services.media.originals import describe_size
 from archive_app.services.rights.answer_checks import NOTE_LIMIT, SPARK_CODE_HELP
 from archive_app.services.rights.portal import PageState, PortalVideo, PortalView
 
@@ -55,6 +56,7 @@ class PageContext:
     error: str = ""
     notice: str = ""
     values: dict[str, str] = field(default_factory=dict)
+    original_limit: str = "500 MB"  # the most an original may weigh, in words
 
 
 def _e(value: object) -> str:
@@ -205,6 +207,50 @@ def _open(view: PortalView, ctx: PageContext) -> str:
     return _answer_form(view, ctx)
 
 
+def _original(view: PortalView, ctx: PageContext) -> str:
+    """After approving here: `Add the original video` (optional), or that it was received."""
+    if view.state is not PageState.approved or not view.answered_here:
+        return ""
+    head = '<h2>Your original video (optional)</h2><div class="card">'
+    if view.original_at is not None:
+        return (
+            f'{head}<p role="status">{_e(view.brand)} has your original video '
+            f"({_e(describe_size(view.original_size))}, received on "
+            f"{_e(_day(view.original_at))}). Thank you.</p></div>"
+        )
+    why = (
+        f"<p>Send {_e(view.brand)} the video file itself, in full quality, so they keep it "
+        "even if the video leaves TikTok.</p>"
+    )
+    if ctx.login_configured and not ctx.username:
+        return (
+            f"{head}{why}<p>First show you are @{_e(view.creator_handle)}:</p>"
+            f'<a class="button primary" href="/r/{_e(ctx.token)}/tiktok">Continue with TikTok</a>'
+            "</div>"
+        )
+    return (
+        f'{head}{why}<form method="post" action="/r/{_e(ctx.token)}/original" '
+        'enctype="multipart/form-data">'
+        f'<input type="hidden" name="csrf" value="{_e(ctx.csrf)}">'
+        '<label for="original">Add the original video</label>'
+        '<input id="original" name="original" type="file" required '
+        'accept="video/mp4,video/quicktime,.mp4,.mov" aria-describedby="original-help">'
+        f'<p class="help" id="original-help">MP4 or MOV, up to {_e(ctx.original_limit)}. On a slow '
+        "connection a large file takes a while: keep this page open until it says received.</p>"
+        '<button class="primary" type="submit">Send the original</button></form></div>'
+    )
+
+
+def original_refused_page(title: str, message: str, token: str) -> str:
+    """A refused upload: what went wrong, that nothing was kept, and the way back."""
+    return document(
+        f"{title} · Archive",
+        f'<h1>{_e(title)}</h1><div class="alert" role="alert"><p class="msg">{_e(message)}</p>'
+        "</div><p>Nothing from this upload was kept.</p>"
+        f'<a class="button primary" href="/r/{quote(token, safe="")}">Back to the request</a>',
+    )
+
+
 def _outcome(view: PortalView) -> str:
     if view.state is PageState.withdrawn:
         return (
@@ -230,7 +276,9 @@ def request_page(view: PortalView, ctx: PageContext) -> str:
     noun = "video" if count == 1 else "videos"
     notice = f'<div class="card" role="status">{_e(ctx.notice)}</div>' if ctx.notice else ""
     error = f'<div class="alert" role="alert">{_e(ctx.error)}</div>' if ctx.error else ""
-    answer = _open(view, ctx) if view.state is PageState.open else _outcome(view)
+    answer = (
+        _open(view, ctx) if view.state is PageState.open else _outcome(view) + _original(view, ctx)
+    )
     body = (
         f'<p class="brand">{_e(view.brand)}</p>'
         f"<h1>@{_e(view.creator_handle)}, {_e(view.brand)} asks about your {noun}</h1>"

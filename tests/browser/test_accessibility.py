@@ -173,6 +173,12 @@ def test_two_disconnected_sources_are_listed_in_one_pop_up_each_with_connect_now
 
     sim.post("/accounts/pairbrandone/revoke")
     sim.post("/accounts/pairbrandtwo/revoke")
+    # Settings → Sources says it in its red rows, under no pop-up; any other page pops it up.
+    expect(page.get_by_test_id("source-status")).to_have_text(
+        ["Disconnected", "Disconnected"], timeout=10_000
+    )
+    expect(page.get_by_test_id("disconnection-alert")).to_have_count(0)
+    page.goto("/feed")
     expect(page.get_by_test_id("disconnected-source")).to_have_count(2, timeout=10_000)
 
     tab = page.context.new_page()  # a new tab: nothing closed in it yet
@@ -199,7 +205,9 @@ def test_two_disconnected_sources_are_listed_in_one_pop_up_each_with_connect_now
     page.get_by_role("button", name="Later").click()
     expect(page.get_by_test_id("disconnection-alert")).to_have_count(0)
     page.reload()
-    expect(page.get_by_test_id("source-row")).to_have_count(2)
+    expect(
+        page.get_by_test_id("mention-card").or_(page.get_by_role("heading", name="Feed")).first
+    ).to_be_visible()
     expect(page.get_by_test_id("disconnection-alert")).to_have_count(0)
     other = page.context.new_page()
     other.goto("/feed")

@@ -82,7 +82,7 @@ async def test_the_dm_carries_the_link_then_the_copy_line_and_only_its_hash_is_s
 async def test_the_message_limit_counts_the_link(world: RightsWorld, links: CreatorLinks) -> None:
     ws, user = world.workspace()
     mention = world.mention(ws, world.creator(ws, "maker"))
-    video = f"https://www.tiktok.com/@maker/video/{mention}"
+    video = world.mention_row(mention).url  # its video id need not be its row id (PostgreSQL)
     link_part = len(f"\n\nApprove or decline here: {links.placeholder_url()}\n{COPY_NOTE}")
     fits_without_link = "x" * (MESSAGE_LIMIT - len(video) - 2)
     with pytest.raises(InvalidInput) as refused:

@@ -15,10 +15,11 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from archive_app.models.media import MediaKind, MediaObject
-from archive_app.models.rights import RightsRequest, RightsRequestMention
+from archive_app.models.rights import RightsRequest, RightsRequestMention, RightsStatus
 from archive_app.services.auth import current_viewer
 
 _COVER_NAME = re.compile(r"([0-9]{1,10})-([0-9a-f]{16})\.(jpg|png|webp|gif)")
+_ORIGINAL_NAME = re.compile(r"r([0-9]{1,10})-([0-9a-f]{16})\.(mp4|mov)")
 
 
 @dataclass(frozen=True)
@@ -74,3 +75,31 @@ def cover_for_viewer(
     if match is None:
         return None
     return _stored(session, workspace_id=viewer.workspace_id, mention_id=int(match[1]), name=name)
+
+
+def original_for_viewer(
+    session: Session, *, token: str | None, name: str, now: datetime
+) -> StoredFile | None:
+    """The creator's original ``name`` (``r<request>-<digest>.<ext>``) if the session's
+    workspace owns its request and that request is approved; None otherwise."""
+    viewer = current_viewer(session, token=token, now=now)
+    if viewer is None:
+        raise SignedOut
+    match = _ORIGINAL_NAME.fullmatch(name)
+    if match is None:
+        return None
+    request = session.get(RightsRequest, int(match[1]))
+    if request is None or request.workspace_id != viewer.workspace_id:
+        return None
+    if request.status != RightsStatus.approved:
+        return None
+    row = session.exec(
+        select(MediaObject).where(
+            MediaObject.request_id == request.id,
+            MediaObject.kind == MediaKind.original,
+            MediaObject.workspace_id == viewer.workspace_id,
+        )
+    ).first()
+    if row is None or row.key.rsplit("/", 1)[-1] != name:
+        return None
+    return StoredFile(row.key, row.content_type, row.sha256, row.size_bytes)

@@ -25,6 +25,7 @@ from archive_app.models.mentions import Mention, MentionFind
 from archive_app.models.rights import RightsStatus
 from archive_app.models.sources import Source
 from archive_app.services.media.covers import cover_urls
+from archive_app.services.media.originals import mention_original_urls
 from archive_app.services.mentions.feed_cursor import decode_cursor, encode_cursor
 from archive_app.services.mentions.feed_removed import parse_removed, removed_conditions
 from archive_app.services.mentions.feed_search import contains, sqlite_page
@@ -89,6 +90,8 @@ class MentionRow:
     found_by: tuple[FoundBy, ...]
     # When Archive found the video gone from TikTok (None while it is there).
     removed_at: datetime | None = None
+    # `Download original`: the creator's file of an approved request ("" when none).
+    original_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,7 @@ def newest_id(session: Session, *, workspace_id: int) -> int:
 def _rows(session: Session, mentions: Sequence[Mention]) -> list[MentionRow]:
     ids = [m.id for m in mentions]
     covers = cover_urls(session, [i for i in ids if i is not None])  # Archive's copies
+    originals = mention_original_urls(session, [i for i in ids if i is not None])
     found: dict[int, list[FoundBy]] = {}
     if ids:
         for find, source in session.exec(
@@ -283,6 +287,7 @@ def _rows(session: Session, mentions: Sequence[Mention]) -> list[MentionRow]:
             rights_status=m.rights_status,
             found_by=tuple(found.get(m.id or 0, [])),
             removed_at=m.removed_at,
+            original_url=originals.get(m.id or 0, ""),
         )
         for m in mentions
     ]

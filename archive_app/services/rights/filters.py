@@ -8,11 +8,17 @@ ignored with a sentence saying so (a shared or hand-edited link never breaks the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from archive_app.models.rights import RightsScope
+from sqlmodel import col
+
+from archive_app.clock import utc
+from archive_app.models.mentions import Creator
+from archive_app.models.rights import RightsRequest, RightsScope
 from archive_app.services.errors import InvalidInput
 from archive_app.services.rights.query import LABELS
 
@@ -123,3 +129,30 @@ def parse_filters(query: Mapping[str, str]) -> tuple[RightsFilter, list[str]]:
         ),
         notes,
     )
+
+
+def narrow(query: Any, filters: RightsFilter) -> Any:
+    """Manage Rights' query (``manage.list_requests``), narrowed to what ``filters`` ask."""
+    r = RightsRequest
+    if filters.status:
+        query = query.where(col(r.status) == filters.status)
+    if filters.scope:
+        query = query.where(col(r.scope) == filters.scope)
+    if filters.creator_id is not None:
+        query = query.where(col(r.creator_id) == filters.creator_id)
+    if filters.creator:
+        term = "%" + re.sub(r"([\\%_])", r"\\\1", filters.creator.lower()) + "%"
+        query = query.where(col(Creator.handle).ilike(term, escape="\\"))
+    for column, since, until in (
+        (col(r.created_at), filters.since, filters.until),
+        (col(r.responded_at), filters.responded_since, filters.responded_until),
+    ):
+        if since is not None:
+            query = query.where(column >= day_start(since))
+        if until is not None:
+            query = query.where(column < day_start(until) + timedelta(1))
+    return query
+
+
+def day_start(day: date) -> datetime:
+    return utc(datetime.combine(day, time.min))

@@ -6,10 +6,8 @@ browser that is not in it is "not found".
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
@@ -17,7 +15,6 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from archive_app import events
-from archive_app.clock import utc
 from archive_app.crypto import TokenCipher
 from archive_app.models.mentions import Creator, Mention
 from archive_app.models.rights import RightsRequest, RightsRequestMention, RightsStatus
@@ -26,7 +23,8 @@ from archive_app.models.sources import Source
 from archive_app.models.workspaces import User
 from archive_app.services.errors import NotFound
 from archive_app.services.media.covers import cover_urls
-from archive_app.services.rights.filters import SCOPE_LABELS, RightsFilter
+from archive_app.services.media.originals import original_urls
+from archive_app.services.rights.filters import SCOPE_LABELS, RightsFilter, narrow
 from archive_app.services.rights.link import CreatorLinks
 from archive_app.services.rights.query import LABELS, dm_text
 from archive_app.services.rights.send import add_event
@@ -80,6 +78,7 @@ class RequestRow:
     spark_expires_at: datetime | None = None
     expired: bool = False  # the Spark code's expiry has passed
     has_proof: bool = False  # the creator answered on their page: /rights/<id>/proof
+    original_url: str = ""  # `Download original`: the creator's file (approved requests only)
 
     @property
     def mention_ids(self) -> list[int]:
@@ -140,10 +139,11 @@ def list_requests(
         .outerjoin(Source, col(Source.id) == r.sender_source_id)
         .where(col(r.workspace_id) == workspace_id, col(r.withdrawn_at).is_(None))
     )
-    query = _narrow(query, filters)
+    query = narrow(query, filters)
     query = query.order_by(col(r.created_at).desc(), col(r.id).desc()).limit(limit)
     found = session.execute(query).all()
     videos = _videos(session, [row[0] for row in found])
+    originals = original_urls(session, [row[0] for row in found])
     rows = []
     for (
         request_id, creator_id, handle, avatar, status, code, detail, sender_id, message,
@@ -179,35 +179,10 @@ def list_requests(
                 spark_expires_at=expires_at,
                 expired=now is not None and is_expired(expires_at, now=now),
                 has_proof=proof_id is not None,
+                original_url=originals.get(request_id, ""),
             )
         )
     return rows
-
-
-def _narrow(query: Any, filters: RightsFilter) -> Any:
-    r = RightsRequest
-    if filters.status:
-        query = query.where(col(r.status) == filters.status)
-    if filters.scope:
-        query = query.where(col(r.scope) == filters.scope)
-    if filters.creator_id is not None:
-        query = query.where(col(r.creator_id) == filters.creator_id)
-    if filters.creator:
-        term = "%" + re.sub(r"([\\%_])", r"\\\1", filters.creator.lower()) + "%"
-        query = query.where(col(Creator.handle).ilike(term, escape="\\"))
-    for column, since, until in (
-        (col(r.created_at), filters.since, filters.until),
-        (col(r.responded_at), filters.responded_since, filters.responded_until),
-    ):
-        if since is not None:
-            query = query.where(column >= _start(since))
-        if until is not None:
-            query = query.where(column < _start(until) + timedelta(1))
-    return query
-
-
-def _start(day: date) -> datetime:
-    return utc(datetime.combine(day, time.min))
 
 
 def _videos(session: Session, request_ids: list[int]) -> dict[int, list[Video]]:

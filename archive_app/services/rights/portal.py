@@ -34,6 +34,7 @@ from archive_app.models.rights_terms import CustomTerms
 from archive_app.models.workspaces import Workspace
 from archive_app.services.errors import InvalidInput, NotFound, WrongAccount
 from archive_app.services.media import covers
+from archive_app.services.media.originals import original_of
 from archive_app.services.rights import proof
 from archive_app.services.rights.answer_checks import (
     check_note,
@@ -87,6 +88,11 @@ class PortalView:
     responded_at: datetime | None
     note: str
     spark_expires_at: datetime | None
+    # The creator's original video (issue 22, item 4), once received; whether the answer was
+    # given on this page (only then may the creator add one).
+    original_at: datetime | None = None
+    original_size: int = 0
+    answered_here: bool = False
 
     @property
     def is_spark(self) -> bool:
@@ -141,6 +147,7 @@ def view_of(session: Session, request: RightsRequest) -> PortalView:
     workspace = session.get(Workspace, request.workspace_id)
     creator = session.get(Creator, request.creator_id)
     terms = session.get(CustomTerms, request.terms_id) if request.terms_id else None
+    original = original_of(session, request_id=request.id or 0)
     if request.withdrawn_at is not None:
         state = PageState.withdrawn
     elif request.status in (RightsStatus.approved, RightsStatus.declined):
@@ -160,6 +167,9 @@ def view_of(session: Session, request: RightsRequest) -> PortalView:
         responded_at=request.responded_at,
         note=request.response_note,
         spark_expires_at=request.spark_expires_at,
+        original_at=original.created_at if original else None,
+        original_size=original.size_bytes if original else 0,
+        answered_here=session.get(RightsProof, request.id) is not None,
     )
 
 
