@@ -141,6 +141,43 @@ def test_the_effect_check_sees_the_dispatchers_own_calls() -> None:
     assert any(c.startswith("request_job()") for c in calls)
 
 
+# Status and scope columns are compared with their enums (models/), never as bare strings, in
+# the states, where a typo would silently show the wrong badge (issue 19, item 4).
+def _status_literals_compared(path: Path, values: set[str]) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Compare):
+            continue
+        for side in (node.left, *node.comparators):
+            items = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+            for item in items:
+                if isinstance(item, ast.Constant) and item.value in values:
+                    found.append(f"{item.value!r} at line {node.lineno}")
+    return found
+
+
+def test_states_compare_statuses_through_their_enums() -> None:
+    from archive_app.models.rights import RightsScope, RightsStatus
+    from archive_app.models.sources import SourceStatus
+
+    values = {m.value for enum in (RightsStatus, RightsScope, SourceStatus) for m in enum}
+    offenders = {
+        name: found
+        for name, path in _modules().items()
+        if name.startswith("states/") and (found := _status_literals_compared(path, values))
+    }
+    assert offenders == {}, "compare with RightsStatus / RightsScope / SourceStatus members"
+
+
+def test_the_status_check_sees_a_bare_string_comparison(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text('ok = row.status in ("disconnected", "expired") or row.scope == "x"\n')
+    assert _status_literals_compared(sample, {"disconnected", "expired"}) == [
+        "'disconnected' at line 1",
+        "'expired' at line 1",
+    ]
+
+
 # Reflex internals (private API that changes between releases) are named in one module only,
 # whose behaviour tests/live/test_reflex_internals.py pins on the Reflex version we run.
 REFLEX_INTERNALS_MODULE = "live/reflex_internals.py"

@@ -7,10 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from archive_app import dates, paths
+from archive_app.models.rights import RightsScope, RightsStatus
 from archive_app.services.rights import manage as service
 from archive_app.states.feed_views import player_url, removed_text
 
-BADGES = {"in_queue": "amber", "requested": "blue", "approved": "green", "declined": "red"}
+BADGES: dict[str, str] = {
+    RightsStatus.in_queue: "amber",
+    RightsStatus.requested: "blue",
+    RightsStatus.approved: "green",
+    RightsStatus.declined: "red",
+}
 
 
 @dataclass
@@ -63,7 +69,11 @@ class CreatorOption:
 def marked(rows: list[RequestView], request_id: int, status: str) -> list[RequestView] | None:
     """The rows with one request shown as marked ``status`` by hand, at once (the reload the
     change causes confirms it); None when it is not on show or not a status one sets by hand."""
-    label = {"requested": "Requested", "approved": "Approved", "declined": "Declined"}
+    label: dict[str, str] = {
+        RightsStatus.requested: "Requested",
+        RightsStatus.approved: "Approved",
+        RightsStatus.declined: "Declined",
+    }
     row = next((r for r in rows if r.request_id == request_id), None)
     if row is None or status not in label:
         return None
@@ -99,7 +109,7 @@ def request_view(row: service.RequestRow, *, embed_url: str = "") -> RequestView
         set_by=set_by,
         fix_label=fix_label,
         fix_href=fix_href,
-        can_retry=row.status == "in_queue" and not row.sending,
+        can_retry=row.status == RightsStatus.in_queue and not row.sending,
         videos=[_video_view(v, row.creator_handle, embed_url) for v in row.videos],
         **_spark_fields(row),
     )
@@ -118,7 +128,7 @@ def _video_view(video: service.Video, handle: str, embed_url: str) -> VideoView:
 
 def _spark_fields(row: service.RequestRow) -> dict[str, Any]:
     """Scope, the Spark code and its expiry, and the proof link of a row."""
-    spark = row.scope == "spark_code"
+    spark = row.scope == RightsScope.spark_code
     expires = ""
     if row.spark_expires_at is not None:
         expires = ("Expired " if row.expired else "Expires ") + _day(row.spark_expires_at)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive_app import dates, deps
+from archive_app.models.sources import SourceStatus
 from archive_app.services.errors import ServiceError
 from archive_app.services.sources import reminders as reminders_service
 from archive_app.services.sources import status as sources_service
@@ -64,8 +65,8 @@ def source_view(row: SourceRow) -> SourceView:
         days_text="" if days is None else f"{days} day{'' if days == 1 else 's'} remaining",
         connected_text=connected,
         reason=row.reason,
-        is_disconnected=row.status == "disconnected",
-        needs_reconnect=row.status in ("disconnected", "expired"),
+        is_disconnected=row.status == SourceStatus.disconnected,
+        needs_reconnect=row.status in ENDED,
         can_renew=row.renewable,
         checked_text=_checked_text(row),
         reminder_text=_reminder_text(row),
@@ -78,9 +79,9 @@ def source_view(row: SourceRow) -> SourceView:
 
 def _checked_text(row: SourceRow) -> str:
     if row.last_checked_at is None:
-        return "" if row.status in ("disconnected", "expired") else "Not checked yet"
+        return "" if row.status in ENDED else "Not checked yet"
     when = dates.day_time(row.last_checked_at)
-    if row.status in ("degraded", "disconnected", "expired"):
+    if row.status in (SourceStatus.degraded, *ENDED):
         # the last check did not get an answer (the reason says when): say what this time is
         return "TikTok last answered " + when
     return "Last checked " + when
@@ -98,6 +99,8 @@ def _reminder_text(row: SourceRow) -> str:
 
 # A pasted list of every address reminders may go to (10 × 320) and more: text a page of ours
 # never sends (the field stops at this length).
+# A source that no longer works until someone reconnects it.
+ENDED = (SourceStatus.disconnected, SourceStatus.expired)
 MAX_TYPED = 4000
 
 
