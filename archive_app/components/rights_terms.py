@@ -15,6 +15,18 @@ R = RequestTermsState
 LABEL = {"fontSize": "14px", "fontWeight": 500}
 
 
+def _small(label: str, on_click: rx.EventHandler, *, gray: bool = False) -> rx.Component:
+    """One of the request window's small terms buttons (never submits the window's form)."""
+    return rx.button(
+        label,
+        on_click=on_click,
+        variant="soft",
+        color_scheme="gray" if gray else None,
+        size="1",
+        type="button",
+    )
+
+
 def terms_panel() -> rx.Component:
     """Manage Rights: what every new request is sent with."""
     return rx.flex(
@@ -111,21 +123,8 @@ def request_terms() -> rx.Component:
     current = rx.vstack(
         rx.link(R.rt_url, href=R.rt_url, is_external=True, size="2", overflow_wrap="anywhere"),
         rx.flex(
-            rx.button(
-                "Edit for this request",
-                on_click=R.edit_request_terms,
-                variant="soft",
-                size="1",
-                type="button",
-            ),
-            rx.button(
-                "Remove from this request",
-                on_click=R.remove_request_terms,
-                variant="soft",
-                color_scheme="gray",
-                size="1",
-                type="button",
-            ),
+            _small("Edit for this request", R.edit_request_terms),
+            _small("Remove from this request", R.remove_request_terms, gray=True),
             spacing="2",
             wrap="wrap",
         ),
@@ -152,22 +151,9 @@ def request_terms() -> rx.Component:
         rx.flex(
             rx.cond(
                 R.rt_version > 0,
-                rx.button(
-                    "Use the workspace's terms",
-                    type="button",
-                    on_click=R.use_workspace_terms,
-                    variant="soft",
-                    size="1",
-                ),
+                _small("Use the workspace's terms", R.use_workspace_terms),
             ),
-            rx.button(
-                "Send without terms",
-                on_click=R.remove_request_terms,
-                type="button",
-                variant="soft",
-                color_scheme="gray",
-                size="1",
-            ),
+            _small("Send without terms", R.remove_request_terms, gray=True),
             spacing="2",
             wrap="wrap",
         ),
@@ -176,22 +162,10 @@ def request_terms() -> rx.Component:
     )
     none = rx.flex(
         rx.text("Sent without custom terms.", size="2", color_scheme="gray"),
-        rx.button(
-            "Add terms for this request",
-            on_click=R.edit_request_terms,
-            variant="soft",
-            size="1",
-            type="button",
-        ),
+        _small("Add terms for this request", R.edit_request_terms),
         rx.cond(
             R.rt_version > 0,
-            rx.button(
-                "Use the workspace's terms",
-                type="button",
-                on_click=R.use_workspace_terms,
-                variant="soft",
-                size="1",
-            ),
+            _small("Use the workspace's terms", R.use_workspace_terms),
         ),
         spacing="2",
         align="center",

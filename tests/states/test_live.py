@@ -154,15 +154,21 @@ class _App:
         self.event_namespace = _Sockets()
 
 
-async def test_a_topic_adds_its_handler_to_each_tabs_update_and_no_topic_adds_none(
-    app_db, monkeypatch
-):
-    viewer, owner_token, mate_token, _ = _demo()
+def _bind_fresh(monkeypatch) -> _App:
+    """live bound to a recording app, with no topic handlers and no tab registered yet."""
     app = _App()
     monkeypatch.setattr(live.Bound, "app", app)
     monkeypatch.setattr(live.Bound, "tab_state", AppState)
     monkeypatch.setattr(live.Bound, "topic_events", {})
     monkeypatch.setattr(live.Bound, "registry", live.MemoryTabs())
+    return app
+
+
+async def test_a_topic_adds_its_handler_to_each_tabs_update_and_no_topic_adds_none(
+    app_db, monkeypatch
+):
+    viewer, owner_token, mate_token, _ = _demo()
+    app = _bind_fresh(monkeypatch)
     live.on_topic(live.Topic.mentions, AppState.recheck_access)
     tabs = {str(uuid.uuid4()): owner_token, str(uuid.uuid4()): mate_token}
     for tab, token in tabs.items():
@@ -190,11 +196,7 @@ async def test_a_topics_only_announcement_loads_no_view_and_sends_every_tab_the_
     app_db, monkeypatch
 ):
     viewer, owner_token, mate_token, _ = _demo()
-    app = _App()
-    monkeypatch.setattr(live.Bound, "app", app)
-    monkeypatch.setattr(live.Bound, "tab_state", AppState)
-    monkeypatch.setattr(live.Bound, "topic_events", {})
-    monkeypatch.setattr(live.Bound, "registry", live.MemoryTabs())
+    app = _bind_fresh(monkeypatch)
 
     async def no_view(*args, **kwargs):
         raise AssertionError("a topics-only announcement must not load the workspace view")
@@ -220,11 +222,7 @@ async def test_the_acting_tab_is_skipped_and_handed_its_view_and_topic_handlers(
     app_db, monkeypatch
 ):
     viewer, owner_token, mate_token, _ = _demo()
-    app = _App()
-    monkeypatch.setattr(live.Bound, "app", app)
-    monkeypatch.setattr(live.Bound, "tab_state", AppState)
-    monkeypatch.setattr(live.Bound, "topic_events", {})
-    monkeypatch.setattr(live.Bound, "registry", live.MemoryTabs())
+    app = _bind_fresh(monkeypatch)
     live.on_topic(live.Topic.rights, AppState.recheck_access)
     mine, other = str(uuid.uuid4()), str(uuid.uuid4())
     for tab, token in ((mine, owner_token), (other, mate_token)):
