@@ -9,6 +9,7 @@ reachable, a SQLite file it may not write, a migration that is simply broken.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import tempfile
@@ -73,6 +74,10 @@ def home() -> Iterator[Path]:
     calls = folder / "calls"
     calls.touch()
     calls.chmod(0o666)
+    # A copy the image's user can run wherever the checkout is (a clone in a 0700 mktemp
+    # folder cannot be entered by uid 10001).
+    shutil.copy2(ENTRYPOINT, folder / "entrypoint.sh")
+    (folder / "entrypoint.sh").chmod(0o755)
     yield folder
     subprocess.run(["rm", "-rf", str(folder)], check=False)
 
@@ -96,7 +101,7 @@ def _run(home: Path, *, as_other_user: bool = False, **env: str) -> Run:
         **env,
     }
     done = subprocess.run(
-        [str(ENTRYPOINT)],
+        [str(home / "entrypoint.sh")],
         env=full_env,
         cwd="/",
         user=user,
