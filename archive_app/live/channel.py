@@ -17,11 +17,11 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 
-from archive_app.live.bound import CHANNEL, Bound, Topic, spawn
+from archive_app.live.bound import CHANNEL, Bound, Topic, bound_app, spawn
 from archive_app.live.push import load_view, push_local
-from archive_app.live.reflex_internals import shared_redis
+from archive_app.live.reflex_internals import revive_redis_subscriptions, shared_redis
 
-__all__ = ["CHANNEL", "listen_to_other_workers", "publish"]
+__all__ = ["CHANNEL", "keep_reflex_subscriptions", "listen_to_other_workers", "publish"]
 
 log = logging.getLogger("archive_app.live")
 
@@ -51,14 +51,34 @@ async def listen_to_other_workers(_app: Any = None) -> AsyncIterator[None]:
     Bound.worker_id = uuid.uuid4().hex
     db = Bound.redis.connection_pool.connection_kwargs.get("db", 0) if Bound.redis else 0
     Bound.channel = f"{CHANNEL}:{db}"
-    listener = asyncio.get_running_loop().create_task(_listen())
+    loop = asyncio.get_running_loop()
+    tasks = [loop.create_task(_listen()), loop.create_task(keep_reflex_subscriptions(bound_app()))]
     try:
         yield
     finally:
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listener
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         Bound.redis = None
+
+
+# How often a worker checks that Reflex's own Redis subscriptions still run.
+REVIVE_EVERY_SECONDS = 2.0
+
+
+async def keep_reflex_subscriptions(app: Any, *, every: float = REVIVE_EVERY_SECONDS) -> None:
+    """Reflex stops a Redis subscription for good after 5 errors in a minute (one Redis restart
+    can do it); this starts it again, so a Redis blip never leaves the worker half-deaf."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            revived = revive_redis_subscriptions(app)
+        except Exception:
+            log.exception("could not check Reflex's Redis subscriptions")
+            continue
+        for name in revived:
+            log.warning("Reflex's %s subscription on Redis had stopped; started it again", name)
 
 
 async def _listen() -> None:

@@ -43,6 +43,7 @@ __all__ = [
     "modify_tab_state",
     "redis_in_use",
     "release_tab_state",
+    "revive_redis_subscriptions",
     "shared_redis",
     "sockets_held_here",
     "static_build_dir",
@@ -119,6 +120,38 @@ async def emit_to_tab(app: App, update: StateUpdate, tab: str) -> None:
     """Send to one tab; Reflex hands a tab of another worker to Redis."""
     if app.event_namespace is not None:
         await app.event_namespace.emit_update(update, tab)
+
+
+def revive_redis_subscriptions(app: App) -> list[str]:
+    """Start again the Redis subscriptions Reflex gave up on; the names of those restarted.
+
+    With Redis, each worker's token manager listens on two subscriptions: lost-and-found (the
+    updates another worker meant for a socket this one holds) and socket records (which worker
+    holds which tab). Each runs in ``reflex.utils.tasks.ensure_task``, which stops for good
+    after 5 errors in 60 s (a Redis restart of a few seconds is enough), and is only started
+    again when a new socket connects. Without this a replica whose tabs stay open is half-deaf
+    after a Redis blip. The state manager's lock subscription re-starts itself on the next lock.
+    """
+    from reflex.utils.token_manager import RedisTokenManager
+
+    namespace = app.event_namespace
+    manager = namespace._token_manager if namespace is not None else None
+    if namespace is None or not isinstance(manager, RedisTokenManager):
+        return []
+    restarts: dict[str, Callable[[], Any]] = {
+        "_lost_and_found_task": lambda: manager.ensure_lost_and_found_task(namespace.emit_update),
+        "_socket_record_task": manager._ensure_socket_record_task,
+    }
+    revived = []
+    for attribute, restart in restarts.items():
+        task: asyncio.Task[Any] | None = getattr(manager, attribute)
+        if task is None or not task.done():
+            continue  # never started (no socket yet) or still running
+        if not task.cancelled():
+            task.exception()  # retrieved: its error was logged by Reflex already
+        restart()
+        revived.append(attribute.strip("_").removesuffix("_task"))
+    return revived
 
 
 def guard_socket_events(
