@@ -62,6 +62,13 @@ def _reconnect_button(row: SourceView) -> rx.Component:
     )
 
 
+def _connected_notice(row: SourceView) -> rx.Component:
+    return rx.cond(
+        (row.source_id == ConnectWizardState.flash_source_id) & ~row.needs_reconnect,
+        notice_callout(ConnectWizardState.flash),
+    )
+
+
 def _source_row(row: SourceView) -> rx.Component:
     return rx.card(
         rx.hstack(
@@ -189,7 +196,8 @@ def sources() -> rx.Component:
             align="center",
             wrap="wrap",
         ),
-        notice_callout(ConnectWizardState.flash),
+        # "Connected @x. It is Active now." only while @x is: a later revocation hides it.
+        rx.foreach(AppState.sources, _connected_notice),
         # One outcome at a time: a connection that just succeeded replaces an older error.
         error_callout(rx.cond(ConnectWizardState.flash == "", SourcesState.page_error, "")),
         rx.cond(

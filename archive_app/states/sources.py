@@ -36,7 +36,7 @@ class SourcesState(AppState):
         # a wizard or an editor left open then is over.
         wizard = await self.get_state(ConnectWizardState)
         wizard._reset_wizard()
-        wizard.flash = ""
+        wizard.flash, wizard.flash_source_id = "", 0
         wizard.simulated = deps.current().settings.dev_routes_enabled
         editor = await self.get_state(ReminderEditorState)
         editor.edit_source_id = 0
@@ -61,7 +61,7 @@ class SourcesState(AppState):
             # Only what the page says: the poll of its mentions was asked for where the
             # connection completed (api/oauth.py, the QR wizard), once. A page load never
             # starts one: anyone can load this address as often as they like.
-            wizard.flash = f"Connected @{row.handle}. It is Active now."
+            wizard._show_connected(row.source_id, row.handle)
             self.page_error = ""  # the new outcome replaces an older one (a cancel, say)
         return None
 

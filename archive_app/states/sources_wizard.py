@@ -38,8 +38,10 @@ class Step(StrEnum):
 
 class ConnectWizardState(AppState):
     step: str = Step.closed.value
-    # "Connected @x. It is Active now." after a connection (QR here, or back from TikTok).
+    # "Connected @x. It is Active now." after a connection (QR here, or back from TikTok),
+    # shown only while that source (flash_source_id) is still working (pages/sources.py).
     flash: str = ""
+    flash_source_id: int = 0
     reconnect_source_id: int = 0
     reconnect_handle: str = ""
     reminder_emails: list[str] = []
@@ -65,6 +67,10 @@ class ConnectWizardState(AppState):
         self.reminder_input = self.reminder_error = ""
         self.qr_image = self.qr_phase = self.qr_message = self.qr_scan_url = ""
         self.qr_loading = False
+
+    def _show_connected(self, source_id: int, handle: str) -> None:
+        self.flash = f"Connected @{handle}. It is Active now."
+        self.flash_source_id = source_id
 
     def _open_reconnect(self, row: SourceView) -> None:
         """Reconnect a v.1 source: its reminder list, then a fresh QR code."""
@@ -231,8 +237,8 @@ class ConnectWizardState(AppState):
                     # for its mentions now, once.
                     self._reset_wizard()
                     row = await find_source(self, progress.source_id or 0)
-                    handle = row.handle if row else ""
-                    self.flash = f"Connected @{handle}. It is Active now."  # no toast too
+                    if row is not None:
+                        self._show_connected(row.source_id, row.handle)  # no toast too
                     return None
                 self._show_progress(progress)
                 if progress.phase in (connect_qr.QrPhase.denied, connect_qr.QrPhase.failed):

@@ -116,7 +116,7 @@ def test_cancel_on_tiktoks_page_comes_back_with_nothing_saved(new_page, sim, inb
     expect(page.get_by_test_id("source-row")).to_have_count(0)
 
 
-def test_revoked_in_tiktok_turns_red_live_and_reconnect_refuses_another_account(
+def test_revoked_in_tiktok_turns_red_live_hides_connected_notice_and_reconnect_refuses_others(
     new_page, sim, inbox
 ):
     sim.account("ownbrand")
@@ -126,10 +126,13 @@ def test_revoked_in_tiktok_turns_red_live_and_reconnect_refuses_another_account(
     open_sources(page)
     connect_v2(page, "ownbrand")
     expect(page.get_by_test_id("source-status")).to_have_text("Active")
+    notice = page.get_by_text("Connected @ownbrand. It is Active now.")
+    expect(notice).to_be_visible()
 
     sim.post("/accounts/ownbrand/revoke")  # the user removes the app inside TikTok
     row = page.get_by_test_id("source-row")
     expect(row.get_by_test_id("source-status")).to_have_text("Disconnected", timeout=10_000)
+    expect(notice).to_have_count(0)  # it no longer says "Active now" beside a red row
     expect(row.get_by_test_id("source-reason")).to_contain_text("revoked in the TikTok app")
     assert_accessible(page)
     expect(page.get_by_test_id("disconnection-alert")).to_have_count(0)  # the row says it
@@ -149,6 +152,7 @@ def test_revoked_in_tiktok_turns_red_live_and_reconnect_refuses_another_account(
     page.wait_for_url(re.compile(r"/settings/sources/?\?connected="))
     expect(page.get_by_test_id("source-row")).to_have_count(1)
     expect(page.get_by_test_id("source-status")).to_have_text("Active")
+    expect(notice).to_be_visible()
 
 
 def test_disconnect_asks_first_then_removes_the_grant(new_page, sim, inbox):
