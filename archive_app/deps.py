@@ -31,6 +31,7 @@ from archive_app.integrations.tiktok.protocol import TikTokGateway, V1Gateway, V
 from archive_app.mail.sender import MailSender, SmtpSender
 from archive_app.services.errors import Busy
 from archive_app.services.media.store import MediaStore, S3Settings, open_store
+from archive_app.services.sources.disconnection_mail import Links
 from archive_app.settings import Settings
 
 T = TypeVar("T")
@@ -61,6 +62,11 @@ class Deps:
     @property
     def engine(self) -> Engine:
         return self.db.engine
+
+    @property
+    def links(self) -> Links:
+        """Where the disconnection mails point (the public address, the help article)."""
+        return Links(base_url=self.settings.public_url, help_url=self.settings.help_url)
 
     @overload
     def gateway(self, kind: Literal[Kind.tiktok_v1]) -> V1Gateway: ...

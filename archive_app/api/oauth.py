@@ -97,6 +97,7 @@ def oauth_routes(deps: Deps) -> list[Route]:
                 user_id=viewer.user_id,
                 cipher=deps.cipher,
                 now=clock.now(),
+                links=deps.links,
             )
         except (ConnectionCancelled, WrongAccount) as exc:
             return redirect_with_flash(SOURCES, exc.message, secure=secure, key=key)

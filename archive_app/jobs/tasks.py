@@ -24,7 +24,6 @@ from archive_app.services.rights import spark_reminders
 from archive_app.services.rights.link import links_for
 from archive_app.services.sources import health_check, reminder_schedule
 from archive_app.services.sources import refresh as token_refresh
-from archive_app.services.sources.disconnection_mail import Links
 
 JobRun = Callable[[Deps], Awaitable[Mapping[str, Any] | None]]
 
@@ -83,14 +82,10 @@ async def poll_mentions(deps: Deps, source_ids: set[int] | None = None) -> dict[
     return outcome.summary()
 
 
-def _links(deps: Deps) -> Links:
-    return Links(base_url=deps.settings.public_url, help_url=deps.settings.help_url)
-
-
 async def refresh_tokens(deps: Deps) -> dict[str, int]:
     """Refresh access tokens that expire soon (services/sources/refresh.py)."""
     result = await token_refresh.refresh_due(
-        deps.db, deps.gateway, cipher=deps.cipher, now=deps.clock.now(), links=_links(deps)
+        deps.db, deps.gateway, cipher=deps.cipher, now=deps.clock.now(), links=deps.links
     )
     return result.counts()
 
@@ -99,14 +94,14 @@ async def check_sources(deps: Deps) -> dict[str, int]:
     """Expire sources past their deadline, ask TikTok about the rest
     (services/sources/health_check.py)."""
     result = await health_check.check_sources(
-        deps.db, deps.gateway, cipher=deps.cipher, now=deps.clock.now(), links=_links(deps)
+        deps.db, deps.gateway, cipher=deps.cipher, now=deps.clock.now(), links=deps.links
     )
     return result.counts()
 
 
 async def send_reminders(deps: Deps) -> dict[str, int]:
     """Queue the reconnection reminders due now (services/sources/reminder_schedule.py)."""
-    now, links = deps.clock.now(), _links(deps)
+    now, links = deps.clock.now(), deps.links
     queued = await deps.db(lambda s: reminder_schedule.send_due(s, now=now, links=links))
     return {"queued": queued}
 

@@ -18,7 +18,6 @@ from archive_app.integrations.tiktok.mentions import media_origin
 from archive_app.integrations.tiktok.webhooks import AuthorizationRemoved, BrandMention, TikTokEvent
 from archive_app.services.mentions import webhook as mention_webhook
 from archive_app.services.sources import health
-from archive_app.services.sources.disconnection_mail import Links
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,7 @@ async def authorization_removed(event: AuthorizationRemoved, deps: Deps) -> None
     """The account's owner removed Archive's access: its sources disconnect; the pop-up and
     the alert mail follow from the events (SourcesChanged, MailQueued)."""
     now = deps.clock.now()
-    links = Links(base_url=deps.settings.public_url, help_url=deps.settings.help_url)
+    links = deps.links
     await deps.db(
         lambda s: health.grant_removed(
             s,

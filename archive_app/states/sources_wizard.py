@@ -225,6 +225,7 @@ class ConnectWizardState(AppState):
                 user_id=viewer.user_id,
                 cipher=cipher,
                 now=deps.current().clock.now(),
+                links=deps.current().links,
                 was_scanned=was_scanned,
             )
             was_scanned = progress.phase == connect_qr.QrPhase.scanned

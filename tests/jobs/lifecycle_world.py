@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from sqlalchemy import Engine
@@ -29,6 +30,7 @@ from archive_app.deps import Deps, build_deps
 from archive_app.integrations.tiktok.kinds import Kind
 from archive_app.jobs.runs import run_job_now
 from archive_app.models.sources import Source, SourceEvent
+from archive_app.services.sources import connect
 from archive_app.services.sources import status as source_service
 from archive_app.services.sources.disconnection_mail import HOLD
 from archive_app.simulator import create_simulator_app
@@ -142,6 +144,33 @@ class LifecycleWorld:
             s.commit()
             assert source.id is not None
             return source.id
+
+    async def reconnect_v2(self, source_id: int, username: str) -> None:
+        """The owner's Reconnect of a v.2 source, the app's way: TikTok's consent page (the
+        simulator's, answered as ``username``), then the callback's ``finish_consent``."""
+        now, gateway = self.clock.now(), self.deps.gateway(Kind.tiktok_v2)
+        ids = {"workspace_id": self.workspace_id, "user_id": self.owner_id}
+        url = await connect.start_consent(
+            self.deps.db, gateway, now=now, source_id=source_id, **ids
+        )
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        async with httpx.AsyncClient(timeout=10) as client:
+            answer = await client.post(
+                url, data={**query, "username": username, "decision": "authorize"}
+            )
+        assert answer.status_code == 303, answer.text
+        back = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
+        await connect.finish_consent(
+            self.deps.db,
+            gateway,
+            state=back["state"],
+            code=back.get("code"),
+            error=back.get("error"),
+            cipher=self.deps.cipher,
+            now=now,
+            links=self.deps.links,
+            **ids,
+        )
 
     def source(self, source_id: int) -> Source:
         with Session(self.engine, expire_on_commit=False) as s:

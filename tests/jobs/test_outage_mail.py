@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from archive_app.integrations.tiktok.kinds import Kind, spec
 from archive_app.mail.messages import DISCONNECTION_SUBJECT
+from archive_app.models.notifications import OutboxEmail
 from archive_app.services.sources import health
 from archive_app.services.sources.disconnection_mail import OUTAGE, Links, consequences
 from tests.jobs.lifecycle_world import LifecycleWorld, body_of, lifecycle_world
@@ -95,6 +96,43 @@ async def test_a_source_ending_after_its_outage_mail_went_gets_a_mail_of_its_own
     assert "@otherbrand" not in bodies[0]
     assert "@otherbrand (TikTok Account v.1) is no longer connected" in bodies[1]
     assert "@brandco" not in bodies[1]
+
+
+async def test_a_source_reconnected_within_the_hold_gets_no_disconnection_mail(world):
+    source_id = await world.connect(Kind.tiktok_v2, "brandco")
+    removal_webhook(world, source_id, Kind.tiktok_v2)
+    await world.reconnect_v2(source_id, "brandco")  # fixed before the mail's hold is over
+    assert world.source(source_id).status == "active"
+    await world.deliver_alerts()
+    for address in MEMBERS:
+        assert alerts(world, address) == []
+    with Session(world.engine) as s:
+        reasons = {m.status: m.last_error for m in s.exec(select(OutboxEmail)).all()}
+    assert reasons == {"cancelled": "@brandco was reconnected before the mail went out"}
+
+
+async def test_a_mail_of_two_ended_sources_lists_only_the_one_not_reconnected_in_its_hold(world):
+    fixed = await world.connect(Kind.tiktok_v2, "brandco")
+    broken = await world.connect(Kind.tiktok_v2, "otherbrand")
+    removal_webhook(world, fixed, Kind.tiktok_v2)
+    removal_webhook(world, broken, Kind.tiktok_v2)
+    await world.reconnect_v2(fixed, "brandco")
+    await world.deliver_alerts()
+    for address in MEMBERS:
+        [body] = alerts(world, address)
+        assert "@otherbrand (TikTok Account v.2) is no longer connected" in body
+        assert f"reconnect={broken}" in body
+        assert "@brandco" not in body and f"reconnect={fixed}" not in body
+
+
+async def test_a_reconnect_after_the_outage_mail_went_changes_nothing_sent(world):
+    source_id = await world.connect(Kind.tiktok_v2, "brandco")
+    removal_webhook(world, source_id, Kind.tiktok_v2)
+    await world.deliver_alerts()
+    await world.reconnect_v2(source_id, "brandco")
+    await world.deliver_alerts()
+    [body] = alerts(world, "owner@brand.com")
+    assert "@brandco (TikTok Account v.2) is no longer connected" in body
 
 
 async def test_a_replayed_removal_webhook_adds_nothing_to_the_mail(world):

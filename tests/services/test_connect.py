@@ -94,6 +94,7 @@ class World:
             attempt_id=attempt_id,
             cipher=self.cipher,
             now=self.clock.now(),
+            links=LINKS,
             **{**self.ids(), **kw},
         )
 
@@ -127,6 +128,7 @@ class World:
             error=params.get("error"),
             cipher=self.cipher,
             now=self.clock.now(),
+            links=LINKS,
             **{**self.ids(), **kw},
         )
 

@@ -27,6 +27,7 @@ from archive_app.integrations.tiktok.protocol import CodeExchange, ConsentLogin,
 from archive_app.models.sources import AttemptStatus, ConnectAttempt, SourceStatus
 from archive_app.models.workspaces import User
 from archive_app.services.errors import ConnectionCancelled, InvalidInput, NotFound, ServiceError
+from archive_app.services.sources import disconnection_mail
 from archive_app.services.sources import status as source_service
 from archive_app.services.sources.reminders import clean_reminder_emails
 from archive_app.services.team import require_member
@@ -143,6 +144,7 @@ async def complete_attempt(
     code: str,
     cipher: TokenCipher,
     now: datetime,
+    links: disconnection_mail.Links,
 ) -> int:
     """Exchange the code, read the profile, save the source. Nothing is saved on failure."""
     assert attempt.id is not None
@@ -170,6 +172,7 @@ async def complete_attempt(
         )
         assert source.id is not None
         close_attempt(session, attempt_id, status=AttemptStatus.done, now=now, source_id=source.id)
+        disconnection_mail.withdraw_reconnected(session, source=source, now=now, links=links)
         return source.id
 
     try:
@@ -233,6 +236,7 @@ async def finish_consent(
     user_id: int,
     cipher: TokenCipher,
     now: datetime,
+    links: disconnection_mail.Links,
 ) -> int:
     """Handle TikTok's redirect back. Returns the source id; raises with a message otherwise."""
     attempt = await db(
@@ -250,7 +254,9 @@ async def finish_consent(
         message = f"TikTok did not connect the account ({error})."
         await fail_attempt(db, attempt_id, now=now, error=message)
         raise InvalidInput(message)
-    return await complete_attempt(db, gateway, attempt=attempt, code=code, cipher=cipher, now=now)
+    return await complete_attempt(
+        db, gateway, attempt=attempt, code=code, cipher=cipher, now=now, links=links
+    )
 
 
 # --- disconnect ------------------------------------------------------------------------------

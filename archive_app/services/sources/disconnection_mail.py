@@ -86,44 +86,83 @@ def announce_disconnection(
     return len(addresses)
 
 
+def withdraw_reconnected(session: Session, *, source: Source, now: datetime, links: Links) -> None:
+    """``source`` is working again: each outage mail still waiting (its hold) lists only the
+    sources still ended, and one with none left is cancelled. Nobody is told of a break that
+    was fixed before the mail went out."""
+    for waiting in _waiting_mails(session, workspace_id=source.workspace_id, now=now):
+        ended = _ended_since(session, workspace_id=source.workspace_id, since=waiting.created_at)
+        workspace = session.get(Workspace, source.workspace_id)
+        assert workspace is not None and waiting.id is not None
+        if ended:
+            message = _message(workspace, waiting.to_address, ended, links)
+            _rewrite(session, waiting.id, text_body=message.text, html_body=message.html)
+        else:
+            _rewrite(
+                session,
+                waiting.id,
+                status=OutboxStatus.cancelled.value,
+                last_error=f"@{source.handle} was reconnected before the mail went out",
+            )
+
+
 def _join_waiting_mail(
     session: Session, *, workspace: Workspace, address: str, now: datetime, links: Links
 ) -> bool:
     """Rewrite the waiting mail of this outage to list every source ended since it was queued
     (this one too). False when there is none, or the outbox took it meanwhile."""
-    waiting = session.exec(
-        select(OutboxEmail)
-        .where(
-            OutboxEmail.workspace_id == workspace.id,
-            OutboxEmail.to_address == address,
-            col(OutboxEmail.dedupe_key).startswith(KEY_PREFIX),
-            OutboxEmail.status == OutboxStatus.pending.value,
-            OutboxEmail.attempts == 0,
-            col(OutboxEmail.created_at) >= now - OUTAGE,
-        )
-        .order_by(col(OutboxEmail.created_at).desc())
-    ).first()
-    if waiting is None:
+    assert workspace.id is not None
+    waiting = next(
+        iter(_waiting_mails(session, workspace_id=workspace.id, now=now, address=address)), None
+    )
+    if waiting is None or waiting.id is None:
         return False
-    ended = session.exec(
-        select(Source)
-        .where(
-            Source.workspace_id == workspace.id,
-            col(Source.status).in_(ENDED),
-            col(Source.alert_event_id).is_not(None),
-            col(Source.status_changed_at) >= waiting.created_at,
-        )
-        .order_by(col(Source.created_at), col(Source.id))
-    ).all()
-    message = _message(workspace, address, list(ended), links)
+    ended = _ended_since(session, workspace_id=workspace.id, since=waiting.created_at)
+    message = _message(workspace, address, ended, links)
+    return _rewrite(session, waiting.id, text_body=message.text, html_body=message.html)
+
+
+def _waiting_mails(
+    session: Session, *, workspace_id: int, now: datetime, address: str | None = None
+) -> list[OutboxEmail]:
+    """The outage mails of a workspace still in their hold (pending, never tried), newest first."""
+    query = select(OutboxEmail).where(
+        OutboxEmail.workspace_id == workspace_id,
+        col(OutboxEmail.dedupe_key).startswith(KEY_PREFIX),
+        OutboxEmail.status == OutboxStatus.pending.value,
+        OutboxEmail.attempts == 0,
+        col(OutboxEmail.created_at) >= now - OUTAGE,
+    )
+    if address is not None:
+        query = query.where(OutboxEmail.to_address == address)
+    return list(session.exec(query.order_by(col(OutboxEmail.created_at).desc())).all())
+
+
+def _ended_since(session: Session, *, workspace_id: int, since: datetime) -> list[Source]:
+    return list(
+        session.exec(
+            select(Source)
+            .where(
+                Source.workspace_id == workspace_id,
+                col(Source.status).in_(ENDED),
+                col(Source.alert_event_id).is_not(None),
+                col(Source.status_changed_at) >= since,
+            )
+            .order_by(col(Source.created_at), col(Source.id))
+        ).all()
+    )
+
+
+def _rewrite(session: Session, mail_id: int, **values: str) -> bool:
+    """Change a waiting mail unless the outbox took it meanwhile (then: False)."""
     result = session.execute(
         update(OutboxEmail)
         .where(
-            col(OutboxEmail.id) == waiting.id,
+            col(OutboxEmail.id) == mail_id,
             col(OutboxEmail.status) == OutboxStatus.pending.value,
             col(OutboxEmail.attempts) == 0,
         )
-        .values(text_body=message.text, html_body=message.html)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return getattr(result, "rowcount", 0) == 1

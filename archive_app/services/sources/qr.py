@@ -26,6 +26,7 @@ from archive_app.services.sources.connect import (
     fail_attempt,
     tiktok_message,
 )
+from archive_app.services.sources.disconnection_mail import Links
 from archive_app.settings import new_token
 
 
@@ -135,6 +136,7 @@ async def poll_qr(
     user_id: int,
     cipher: TokenCipher,
     now: datetime,
+    links: Links,
     was_scanned: bool = False,
 ) -> QrProgress:
     """One look at the QR login: waiting, scanned, renewed (expired → new code), or done."""
@@ -188,7 +190,7 @@ async def poll_qr(
     if status.state == QrState.confirmed and status.code:
         try:
             source_id = await complete_attempt(
-                db, gateway, attempt=attempt, code=status.code, cipher=cipher, now=now
+                db, gateway, attempt=attempt, code=status.code, cipher=cipher, now=now, links=links
             )
         except ServiceError as exc:
             return QrProgress(phase=QrPhase.failed, attempt_id=attempt_id, message=exc.message)
