@@ -16,7 +16,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export ARCHIVE_PORT := $(PORT)
 
-.PHONY: run test setup migrate lint typecheck unit browser bench bench-push bench-feed bench-media clean image image-test
+.PHONY: run test setup migrate lint typecheck unit browser bench bench-push bench-feed bench-media clean image image-test scale-test
 
 $(STAMPS)/venv: pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -33,6 +33,11 @@ $(BUN):
 $(STAMPS)/chromium:
 	@mkdir -p $(STAMPS)
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+	@touch $@
+
+$(STAMPS)/caddy:
+	@mkdir -p $(STAMPS)
+	@command -v caddy >/dev/null || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q caddy; }
 	@touch $@
 
 setup: $(STAMPS)/venv $(BUN)
@@ -67,8 +72,9 @@ bench: migrate
 bench-push: setup
 	$(BIN)/python -m bench.push $(ARGS)
 
-# The Feed at 100,000 mentions (issue 7): SQLite, PostgreSQL with ARCHIVE_DATABASE_URL (or
-# ARGS="--pg postgresql://..."), Chromium with ARGS="--chromium".
+# The Feed, Manage Rights and the creator's page at scale (issues 7, 23): 100,000 mentions, or
+# ARGS="--mentions 1000000" (about 10 minutes for both databases); SQLite, PostgreSQL with
+# ARCHIVE_DATABASE_URL (or ARGS="--pg postgresql://..."), Chromium with ARGS="--chromium".
 bench-feed: setup
 	$(BIN)/python -m bench.feed $(ARGS)
 
@@ -87,6 +93,12 @@ image:
 # (installed when missing, like Chromium). Minutes. IMAGE_TEST_PORT (default 38080) must be free.
 image-test: setup $(STAMPS)/chromium
 	tests/deploy/image_test.sh
+
+# Two replicas behind Caddy on their own PostgreSQL and Redis, 1,000 tabs, a replica killed,
+# Redis restarted, PostgreSQL stopped (tests/scale, issue 23). Minutes; needs PostgreSQL's
+# server binaries and redis-server (Debian's postgresql and redis-server packages).
+scale-test: setup $(STAMPS)/chromium $(STAMPS)/caddy
+	ARCHIVE_SCALE_TEST=1 $(BIN)/pytest -q -s tests/scale
 
 clean:
 	rm -rf $(STAMPS) .web data

@@ -93,9 +93,12 @@ class BootInfo:
     state_schema: str
     hashes: tuple[str, ...]
 
-    def boot_event(self, path: str = SOURCES_PATH) -> dict[str, Any]:
+    def boot_event(self, path: str = SOURCES_PATH, *, first: bool = True) -> dict[str, Any]:
         """``hydrate_and_load`` for a full page load of ``path`` (``withRouterData`` in
-        Reflex's ``state.js``: ``pathname`` without the query, ``asPath`` with it)."""
+        Reflex's ``state.js``: ``pathname`` without the query, ``asPath`` with it).
+
+        ``first=False`` is a reconnect's boot event (``initialEvents(false)``): no hashes, so
+        the server sends the whole state back."""
         parts = urlsplit(path)
         router_data: dict[str, Any] = {
             "pathname": parts.path,
@@ -105,13 +108,13 @@ class BootInfo:
             router_data["query"] = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         return {
             "name": f"{self.state_name}.hydrate_and_load",
-            "payload": {"hashes": list(self.hashes)},
+            "payload": {"hashes": list(self.hashes)} if first else {},
             "router_data": router_data,
         }
 
-    def connect_auth(self, path: str = SOURCES_PATH) -> dict[str, Any]:
+    def connect_auth(self, path: str = SOURCES_PATH, *, first: bool = True) -> dict[str, Any]:
         """The socket.io CONNECT ``auth`` payload (``bootAuth`` in ``state.js``)."""
-        return {"event": self.boot_event(path), "state_schema": self.state_schema}
+        return {"event": self.boot_event(path, first=first), "state_schema": self.state_schema}
 
 
 def boot_info(app_dir: Path | str = ROOT, env: Mapping[str, str] | None = None) -> BootInfo:
@@ -242,6 +245,13 @@ class Tab:
     Like the browser, the tab sends back the server events that an update carries (names not
     starting with ``_``; ``follow_events=False`` turns that off) and adopts a ``new_token``.
     Client-side events (``_redirect``, ``_call_function``: toasts, ...) are only recorded.
+
+    ``reconnect=True`` does what the page's socket.io client does (``state.js``) when the
+    connection drops without the tab closing it (the server or a proxy went away): connect
+    again at once with the tab's current token and a full rehydrate (``first=False``), retrying
+    a refused attempt after 0.2, 0.4, ... 2 s. ``hydrated_at`` then becomes the time the
+    reconnected tab was hydrated again; ``reconnects`` counts the reconnections, and
+    ``wait_for`` keeps waiting across them. Without it (the default) a dropped tab stays closed.
     """
 
     base_url: str
@@ -253,17 +263,23 @@ class Tab:
     headers: Mapping[str, str] = field(default_factory=lambda: dict(CHROMIUM_HEADERS))
     max_frames: int | None = None
     follow_events: bool = True
+    reconnect: bool = False
     frames: deque[Frame] = field(init=False)
     frame_count: int = field(default=0, init=False)
     connected_at: float | None = field(default=None, init=False)
     hydrated_at: float | None = field(default=None, init=False)
     disconnected_at: float | None = field(default=None, init=False)
+    reconnects: int = field(default=0, init=False)
+    reconnected_at: float | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self.frames = deque(maxlen=self.max_frames)
         self._arrived = asyncio.Event()
         self._client: socketio.AsyncClient | None = None
+        self._closing = False
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._since = 0.0  # frames before this belong to an earlier connection
 
     async def __aenter__(self) -> Tab:
         """``async with Tab(url, cookie=c) as tab:`` connects, and disconnects at the end."""
@@ -277,6 +293,11 @@ class Tab:
     def connected(self) -> bool:
         return self._client is not None and self._client.connected
 
+    @property
+    def reconnecting(self) -> bool:
+        """Dropped and connecting again (``reconnect=True``)."""
+        return self._reconnecting is not None
+
     async def connect(self, timeout: float = 30) -> None:  # noqa: ASYNC109
         """Open the websocket and send the boot event in the CONNECT packet; returns when the
         server acknowledged the namespace (hydration goes on: see ``wait_hydrated``)."""
@@ -284,7 +305,11 @@ class Tab:
             raise RuntimeError("this tab is already connected; open a new Tab instead")
         if self.boot is None:
             self.boot = await asyncio.to_thread(boot_info)
+        await self._open(timeout, first=True)
+
+    async def _open(self, timeout: float, *, first: bool) -> None:  # noqa: ASYNC109
         boot = self.boot
+        assert boot is not None
         headers = {**self.headers, "Origin": self.origin or self.base_url}
         if self.cookie:
             headers["Cookie"] = self.cookie
@@ -303,14 +328,20 @@ class Tab:
         client.on("*", self._on_message, namespace=NAMESPACE)
         client.on("disconnect", self._on_disconnect, namespace=NAMESPACE)
         self._client = client
-        await client.connect(
-            f"{self.base_url}?token={self.token}",
-            auth=boot.connect_auth(self.path),
-            transports=["websocket"],
-            namespaces=[NAMESPACE],
-            socketio_path=NAMESPACE,
-            wait_timeout=timeout,
-        )
+        try:
+            await client.connect(
+                f"{self.base_url}?token={self.token}",
+                auth=boot.connect_auth(self.path, first=first),
+                transports=["websocket"],
+                namespaces=[NAMESPACE],
+                socketio_path=NAMESPACE,
+                wait_timeout=timeout,
+            )
+        except BaseException:
+            if not first:
+                with contextlib.suppress(Exception):
+                    await client.disconnect()
+            raise
         self.connected_at = time.perf_counter()
 
     async def _on_message(self, event: str, *args: Any) -> None:
@@ -331,9 +362,38 @@ class Tab:
     async def _on_disconnect(self, *args: Any) -> None:
         self.disconnected_at = time.perf_counter()
         self._arrived.set()
+        if self.reconnect and not self._closing and self._reconnecting is None:
+            self._reconnecting = asyncio.create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        """Connect again until it works (or the tab is closed), as ``state.js`` retries."""
+        failed = 0
+        try:
+            while not self._closing:
+                self._client = None
+                self.hydrated_at = None
+                self._since = time.perf_counter()
+                try:
+                    await self._open(10, first=False)
+                except (socketio.exceptions.ConnectionError, OSError, TimeoutError):
+                    failed = min(failed + 1, 10)
+                    await asyncio.sleep(0.2 * failed)
+                    continue
+                self.reconnects += 1
+                self.reconnected_at = self.connected_at
+                self.disconnected_at = None
+                return
+        finally:
+            self._reconnecting = None
+            self._arrived.set()
 
     async def disconnect(self) -> None:
         """Close the socket as a closing tab does (the server sees the disconnect)."""
+        self._closing = True
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnecting
         if self._client is not None:
             await self._client.disconnect()
 
@@ -373,7 +433,7 @@ class Tab:
                     if predicate(frame):
                         return frame
             checked = self.frame_count
-            if self.disconnected_at is not None:
+            if self.disconnected_at is not None and self._reconnecting is None:
                 raise ConnectionError(f"tab {self.token} is disconnected")
             left = deadline - time.monotonic()
             if left <= 0:
@@ -384,7 +444,8 @@ class Tab:
     async def wait_hydrated(self, timeout: float = 30) -> float:  # noqa: ASYNC109
         """Wait until the page load finished (``is_hydrated`` true); returns its arrival time."""
         if self.hydrated_at is None:
-            await self.wait_for(is_hydrated, timeout)
+            since = self._since
+            await self.wait_for(lambda f: f.t >= since and is_hydrated(f), timeout)
         assert self.hydrated_at is not None
         return self.hydrated_at
 
@@ -399,19 +460,27 @@ async def open_tabs(
     path: str = SOURCES_PATH,
     max_frames: int | None = None,
     timeout: float = 60,  # noqa: ASYNC109
+    reconnect: bool = False,
 ) -> list[Tab]:
     """Open ``count`` tabs, ``batch`` at a time (each batch connects concurrently).
 
     ``cookies`` is one Cookie header for every tab, or a sequence used round-robin (several
     members, or several workspaces). Returns when every socket is acknowledged; hydration
-    goes on in the background (``wait_hydrated``).
+    goes on in the background (``wait_hydrated``). ``reconnect``: see ``Tab``.
     """
     boot = boot or await asyncio.to_thread(boot_info)
     pool: Sequence[str | None] = (
         [cookies] if cookies is None or isinstance(cookies, str) else cookies
     )
     tabs = [
-        Tab(base_url, cookie=pool[i % len(pool)], path=path, boot=boot, max_frames=max_frames)
+        Tab(
+            base_url,
+            cookie=pool[i % len(pool)],
+            path=path,
+            boot=boot,
+            max_frames=max_frames,
+            reconnect=reconnect,
+        )
         for i in range(count)
     ]
     for start in range(0, count, batch):
