@@ -7,7 +7,8 @@ committed unit here. This module alone decides the effects:
 event                 effects
 ====================  ===================================================================
 SourcesChanged        the workspace's open tabs show the new Sources view (pop-up, badge)
-SourceConnected       the same, and that source's mentions are read now (``poll_mentions``)
+SourceConnected       the same, and that source's mentions are read now (``poll_mentions``);
+                      its avatar is kept now (``fetch_covers`` keeps avatars too)
 MentionsAdded         open Feed tabs count the new mentions (``Topic.mentions``; no view);
                       their covers are fetched now (``fetch_covers``)
 RightsChanged         open Manage Rights / Feed / creator tabs re-read (``Topic.rights``)
@@ -63,6 +64,7 @@ def plan(recorded: Sequence[events.Event]) -> Plan:
             case events.SourceConnected(workspace_id=ws, source_id=source_id):
                 out.tabs(ws).view = True
                 out.job(POLL_MENTIONS, str(source_id))
+                out.job(FETCH_COVERS)  # its avatar is kept now: pages show Archive's copy
             case events.MentionsAdded(workspace_id=ws):
                 out.tabs(ws).topics.add(live.Topic.mentions)
                 out.job(FETCH_COVERS)  # their covers are kept now, before TikTok's URLs expire

@@ -1,214 +1,98 @@
-"""The Feed at 100,000 mentions: ``make bench-feed`` (``python -m bench.feed [--pg URL]
-[--chromium]``).
+"""The Feed, Manage Rights and the creator's page at scale: ``make bench-feed``
+(``python -m bench.feed [--mentions N] [--pg URL] [--chromium] [--keep DIR]``).
 
-Seeds one workspace with 100,000 mentions by 2,000 creators, found by 3 sources (a v.1 and
-two v.2; a third of the videos found by two of them), spread over a year, with 3,000
-usage-rights requests; then times, 50 runs each, the service calls a page makes:
+Seeds one workspace with ``--mentions`` mentions (100,000 unless told; the creators, the days
+and the usage-rights requests grow with it: ``bench/feed_seed.py``), then times, 50 runs each
+(a fresh session each run, after 3 warm-up runs), the service calls the pages make:
 
-- the Feed's first page; a filtered page (one source, "No request", a 60-day range); a deep
-  page (the cursor of the 3,000th mention); a search (a word in about 1 % of captions);
-- a tab's whole first load (first page, chart, coverage gaps, source choices);
-- the Manage Rights table (``services.rights_manage.list_requests``, the rights helper's query).
+- the Feed's first page; a filtered page (one source, "No request", a 60-day range); one
+  rights status ("Approved"); deep pages (the cursors after 3,000, 90,000 and 90 % of the
+  mentions); searches (a word in about 1 % of captions, a word found nowhere, one creator's
+  handle, a common word);
+- a tab's whole first load (first page, total, chart, coverage gaps, source choices), with no
+  filter and with the filtered page's filter;
+- a creator's page in the app (``/creators/<handle>``: the creator, their requests, their
+  videos' first load);
+- Manage Rights (``services.rights.manage.list_requests``): the table, one status, a search
+  for a creator;
+- the creator's page ``/r/<token>`` (``bench/creator_page.py``): its queries, with the HTML,
+  and the whole ``GET`` through the route.
 
 On SQLite (a temp file) and, with ``--pg URL`` (or ``ARCHIVE_DATABASE_URL``), on a throw-away
-PostgreSQL database. ``--chromium`` also starts the app on that data (SQLite) and times, in
-Chromium, the click on "Feed" until the first card is drawn.
+PostgreSQL database of that server; both get the models' schema (``create_all``: the tables,
+indexes and triggers the migrations make, ``tests/migrations`` checks they agree). ``--chromium``
+also starts the app on the SQLite data and times, in Chromium, the click on "Feed" until the
+first card is drawn.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import random
-import subprocess
-import sys
+import shutil
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, text
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import Engine, event
+from sqlmodel import Session, col, select
 
-import archive_app.models  # noqa: F401  (every table)
-from archive_app.db import make_engine
-from archive_app.models.mentions import Creator, Mention, MentionFind
-from archive_app.models.rights import RightsRequest, RightsRequestMention
-from archive_app.models.sources import Source, SourceEvent
-from archive_app.services import demo
+from archive_app.models.mentions import Mention
+from archive_app.models.sources import Source
 from archive_app.services.mentions import feed, feed_cursor, feed_overview
+from archive_app.services.rights import creators
 from archive_app.services.rights import manage as rights_manage
-from bench.common import machine, report
+from archive_app.services.rights.filters import RightsFilter
+from bench import creator_page, feed_seed
+from bench.common import report
+from bench.feed_seed import NOW, RARE, Scale
 
-MENTIONS, CREATORS, REQUESTS, RUNS = 100_000, 2_000, 3_000, 50
-WORDS = [
-    "unboxing",
-    "review",
-    "morning",
-    "routine",
-    "style",
-    "haul",
-    "travel",
-    "recipe",
-    "workout",
-    "tutorial",
-    "outfit",
-    "skincare",
-    "coffee",
-    "desk",
-    "setup",
-    "weekend",
-    "vlog",
-    "favourite",
-    "honest",
-    "gift",
-    "idea",
-]
-RARE = "sunset"  # in about 1 % of captions
-NOW = datetime.now(UTC).replace(microsecond=0)
+RUNS = 50
 
 
-def seed(engine: Engine, *, n: int = MENTIONS) -> tuple[int, int, list[int]]:
-    """The demo workspace (its owner logs in for the Chromium part) with ``n`` mentions."""
-    rng = random.Random(7)
-    with Session(engine) as s:
-        demo.seed_demo(s, now=NOW - timedelta(days=400))
-        s.commit()
-        workspace_id, user_id = _demo_ids(s)
-        # The demo's own 36 seeded mentions stay; ours come on top.
-        sources = []
-        for kind, handle in (
-            ("tiktok_v1", "brand.v1"),
-            ("tiktok_v2", "brand"),
-            ("tiktok_v2", "brand.eu"),
-        ):
-            connected = NOW - timedelta(days=rng.randint(100, 300))
-            source = Source(
-                workspace_id=workspace_id,
-                kind=kind,
-                open_id=f"oid-{handle}",
-                handle=handle,
-                status="active",
-                status_changed_at=connected,
-                connected_at=connected,
-                created_at=connected,
-            )
-            s.add(source)
-            s.flush()
-            s.add(SourceEvent(source_id=source.id or 0, at=connected, status="active"))
-            sources.append(source.id or 0)
-        s.commit()
-    creators = [
-        {
-            "workspace_id": workspace_id,
-            "handle": f"creator.{i:04d}",
-            "display_name": f"Creator {i}",
-            "avatar_url": "",
-            "dm_setting": rng.choice(["everyone", "friends", "no_one", "unknown"]),
-            "mention_count": 0,
-            "first_seen_at": NOW - timedelta(days=400),
-        }
-        for i in range(CREATORS)
-    ]
-    with engine.begin() as conn:
-        conn.execute(insert(Creator), creators)
-    with Session(engine) as s:
-        ids = {
-            c.handle: c.id
-            for c in s.exec(select(Creator).where(Creator.workspace_id == workspace_id))
-        }
-    handles = [f"creator.{i:04d}" for i in range(CREATORS)]
-    rows, finds = [], []
-    for i in range(n):
-        handle = rng.choice(handles)
-        words = rng.sample(WORDS, 5) + ([RARE] if rng.random() < 0.01 else [])
-        posted = NOW - timedelta(seconds=rng.randint(0, 365 * 86_400))
-        rows.append(
-            {
-                "workspace_id": workspace_id,
-                "video_id": f"7{400000000000000000 + i}",
-                "creator_id": ids[handle],
-                "creator_handle": handle,
-                "caption": " ".join(words) + " @brand",
-                "thumbnail_url": "",
-                "url": f"https://www.tiktok.com/@{handle}/video/{i}",
-                "views": rng.randint(100, 2_000_000),
-                "likes": rng.randint(0, 90_000),
-                "comments": rng.randint(0, 5_000),
-                "shares": rng.randint(0, 3_000),
-                "posted_at": posted,
-                "first_seen_at": posted + timedelta(hours=3),
-                "rights_status": "",
-                "rights_request_id": None,
-            }
-        )
-    with engine.begin() as conn:
-        for start in range(0, n, 5_000):
-            conn.execute(insert(Mention), rows[start : start + 5_000])
-    with Session(engine) as s:
-        mention_ids = list(
-            s.exec(select(Mention.id).where(Mention.workspace_id == workspace_id)).all()
-        )
-    for mention_id in mention_ids:
-        found_by = rng.sample(sources, 2 if rng.random() < 0.33 else 1)
-        finds += [
-            {"mention_id": mention_id, "source_id": s, "via": "poll", "found_at": NOW}
-            for s in found_by
-        ]
-    with engine.begin() as conn:
-        for start in range(0, len(finds), 10_000):
-            conn.execute(insert(MentionFind), finds[start : start + 10_000])
-    _requests(engine, rng, workspace_id=workspace_id, user_id=user_id, mention_ids=mention_ids)
-    return workspace_id, user_id, sources
+class Statements:
+    """The slowest SQL statement of each run: from ``execute`` until the statement returns
+    (on SQLite, until its first row: a sort or a count has done its work by then)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.slowest: list[float] = []
+        self._started = 0.0
+        self._run = 0.0
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, *_: Any) -> None:
+        self._started = time.perf_counter()
+
+    def _after(self, *_: Any) -> None:
+        self._run = max(self._run, time.perf_counter() - self._started)
+
+    def next_run(self) -> None:
+        self._run = 0.0
+
+    def end_run(self) -> None:
+        self.slowest.append(self._run)
 
 
-def _demo_ids(s: Session) -> tuple[int, int]:
-    from archive_app.models.workspaces import Membership, User
-
-    user = s.exec(select(User).where(User.email == demo.DEMO_OWNER)).one()
-    membership = s.exec(select(Membership).where(Membership.user_id == user.id)).one()
-    return membership.workspace_id, user.id or 0
-
-
-def _requests(
-    engine: Engine, rng: random.Random, *, workspace_id: int, user_id: int, mention_ids: list[int]
-) -> None:
-    chosen = rng.sample(mention_ids, REQUESTS)
-    statuses = ["in_queue", "requested", "approved", "declined"]
-    with Session(engine) as s:
-        by_id = {m.id: m for m in s.exec(select(Mention).where(Mention.id.in_(chosen))).all()}  # type: ignore[union-attr]
-        for mention_id in chosen:
-            mention = by_id[mention_id]
-            status = rng.choice(statuses)
-            at = mention.posted_at + timedelta(days=1)
-            request = RightsRequest(
-                workspace_id=workspace_id,
-                creator_id=mention.creator_id,
-                message="May we use your video?",
-                status=status,
-                requested_by_id=user_id,
-                created_at=at,
-                updated_at=at,
-            )
-            s.add(request)
-            s.flush()
-            s.add(RightsRequestMention(request_id=request.id or 0, mention_id=mention_id))
-            mention.rights_status, mention.rights_request_id = status, request.id
-            s.add(mention)
-        s.commit()
-
-
-def timed(engine: Engine, work: Callable[[Session], Any], runs: int = RUNS) -> list[float]:
+def timed(
+    engine: Engine,
+    work: Callable[[Session], Any],
+    runs: int = RUNS,
+    statements: Statements | None = None,
+) -> list[float]:
     times = []
     for _ in range(runs):
+        if statements:
+            statements.next_run()
         start = time.perf_counter()
         with Session(engine) as s:
             work(s)
         times.append(time.perf_counter() - start)
+        if statements:
+            statements.end_run()
     return times
 
 
@@ -228,11 +112,16 @@ def search(term: str) -> feed.FeedFilter:
     return feed.FeedFilter(search=term)
 
 
-def measure(engine: Engine, label: str) -> None:
+def cases(engine: Engine, scale: Scale) -> list[tuple[str, Callable[[Session], Any]]]:
     with Session(engine) as s:
-        workspace_id, user_id = _demo_ids(s)
+        workspace_id, user_id = feed_seed.demo_ids(s)
         source_id = s.exec(select(Source.id).where(Source.handle == "brand")).one()
-    ids = {"workspace_id": workspace_id, "user_id": user_id}
+        deep = {
+            n: cursor_after(s, workspace_id, n)
+            for n in sorted({3_000, 90_000, scale.mentions * 9 // 10})
+            if n <= scale.mentions
+        }
+    ids: dict[str, Any] = {"workspace_id": workspace_id, "user_id": user_id}
     every = feed.FeedFilter()
     filtered = feed.FeedFilter(
         source_id=source_id,
@@ -240,106 +129,103 @@ def measure(engine: Engine, label: str) -> None:
         since=(NOW - timedelta(days=120)).date(),
         until=(NOW - timedelta(days=60)).date(),
     )
-    with Session(engine) as s:  # the cursors after 3,000 (page 125 of 24) and 90,000 mentions
-        deep, deepest = (cursor_after(s, workspace_id, n) for n in (3_000, 90_000))
-    cases: list[tuple[str, Callable[[Session], Any]]] = [
-        ("feed: first page", lambda s: feed.feed_page(s, **ids, filters=every)),
-        ("feed: filtered page", lambda s: feed.feed_page(s, **ids, filters=filtered)),
-        (
-            "feed: deep page (after 3,000)",
-            lambda s: feed.feed_page(s, **ids, filters=every, cursor=deep),
-        ),
-        (
-            "feed: deep page (after 90,000)",
-            lambda s: feed.feed_page(s, **ids, filters=every, cursor=deepest),
-        ),
-        (
-            "feed: search (1 % of captions)",
-            lambda s: feed.feed_page(s, **ids, filters=search(RARE)),
-        ),
-        (
-            "feed: search (a word found nowhere)",
-            lambda s: feed.feed_page(s, **ids, filters=search("zqxj")),
-        ),
-        (
-            "feed: search (one creator's handle)",
-            lambda s: feed.feed_page(s, **ids, filters=search("creator.0042")),
-        ),
-        (
-            "feed: search (a common word)",
-            lambda s: feed.feed_page(s, **ids, filters=search("review")),
-        ),
-        (
-            "feed: whole first load (chart, gaps)",
-            lambda s: feed_overview.load_feed(s, **ids, filters=every, now=NOW),
-        ),
-        ("Manage Rights: requests table", lambda s: rights_manage.list_requests(s, **ids)),
+    approved = feed.FeedFilter(rights="approved")
+    handle = scale.handle(42)
+
+    def page(filters: feed.FeedFilter, cursor: str = "") -> Callable[[Session], Any]:
+        return lambda s: feed.feed_page(s, **ids, filters=filters, cursor=cursor)
+
+    def first_load(filters: feed.FeedFilter) -> Callable[[Session], Any]:
+        return lambda s: feed_overview.load_feed(s, **ids, filters=filters, now=NOW)
+
+    def creator_in_app(s: Session) -> None:
+        creator = creators.find_creator(s, **ids, handle=handle)
+        assert creator is not None
+        mine = feed.FeedFilter(creator_id=creator.id)
+        feed_overview.load_feed(s, **ids, filters=mine, now=NOW)
+
+    def manage(filters: RightsFilter) -> Callable[[Session], Any]:
+        return lambda s: rights_manage.list_requests(s, **ids, filters=filters)
+
+    return [
+        ("feed: first page", page(every)),
+        ("feed: filtered page", page(filtered)),
+        ('feed: rights "Approved"', page(approved)),
+        *[(f"feed: deep page (after {n:,})", page(every, cursor)) for n, cursor in deep.items()],
+        ("feed: search (1 % of captions)", page(search(RARE))),
+        ("feed: search (a word found nowhere)", page(search("zqxj"))),
+        ("feed: search (one creator's handle)", page(search(handle))),
+        ("feed: search (a common word)", page(search("review"))),
+        ("feed: whole first load (total, chart, gaps)", first_load(every)),
+        ("feed: whole first load, filtered", first_load(filtered)),
+        ("creator in the app: /creators/<handle>", creator_in_app),
+        ("Manage Rights: the table (200 rows)", manage(RightsFilter())),
+        ('Manage Rights: "Approved"', manage(RightsFilter(status="approved"))),
+        ("Manage Rights: a creator's handle", manage(RightsFilter(creator=handle))),
     ]
-    print(f"## {label}")
-    for name, work in cases:
-        work_result = timed(engine, work, runs=3)  # warm the cache first
-        del work_result
-        report(name, timed(engine, work))
 
 
-@contextmanager
-def postgres(url: str) -> Iterator[str]:
-    name = f"archive_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def measure(engine: Engine, scale: Scale, data_dir: Path, links: Any) -> None:
+    """Each case's whole service call, then (indented) its slowest SQL statement per run."""
+    for name, work in cases(engine, scale):
+        timed(engine, work, runs=3)  # warm the cache first
+        statements = Statements(engine)
+        report(name, timed(engine, work, statements=statements))
+        report("  its slowest statement", statements.slowest)
+        event.remove(engine, "before_cursor_execute", statements._before)
+        event.remove(engine, "after_cursor_execute", statements._after)
+    creator_page.run(engine, data_dir, links)
 
 
-def migrate(data_dir: Path) -> None:
-    """The app's own schema (Alembic), so the app can start on this data (``--chromium``)."""
-    env = {**os.environ, "ARCHIVE_MODE": "test", "ARCHIVE_DATA_DIR": str(data_dir)}
-    env.pop("ARCHIVE_DATABASE_URL", None)
-    alembic = Path(sys.executable).parent / "alembic"
-    subprocess.run([str(alembic), "upgrade", "head"], env=env, check=True, capture_output=True)
+def seeded(took: float) -> str:
+    return f"seeded in {took:.0f} s" if took else "the kept copy, seeded before (--keep)"
 
 
-def build(url: str) -> Engine:
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        SQLModel.metadata.create_all(engine)
-    start = time.perf_counter()
-    seed(engine)
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-    else:
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
-    print(f"seeded {MENTIONS:,} mentions in {time.perf_counter() - start:.0f} s")
-    return engine
+def load_average() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg", default=os.environ.get("ARCHIVE_DATABASE_URL", ""))
+    parser.add_argument("--mentions", type=int, default=feed_seed.DEFAULT_MENTIONS)
     parser.add_argument("--chromium", action="store_true")
+    parser.add_argument(
+        "--keep",
+        default="",
+        help="a directory: seed SQLite there (and PostgreSQL database archive_bench_keep) once, "
+        "reuse both on later runs, never drop them",
+    )
     args = parser.parse_args()
-    print(f"# feed at {MENTIONS:,} mentions ({machine()})")
-    tmp = Path(tempfile.mkdtemp(prefix="archive-bench-feed-"))
-    migrate(tmp)
-    engine = build(f"sqlite:///{tmp / 'archive.db'}")
-    measure(engine, "SQLite")
-    engine.dispose()
-    if args.pg.startswith("postgresql"):
-        with postgres(args.pg) as url:
-            pg = build(url)
-            measure(pg, "PostgreSQL")
-            pg.dispose()
-    if args.chromium:
-        from bench.feed_chromium import click_to_first_card
+    scale = Scale(args.mentions)
+    print(
+        f"# {scale.mentions:,} mentions, {scale.creators:,} creators, {scale.requests:,} "
+        f"requests over {scale.days:,} days ({feed_seed.machine()})"
+    )
+    tmp = Path(args.keep or tempfile.mkdtemp(prefix="archive-bench-feed-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        links = creator_page.links_of(tmp)
+        sqlite_url = f"sqlite:///{tmp / 'archive.db'}"
+        engine, took = feed_seed.build_or_reuse(sqlite_url, tmp, scale, links, bool(args.keep))
+        print(f"## SQLite ({seeded(took)}; {load_average()})")
+        measure(engine, scale, tmp, links)
+        print(f"({load_average()})")
+        engine.dispose()
+        if args.pg.startswith("postgresql"):
+            with feed_seed.postgres(args.pg, keep=bool(args.keep)) as url:
+                pg, took = feed_seed.build_or_reuse(url, tmp, scale, links, bool(args.keep))
+                print(f"## PostgreSQL ({seeded(took)}; {load_average()})")
+                measure(pg, scale, tmp, links)
+                print(f"({load_average()})")
+                pg.dispose()
+        if args.chromium:
+            from bench.feed_chromium import click_to_first_card
 
-        report("Chromium: click Feed → first card drawn", click_to_first_card(tmp))
+            report("Chromium: click Feed → first card drawn", click_to_first_card(tmp))
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

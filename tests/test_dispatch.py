@@ -40,7 +40,7 @@ def test_repeated_events_coalesce_into_one_announcement_and_one_request_each() -
         + [events.SourceConnected(workspace_id=1, source_id=3)] * 2
     )
     assert list(plan.workspaces) == [1]
-    assert plan.jobs == [(DRAIN_OUTBOX, ""), (POLL_MENTIONS, "3")]
+    assert plan.jobs == [(DRAIN_OUTBOX, ""), (POLL_MENTIONS, "3"), (FETCH_COVERS, "")]
 
 
 def test_record_keeps_one_of_equal_events_and_take_empties_the_unit(engine: Engine) -> None:

@@ -15,7 +15,9 @@ from typing import Any
 
 from archive_app.deps import Deps
 from archive_app.integrations.tiktok.kinds import Kind
+from archive_app.integrations.tiktok.mentions import media_origin
 from archive_app.services import outbox
+from archive_app.services.media import avatars as media_avatars
 from archive_app.services.media import covers as media_covers
 from archive_app.services.media import videos as media_videos
 from archive_app.services.mentions import poll as mention_poll
@@ -117,12 +119,19 @@ FETCH_COVERS = "fetch_covers"
 
 
 async def fetch_covers(deps: Deps) -> dict[str, int]:
-    """Keep the covers of new mentions, and retry those not kept yet (services/media/covers.py)."""
+    """Keep the covers of new mentions and the avatars of sources and creators, and retry those
+    not kept yet (services/media/covers.py, services/media/avatars.py)."""
     base = "" if deps.settings.is_production else deps.settings.public_url
-    result = await media_covers.fetch_due(
-        deps.db, store=deps.media, now=deps.clock.now(), base_url=base
+    now = deps.clock.now()
+    covers = await media_covers.fetch_due(deps.db, store=deps.media, now=now, base_url=base)
+    avatars = await media_avatars.fetch_due(
+        deps.db,
+        store=deps.media,
+        now=now,
+        base_url=base,
+        http_origin=media_origin(deps.settings),
     )
-    return result.summary()
+    return covers.summary() | avatars.summary()
 
 
 async def check_videos(deps: Deps) -> dict[str, int]:

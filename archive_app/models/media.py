@@ -7,6 +7,10 @@ prefix. A cover is ``kind = cover`` for a mention; an original a creator gives o
 ``kind = original`` for a rights request (``request_id``: at most one per request, a unique
 index; ``services/media/originals.py``).
 
+An avatar (a source's or a creator's TikTok picture) is ``kind = avatar``, under
+``w<id>/avatars/s<source>-…`` or ``c<creator>-…``; the owner's ``avatar_key`` names the copy
+pages show. ``AvatarFetch`` is the state of getting it (``services/media/avatars.py``).
+
 ``CoverFetch`` is the state of getting one mention's cover: ``pending`` until stored, with a
 retry time after a failure (TikTok's URL may be late, or expired: a later sighting brings a
 fresh one), ``stored`` once the copy is in the store, ``failed`` after the last attempt.
@@ -27,6 +31,7 @@ from archive_app.models.base import at_field
 class MediaKind(StrEnum):
     cover = "cover"
     original = "original"
+    avatar = "avatar"
 
 
 class CoverStatus(StrEnum):
@@ -79,3 +84,29 @@ class CoverFetch(SQLModel, table=True):
     )
     # When the video was last asked after on TikTok (None: never).
     video_checked_at: datetime | None = at_field(nullable=True)
+
+
+class AvatarFetch(SQLModel, table=True):
+    """Getting the avatar of one source or one creator (exactly one of the two is set) from
+    ``url``, the owner's TikTok URL when the row was made or last reset; statuses as covers'."""
+
+    __tablename__ = "avatar_fetches"
+    __table_args__ = (
+        Index("ix_avatar_fetches_due", "status", "next_try_at"),
+        Index("ux_avatar_fetches_source", "source_id", unique=True),
+        Index("ux_avatar_fetches_creator", "creator_id", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE")
+    source_id: int | None = Field(
+        default=None, foreign_key="sources.id", ondelete="CASCADE", nullable=True
+    )
+    creator_id: int | None = Field(
+        default=None, foreign_key="creators.id", ondelete="CASCADE", nullable=True
+    )
+    url: str = Field(max_length=1024)
+    status: str = Field(default=CoverStatus.pending, max_length=16)
+    attempts: int = 0
+    next_try_at: datetime | None = at_field(nullable=True)
+    last_error: str = Field(default="", max_length=200)

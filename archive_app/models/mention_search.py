@@ -1,37 +1,63 @@
-"""Searching mentions fast, per database: the Feed's search box at 100,000 mentions.
+"""Searching mentions fast, per database: the Feed's search box at a million mentions.
 
-- PostgreSQL: GIN trigram indexes on ``caption`` and ``creator_handle`` (``mentions.py``), used
-  by ``ILIKE '%term%'``.
-- SQLite: an FTS5 index with the trigram tokenizer, ``mention_search``, over the same two
-  columns of ``mentions`` (external content: it stores only the index), kept in step by
-  triggers. ``search_ids`` asks it for the ids whose caption or handle contains the term (any
-  case); terms under 3 characters cannot use trigrams and fall back to ``LIKE``.
+A search finds the mentions whose caption contains the term, or whose creator's handle does
+(``services/mentions/feed_search.py``). Handles are looked up among the workspace's creators
+(thousands of rows, not a million), then their mentions by ``ix_mentions_creator``: every
+mention's handle has the trigrams of ``creator.``-like names, which made a handle search read
+the whole index (45 ms at a million mentions, ``bench/feed.py``). Captions:
+
+- PostgreSQL: a GIN trigram index on ``caption`` (``mentions.py``), used by ``ILIKE '%term%'``.
+- SQLite: an FTS5 index with the trigram tokenizer, ``mention_search``, over ``caption`` of
+  ``mentions``, kept in step by triggers. It is contentless (it stores only the index) and its
+  rowid is not the mention's id but :data:`KEY`, ``posted_at``'s second and the id in one
+  number (second × 2^31 + id): the index hands back matches newest first
+  (``ORDER BY rowid DESC``), so the Feed's page of a word in 1 % of a million captions reads
+  its 25 newest matches, not all 10,000 (``services/mentions/feed_search.py``). ``search_ids``
+  gives the ids of every match (for counts); terms under 3 characters cannot use trigrams and
+  fall back to ``LIKE``.
 
 The SQLite statements run after ``mentions`` is created (``create_all`` in tests) and in
-migration ``9e4b7c1d2a63``. A later migration that rebuilds ``mentions`` on SQLite (Alembic's
-batch mode copies the table) must create the triggers again.
+migration ``b3f1c7d9e2a4`` (``9e4b7c1d2a63`` made the first index, over caption and handle). A
+later migration that rebuilds ``mentions`` on SQLite (Alembic's batch mode copies the table)
+must create the triggers again.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import DDL, Table, column, event, text
+from sqlalchemy import DDL, Integer, Table, column, event, table, text
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import TextualSelect
+
+ID_BITS = 31  # ids stay under 2^31 (an INTEGER column on PostgreSQL too)
+ID_MASK = (1 << ID_BITS) - 1
+
+
+def _key(row: str) -> str:
+    """SQL for a mention's search key: its ``posted_at`` second, then its id."""
+    return f"((CAST(strftime('%s', {row}.posted_at) AS INTEGER) << {ID_BITS}) | {row}.id)"
+
+
+def _forget(row: str) -> str:
+    return (
+        "INSERT INTO mention_search(mention_search, rowid, caption) "  # noqa: S608
+        f"VALUES ('delete', {_key(row)}, {row}.caption); "
+    )
+
 
 SQLITE_SEARCH = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS mention_search USING fts5("
-    "caption, creator_handle, content='mentions', content_rowid='id', tokenize='trigram')",
-    "CREATE TRIGGER IF NOT EXISTS mention_search_insert AFTER INSERT ON mentions BEGIN "
-    "INSERT INTO mention_search(rowid, caption, creator_handle) "
-    "VALUES (new.id, new.caption, new.creator_handle); END",
-    "CREATE TRIGGER IF NOT EXISTS mention_search_delete AFTER DELETE ON mentions BEGIN "
-    "INSERT INTO mention_search(mention_search, rowid, caption, creator_handle) "
-    "VALUES ('delete', old.id, old.caption, old.creator_handle); END",
-    "CREATE TRIGGER IF NOT EXISTS mention_search_update "
-    "AFTER UPDATE OF caption, creator_handle ON mentions BEGIN "
-    "INSERT INTO mention_search(mention_search, rowid, caption, creator_handle) "
-    "VALUES ('delete', old.id, old.caption, old.creator_handle); "
-    "INSERT INTO mention_search(rowid, caption, creator_handle) "
-    "VALUES (new.id, new.caption, new.creator_handle); END",
+    "caption, content='', tokenize='trigram')",
+    "CREATE TRIGGER IF NOT EXISTS mention_search_insert AFTER INSERT ON mentions BEGIN "  # noqa: S608
+    f"INSERT INTO mention_search(rowid, caption) VALUES ({_key('new')}, new.caption); END",
+    f"CREATE TRIGGER IF NOT EXISTS mention_search_delete AFTER DELETE ON mentions BEGIN "
+    f"{_forget('old')}END",
+    "CREATE TRIGGER IF NOT EXISTS mention_search_update "  # noqa: S608
+    f"AFTER UPDATE OF caption, posted_at ON mentions BEGIN {_forget('old')}"
+    f"INSERT INTO mention_search(rowid, caption) VALUES ({_key('new')}, new.caption); END",
+)
+# The rows already there (the migration's).
+SQLITE_FILL = (
+    f"INSERT INTO mention_search(rowid, caption) SELECT {_key('mentions')}, caption FROM mentions",  # noqa: S608
 )
 SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS mention_search_update",
@@ -47,18 +73,36 @@ MIN_TRIGRAM = 3
 def attach(table: Table) -> None:
     """Create the SQLite search index with the table (tests build tables with create_all)."""
     for statement in SQLITE_SEARCH:
-        ddl = DDL(statement)  # type: ignore[no-untyped-call]
+        ddl = DDL(statement.replace("%", "%%"))  # type: ignore[no-untyped-call]  # DDL formats %
         event.listen(table, "after_create", ddl.execute_if(dialect="sqlite"))
     for statement in SQLITE_DROP:
         ddl = DDL(statement)  # type: ignore[no-untyped-call]
         event.listen(table, "before_drop", ddl.execute_if(dialect="sqlite"))
 
 
+def _phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
 def search_ids(term: str) -> TextualSelect:
-    """SQLite: the ids of mentions whose caption or handle contains ``term`` (3+ characters)."""
-    phrase = '"' + term.replace('"', '""') + '"'
+    """SQLite: the ids of mentions whose caption contains ``term`` (3+ characters)."""
     return (
-        text("SELECT rowid FROM mention_search WHERE mention_search MATCH :search_phrase")
-        .bindparams(search_phrase=phrase)
-        .columns(column("rowid"))
+        text(
+            f"SELECT rowid & {ID_MASK} AS id FROM mention_search "  # noqa: S608
+            "WHERE mention_search MATCH :search_phrase"
+        )
+        .bindparams(search_phrase=_phrase(term))
+        .columns(column("id"))
     )
+
+
+SEARCH = table("mention_search", column("rowid", Integer), column("mention_search"))
+
+
+def caption_match(term: str) -> ColumnElement[bool]:
+    """SQLite: ``mention_search``'s rows (:data:`SEARCH`) whose caption contains ``term``."""
+    return SEARCH.c.mention_search.op("MATCH")(_phrase(term))
+
+
+def key_of(second: int, mention_id: int = 0) -> int:
+    return (second << ID_BITS) | mention_id

@@ -35,13 +35,24 @@ class FoundVia(StrEnum):
 
 class Creator(SQLModel, table=True):
     __tablename__ = "creators"
-    __table_args__ = (UniqueConstraint("workspace_id", "handle", name="uq_creator_handle"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "handle", name="uq_creator_handle"),
+        # The Feed's search by handle on PostgreSQL (mention_search.py): ILIKE '%term%'.
+        Index(
+            "ix_creators_handle_trgm",
+            "handle",
+            postgresql_using="gin",
+            postgresql_ops={"handle": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE")
     handle: str = Field(max_length=64)
     display_name: str = Field(default="", max_length=128)
     avatar_url: str = Field(default="", max_length=1024)
+    # Archive's copy of that avatar in the media store ("" until kept: services/media/avatars.py).
+    avatar_key: str = Field(default="", max_length=255)
     dm_setting: str = Field(default=DmSetting.unknown, max_length=24)
     # When ``dm_setting`` was learned (None while unknown).
     dm_setting_at: datetime | None = at_field(nullable=True)
@@ -108,11 +119,8 @@ class Mention(SQLModel, table=True):
 # The trigram indexes need the extension (trusted since PostgreSQL 13: the database owner may
 # create it). Tests build tables with create_all; the migration does the same.
 _TRGM = DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm")  # type: ignore[no-untyped-call]
-event.listen(
-    Mention.__table__,  # type: ignore[attr-defined]
-    "before_create",
-    _TRGM.execute_if(dialect="postgresql"),
-)
+for _table in (Creator.__table__, Mention.__table__):  # type: ignore[attr-defined]
+    event.listen(_table, "before_create", _TRGM.execute_if(dialect="postgresql"))
 mention_search.attach(Mention.__table__)  # type: ignore[attr-defined]
 
 

@@ -40,6 +40,8 @@ class RightsRequest(SQLModel, table=True):
     __tablename__ = "rights_requests"
     __table_args__ = (
         Index("ix_rights_requests_list", "workspace_id", "status", "created_at"),
+        # Manage Rights' table, newest first, with no status filter (bench/feed.py).
+        Index("ix_rights_requests_recent", "workspace_id", "created_at", "id"),
         Index("ix_rights_requests_creator", "workspace_id", "creator_id", "created_at"),
     )
 

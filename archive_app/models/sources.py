@@ -34,6 +34,8 @@ class Source(SQLModel, table=True):
     handle: str = Field(max_length=64)
     display_name: str = Field(default="", max_length=128)
     avatar_url: str = Field(default="", max_length=1024)
+    # Archive's copy of that avatar in the media store ("" until kept: services/media/avatars.py).
+    avatar_key: str = Field(default="", max_length=255)
     status: str = Field(default=SourceStatus.connecting, max_length=16)
     status_reason: str = Field(default="", max_length=300)
     status_changed_at: datetime = at_field()

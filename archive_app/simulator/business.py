@@ -124,7 +124,7 @@ def business_routes(state: SimState, *, timeout_seconds: float) -> list[Route]:
         data = {
             "username": account.username,
             "display_name": account.display_name,
-            "profile_image": f"{media_base(request)}/{account.username}.svg",
+            "profile_image": f"{media_base(request)}/avatars/{account.username}.png",
         }
         return business(0, "OK", data)
 

@@ -138,11 +138,12 @@ def login_kit_routes(state: SimState, *, timeout_seconds: float) -> list[Route]:
         if not isinstance(grant, Grant):
             return grant
         account = state.account(grant.username)
+        media = f"{sim_base(request).removesuffix(PREFIX)}/media"
         user = {
             "open_id": grant.open_id,
             "username": account.username,
             "display_name": account.display_name,
-            "avatar_url": f"{sim_base(request).removesuffix(PREFIX)}/media/{account.username}.svg",
+            "avatar_url": f"{media}/avatars/{account.username}.png",
         }
         wanted = [f for f in request.query_params.get("fields", "").split(",") if f]
         return api_ok({"user": {k: v for k, v in user.items() if not wanted or k in wanted}})

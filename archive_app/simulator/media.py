@@ -1,5 +1,7 @@
 """The simulated TikTok's media (issue 22, item 6; TIKTOK.md "Covers expire"):
 
+- avatars: a real PNG per account (``/media/avatars/<username>.png``; TikTok's are JPEG or
+  WebP, never SVG, and Archive keeps a copy as it does covers);
 - covers: a real JPEG per video, drawn with Pillow (the caption's first words on a colour of
   its own), at a signed URL that expires like TikTok's CDN links: ``expires`` (unix seconds) and
   ``sig`` are checked on the shared clock, so ``POST /control/clock`` ages them too, and
@@ -35,6 +37,7 @@ from archive_app.simulator_links import COVER_LIFETIME, cover_signature, signed_
 from archive_app.web.same_site import Endpoint, same_origin_only
 
 _VIDEO_LINK = re.compile(r"/video/([A-Za-z0-9_-]{1,64})")
+_USERNAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 def cover_link(video: VideoRec, media: str, now: datetime) -> str:
@@ -63,6 +66,20 @@ def cover_jpeg(item_id: str, caption: str) -> bytes:
     draw.polygon([(115, 330), (115, 390), (165, 360)], fill=(255, 255, 255))
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=256)
+def avatar_png(username: str) -> bytes:
+    """A 160×160 PNG: a colour of the account's own and its first letter."""
+    digest = hashlib.sha256(username.encode()).digest()
+    background = (40 + digest[0] % 170, 40 + digest[1] % 170, 40 + digest[2] % 170)
+    image = Image.new("RGB", (160, 160), background)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=84)
+    draw.text((80, 80), (username[:1] or "?").upper(), fill=(255, 255, 255), font=font, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
     return out.getvalue()
 
 
@@ -130,6 +147,12 @@ def media_routes(state: SimState, *, frame_ancestors: list[str]) -> list[Route]:
             return Response("Not Found", status_code=404)
         return Response(cover_jpeg(video.item_id, video.caption), media_type="image/jpeg")
 
+    async def avatar(request: Request) -> Response:
+        name = request.path_params["name"]
+        if not _USERNAME.fullmatch(name):
+            return Response("Not Found", status_code=404)
+        return Response(avatar_png(name), media_type="image/png")
+
     async def oembed(request: Request) -> Response:
         match = _VIDEO_LINK.search(request.query_params.get("url", ""))
         with state.lock:
@@ -159,6 +182,7 @@ def media_routes(state: SimState, *, frame_ancestors: list[str]) -> list[Route]:
 
     return [
         Route("/media/covers/{item_id}.jpg", cover, methods=["GET"]),
+        Route("/media/avatars/{name}.png", avatar, methods=["GET"]),
         Route("/www/oembed", oembed, methods=["GET"]),
         Route("/www/embed/v2/{item_id}", player, methods=["GET"]),
     ]

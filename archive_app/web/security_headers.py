@@ -9,10 +9,11 @@ The Content-Security-Policy is what the app's own pages need, measured in Chromi
   An injected inline script is still refused (no ``'unsafe-inline'`` for scripts).
 - ``style-src 'self' 'unsafe-inline'``: Radix and the prerendered pages set style attributes,
   and our small server pages (refusals, /dev/mail) have an inline ``<style>``.
-- ``img-src 'self' data: blob:``: covers are Archive's own copies (``/media/covers/…``, issue
-  22), so a browser never loads an image from TikTok. Outside production the simulator's
-  avatars come from the public URL's origin, which is allowed by name (the page may be opened
-  at 127.0.0.1); in production TikTok's avatars are refused and Radix shows the initials.
+- ``img-src 'self' data: blob:``: covers and avatars are Archive's own copies
+  (``/media/covers/…``, ``/media/avatars/…``, issue 22), so a browser never loads an image
+  from TikTok; Radix shows the initials until an avatar is kept. Outside production the public
+  URL's origin is listed too (by name: the page may be opened at 127.0.0.1); since the
+  simulator's avatars are kept like TikTok's, no image of the app's pages needs it any more.
 - ``frame-src``: exactly the origin of TikTok's embed player (``ARCHIVE_TIKTOK_EMBED_URL``;
   the simulator's stand-in outside production), for ``Play``.
 - ``connect-src 'self'`` plus the public URL's origin and its ``ws(s)://`` twin: the page's

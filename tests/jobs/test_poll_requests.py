@@ -23,10 +23,11 @@ from archive_app.db import session_scope
 from archive_app.deps import Deps, build_deps
 from archive_app.integrations.tiktok import Kind
 from archive_app.jobs import runs, scheduler
-from archive_app.jobs.tasks import POLL_MENTIONS, JobSpec
+from archive_app.jobs.tasks import FETCH_COVERS, POLL_MENTIONS, JobSpec
 from archive_app.models.job_requests import JobRequest
 from archive_app.models.mentions import Mention
 from archive_app.models.sources import Source
+from archive_app.services.job_requests import ALL
 from archive_app.simulator import create_simulator_app
 from archive_app.states.sources import SourcesState
 from archive_app.states.sources_wizard import ConnectWizardState
@@ -201,7 +202,7 @@ async def test_kicks_while_a_run_is_under_way_add_no_second_run(world: World):
         assert runs == 1
 
 
-async def test_a_completed_consent_records_one_event_whose_effects_poll_the_new_source(
+async def test_a_completed_consent_records_one_event_whose_effects_poll_only_the_new_source(
     world: World,
 ):
     recorded: list[events.Event] = []
@@ -231,4 +232,5 @@ async def test_a_completed_consent_records_one_event_whose_effects_poll_the_new_
     assert done.status_code == 303 and again.status_code == 400  # the state is single-use
     connected = [e for e in recorded if isinstance(e, events.SourceConnected)]
     assert [e.source_id for e in connected] == [source_id]
-    assert dispatch.plan(recorded).jobs == [(POLL_MENTIONS, str(source_id))]
+    # The poll of exactly that source, and the media job (which keeps its avatar).
+    assert dispatch.plan(recorded).jobs == [(POLL_MENTIONS, str(source_id)), (FETCH_COVERS, ALL)]

@@ -3,7 +3,8 @@
 A cover is served at ``/media/covers/<mention>-<digest>.<ext>`` (``covers.cover_url``); the
 route hands the session cookie and that name here. Anything but the viewer's own workspace's
 file (another workspace's, a deleted one, a malformed name) is the same "not found", so a URL
-tells a stranger nothing.
+tells a stranger nothing. An avatar (``/media/avatars/<s|c><owner>-<digest>.<ext>``,
+``avatars.avatar_url``) follows the same rule.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from archive_app.models.rights import RightsRequest, RightsRequestMention, Right
 from archive_app.services.auth import current_viewer
 
 _COVER_NAME = re.compile(r"([0-9]{1,10})-([0-9a-f]{16})\.(jpg|png|webp|gif)")
+_AVATAR_NAME = re.compile(r"[sc][0-9]{1,10}-[0-9a-f]{16}\.(jpg|png|webp|gif)")
 _ORIGINAL_NAME = re.compile(r"r([0-9]{1,10})-([0-9a-f]{16})\.(mp4|mov)")
 
 
@@ -75,6 +77,26 @@ def cover_for_viewer(
     if match is None:
         return None
     return _stored(session, workspace_id=viewer.workspace_id, mention_id=int(match[1]), name=name)
+
+
+def avatar_for_viewer(
+    session: Session, *, token: str | None, name: str, now: datetime
+) -> StoredFile | None:
+    """The avatar file ``name`` if it is kept for the session's workspace; None otherwise."""
+    viewer = current_viewer(session, token=token, now=now)
+    if viewer is None:
+        raise SignedOut
+    if _AVATAR_NAME.fullmatch(name) is None:
+        return None
+    row = session.exec(
+        select(MediaObject).where(
+            MediaObject.key == f"w{viewer.workspace_id}/avatars/{name}",
+            MediaObject.kind == MediaKind.avatar,
+        )
+    ).first()
+    return (
+        None if row is None else StoredFile(row.key, row.content_type, row.sha256, row.size_bytes)
+    )
 
 
 def original_for_viewer(

@@ -11,7 +11,7 @@ from the URL that is not the workspace's is ignored, like any other bad value.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -19,16 +19,15 @@ from sqlalchemy import and_, exists, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from archive_app.integrations.tiktok.kinds import spec
-from archive_app.models.mention_search import MIN_TRIGRAM, search_ids
 from archive_app.models.mentions import Mention, MentionFind
 from archive_app.models.rights import RightsStatus
 from archive_app.models.sources import Source
-from archive_app.services.media.covers import cover_urls
-from archive_app.services.media.originals import mention_original_urls
 from archive_app.services.mentions.feed_cursor import decode_cursor, encode_cursor
 from archive_app.services.mentions.feed_removed import parse_removed, removed_conditions
-from archive_app.services.mentions.feed_search import contains, sqlite_page
+from archive_app.services.mentions.feed_rows import FoundBy as FoundBy
+from archive_app.services.mentions.feed_rows import MentionRow as MentionRow
+from archive_app.services.mentions.feed_rows import rows_of
+from archive_app.services.mentions.feed_search import contains, matching, sqlite_page
 from archive_app.services.team import require_member
 
 PAGE_SIZE = 24
@@ -64,34 +63,6 @@ class FeedFilter:
             "removed": self.removed,
         }
         return {k: v for k, v in values.items() if v}
-
-
-@dataclass(frozen=True)
-class FoundBy:
-    handle: str
-    kind_name: str
-
-
-@dataclass(frozen=True)
-class MentionRow:
-    id: int
-    video_id: str
-    creator_id: int
-    creator_handle: str
-    caption: str
-    thumbnail_url: str
-    url: str
-    views: int
-    likes: int
-    comments: int
-    shares: int
-    posted_at: datetime
-    rights_status: str
-    found_by: tuple[FoundBy, ...]
-    # When Archive found the video gone from TikTok (None while it is there).
-    removed_at: datetime | None = None
-    # `Download original`: the creator's file of an approved request ("" when none).
-    original_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -193,8 +164,8 @@ def conditions(
                 col(MentionFind.source_id) == filters.source_id,
             )
         )
-    if filters.search and dialect == "sqlite" and len(filters.search) >= MIN_TRIGRAM:
-        where.append(col(Mention.id).in_(search_ids(filters.search)))
+    if filters.search and dialect in ("sqlite", "postgresql"):
+        where.append(matching(workspace_id, filters.search, dialect=dialect))
     elif filters.search:
         where.append(contains(filters.search))
     return where
@@ -211,6 +182,20 @@ def feed_page(
 ) -> FeedPage:
     """One page of the viewer's feed. ``filters`` must have passed :func:`check_filter`."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
+    return checked_page(
+        session, workspace_id=workspace_id, filters=filters, cursor=cursor, limit=limit
+    )
+
+
+def checked_page(
+    session: Session,
+    *,
+    workspace_id: int,
+    filters: FeedFilter,
+    cursor: str = "",
+    limit: int = PAGE_SIZE,
+) -> FeedPage:
+    """:func:`feed_page` once the viewer's membership is checked (by :func:`check_filter`)."""
     # SQLite searches in two steps (services/mentions/feed_search.py); PostgreSQL in the one query.
     dialect = dialect_of(session)
     sqlite_search = filters.search if dialect == "sqlite" else ""
@@ -228,7 +213,9 @@ def feed_page(
             )
         )
     if sqlite_search:
-        mentions = sqlite_page(session, where=where, term=sqlite_search, limit=limit + 1)
+        mentions = sqlite_page(
+            session, workspace_id=workspace_id, where=where, term=sqlite_search, limit=limit + 1
+        )
     else:
         mentions = list(
             session.exec(
@@ -242,7 +229,7 @@ def feed_page(
     mentions = mentions[:limit]
     last = mentions[-1] if more else None
     return FeedPage(
-        rows=tuple(_rows(session, mentions)),
+        rows=tuple(rows_of(session, mentions)),
         next_cursor=encode_cursor(last.posted_at, last.id or 0) if last else "",
         newest_id=newest_id(session, workspace_id=workspace_id),
     )
@@ -253,41 +240,3 @@ def newest_id(session: Session, *, workspace_id: int) -> int:
     where the workspace's own highest would read all its rows): later ones are "new"."""
     del workspace_id
     return int(session.exec(select(func.max(Mention.id))).one() or 0)
-
-
-def _rows(session: Session, mentions: Sequence[Mention]) -> list[MentionRow]:
-    ids = [m.id for m in mentions]
-    covers = cover_urls(session, [i for i in ids if i is not None])  # Archive's copies
-    originals = mention_original_urls(session, [i for i in ids if i is not None])
-    found: dict[int, list[FoundBy]] = {}
-    if ids:
-        for find, source in session.exec(
-            select(MentionFind, Source)
-            .join(Source, col(Source.id) == col(MentionFind.source_id))
-            .where(col(MentionFind.mention_id).in_(ids))
-            .order_by(col(Source.id))
-        ).all():
-            found.setdefault(find.mention_id, []).append(
-                FoundBy(source.handle, spec(source.kind).display_name)
-            )
-    return [
-        MentionRow(
-            id=m.id or 0,
-            video_id=m.video_id,
-            creator_id=m.creator_id,
-            creator_handle=m.creator_handle,
-            caption=m.caption,
-            thumbnail_url=covers.get(m.id or 0, ""),
-            url=m.url,
-            views=m.views,
-            likes=m.likes,
-            comments=m.comments,
-            shares=m.shares,
-            posted_at=m.posted_at,
-            rights_status=m.rights_status,
-            found_by=tuple(found.get(m.id or 0, [])),
-            removed_at=m.removed_at,
-            original_url=originals.get(m.id or 0, ""),
-        )
-        for m in mentions
-    ]

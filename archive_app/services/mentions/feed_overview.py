@@ -1,11 +1,6 @@
 """What the Feed shows above the cards: mentions per day over the range, the sources to filter
-by, and where collection had gaps ("No mentions were collected from @x between A and B").
-
-A gap is a stretch of the range where a source was not collecting: before it was first
-connected, and from each disconnection or expiry until it was active again (its
-``SourceEvent`` history), less what the first poll after the (re)connection reached back to
-(the kind's ``mention_history_days``: a source connected today still finds last week's
-videos). Only the viewer's workspace is read.
+by, and where collection had gaps (``feed_gaps.py``). Only the viewer's workspace is read;
+:func:`load_feed` checks the membership once and reads the sources once for the whole view.
 """
 
 from __future__ import annotations
@@ -14,28 +9,26 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from archive_app import dates
 from archive_app.integrations.tiktok.kinds import spec
+from archive_app.models.mention_days import MentionDay
 from archive_app.models.mentions import Mention
-from archive_app.models.sources import Source, SourceEvent, SourceStatus
+from archive_app.models.sources import Source, SourceStatus
 from archive_app.services.mentions.feed import (
     FeedFilter,
     FeedPage,
     check_filter,
+    checked_page,
     conditions,
-    day_start,
     dialect_of,
-    feed_page,
 )
+from archive_app.services.mentions.feed_gaps import gaps_of
 from archive_app.services.team import require_member
 
 CHART_DAYS = 30  # the chart's range when the filter has none
 CHART_MAX_DAYS = 92
-COLLECTING = {SourceStatus.active.value, SourceStatus.degraded.value}
-STOPPED = {SourceStatus.disconnected.value, SourceStatus.expired.value}
-MIN_GAP = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -59,8 +52,39 @@ class Matches:
     last_day: date | None
 
 
+def _kept(filters: FeedFilter) -> bool:
+    """Whether nothing but dates, one source and one rights status filters the list: then
+    ``mention_days`` has the counts (search, a creator or "removed" count the rows)."""
+    return replace(filters, since=None, until=None, source_id=None, rights="") == FeedFilter()
+
+
+def _days(workspace_id: int, filters: FeedFilter) -> list[ColumnElement[bool]]:
+    where = [
+        col(MentionDay.workspace_id) == workspace_id,
+        col(MentionDay.source_id) == (filters.source_id or 0),  # 0: any source
+        col(MentionDay.mentions) > 0,
+    ]
+    if filters.since is not None:
+        where.append(col(MentionDay.day) >= filters.since)
+    if filters.until is not None:
+        where.append(col(MentionDay.day) <= filters.until)
+    if filters.rights:
+        status = "" if filters.rights == "none" else filters.rights
+        where.append(col(MentionDay.rights_status) == status)
+    return where
+
+
 def matches(session: Session, *, workspace_id: int, filters: FeedFilter) -> Matches:
-    """The list's total, from the very WHERE the list pages through (feed.conditions)."""
+    """The list's total, from the very WHERE the list pages through (feed.conditions), or with
+    no filter but dates, source and rights status from the kept counts (models/mention_days.py)."""
+    if _kept(filters):
+        day = col(MentionDay.day)
+        total, first_day, last_day = session.exec(
+            select(func.sum(MentionDay.mentions), func.min(day), func.max(day)).where(
+                *_days(workspace_id, filters)
+            )
+        ).one()
+        return Matches(int(total or 0), first_day, last_day)
     posted = col(Mention.posted_at)
     total, first, last = session.exec(
         select(func.count(), func.min(posted), func.max(posted)).where(
@@ -114,8 +138,32 @@ def per_day(
     """Mentions per UTC day over the chart's range (every day, zeros included); the filter's
     other parts (source, rights, search, creator) apply too."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
+    return _per_day(session, workspace_id=workspace_id, filters=filters, today=today, found=found)
+
+
+def _per_day(
+    session: Session,
+    *,
+    workspace_id: int,
+    filters: FeedFilter,
+    today: date,
+    found: Matches | None = None,
+) -> tuple[list[DayCount], bool]:
     start, end, clipped = chart_range(filters, today=today, found=found)
     ranged = replace(filters, since=start, until=end)
+    if _kept(filters):
+        day = col(MentionDay.day)
+        kept = select(day, func.sum(MentionDay.mentions)).where(*_days(workspace_id, ranged))
+        counts = {d: int(n) for d, n in session.exec(kept.group_by(day)).all()}
+    else:
+        counts = _count_days(session, workspace_id=workspace_id, filters=ranged)
+    days = (end - start).days + 1
+    return [
+        DayCount(d, counts.get(d, 0)) for d in (start + timedelta(days=n) for n in range(days))
+    ], clipped
+
+
+def _count_days(session: Session, *, workspace_id: int, filters: FeedFilter) -> dict[date, int]:
     bind = session.get_bind()
     posted = col(Mention.posted_at)
     if bind.dialect.name == "postgresql":
@@ -125,31 +173,31 @@ def per_day(
     counts: dict[date, int] = {}
     for raw, count in session.exec(
         select(day, func.count())
-        .where(*conditions(workspace_id, ranged, dialect=bind.dialect.name))
+        .where(*conditions(workspace_id, filters, dialect=bind.dialect.name))
         .group_by(day)
     ).all():
         key = raw if isinstance(raw, date) else date.fromisoformat(str(raw)[:10])
         counts[key] = int(count)
-    days = (end - start).days + 1
-    return [
-        DayCount(d, counts.get(d, 0)) for d in (start + timedelta(days=n) for n in range(days))
-    ], clipped
+    return counts
+
+
+def _sources(session: Session, workspace_id: int) -> list[Source]:
+    return list(
+        session.exec(
+            select(Source)
+            .where(Source.workspace_id == workspace_id, Source.status != SourceStatus.connecting)
+            .order_by(col(Source.id))
+        ).all()
+    )
+
+
+def _options(sources: list[Source]) -> list[SourceOption]:
+    return [SourceOption(s.id or 0, f"@{s.handle} ({spec(s.kind).display_name})") for s in sources]
 
 
 def source_options(session: Session, *, workspace_id: int, user_id: int) -> list[SourceOption]:
     require_member(session, workspace_id=workspace_id, user_id=user_id)
-    sources = session.exec(
-        select(Source)
-        .where(Source.workspace_id == workspace_id, Source.status != SourceStatus.connecting)
-        .order_by(col(Source.id))
-    ).all()
-    return [SourceOption(s.id or 0, f"@{s.handle} ({spec(s.kind).display_name})") for s in sources]
-
-
-def _format(start: datetime, end: datetime) -> tuple[str, str]:
-    if start.date() == end.date() or end - start < timedelta(days=2):
-        return dates.day_time(start), dates.day_time(end)
-    return dates.day(start), dates.day(end)
+    return _options(_sources(session, workspace_id))
 
 
 def coverage_gaps(
@@ -164,41 +212,10 @@ def coverage_gaps(
 ) -> list[str]:
     """One sentence per stretch of ``start..end`` (UTC days) a source was not collecting."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
-    window_start = day_start(start)
-    window_end = min(day_start(end + timedelta(days=1)), now)
-    query = select(Source).where(
-        Source.workspace_id == workspace_id, Source.status != SourceStatus.connecting
-    )
+    sources = _sources(session, workspace_id)
     if source_id is not None:
-        query = query.where(Source.id == source_id)
-    notes = []
-    for source in session.exec(query.order_by(col(Source.id))).all():
-        events = session.exec(
-            select(SourceEvent)
-            .where(SourceEvent.source_id == source.id)
-            .order_by(col(SourceEvent.at), col(SourceEvent.id))
-        ).all()
-        stopped_at: datetime | None = None  # None before the first connection: "since ever"
-        collecting = False
-        gaps: list[tuple[datetime | None, datetime]] = []
-        reach = timedelta(days=spec(source.kind).mention_history_days)
-        for event in events:
-            if event.status in COLLECTING and not collecting:
-                gaps.append((stopped_at, event.at - reach))
-                collecting = True
-            elif event.status in STOPPED and collecting:
-                stopped_at, collecting = event.at, False
-        if not collecting and gaps:
-            gaps.append((stopped_at, window_end))
-        for gap_start, gap_end in gaps:
-            a = max(gap_start or window_start, window_start)
-            b = min(gap_end, window_end)
-            if b - a >= MIN_GAP:
-                first, last = _format(a, b)
-                notes.append(
-                    f"No mentions were collected from @{source.handle} between {first} and {last}."
-                )
-    return notes
+        sources = [s for s in sources if s.id == source_id]
+    return gaps_of(session, sources, start=start, end=end, now=now)
 
 
 @dataclass(frozen=True)
@@ -228,16 +245,30 @@ def load_feed(
     filters, notes = check_filter(
         session, workspace_id=workspace_id, user_id=user_id, filters=filters
     )
-    page = feed_page(session, workspace_id=workspace_id, user_id=user_id, filters=filters)
-    found = matches(session, workspace_id=workspace_id, filters=filters)
+    page = checked_page(session, workspace_id=workspace_id, filters=filters)
+    today = now.date()
+    # With both dates and at most CHART_MAX_DAYS, the chart's days are the list's: they give
+    # the total too (one scan of the matching rows, not two).
+    whole = bool(overview and filters.since and filters.until)
+    whole = whole and not chart_range(filters, today=today)[2]
+    if whole:
+        days, clipped = _per_day(session, workspace_id=workspace_id, filters=filters, today=today)
+        shown = [d.day for d in days if d.count]
+        found = Matches(
+            sum(d.count for d in days), min(shown, default=None), max(shown, default=None)
+        )
+    else:
+        found = matches(session, workspace_id=workspace_id, filters=filters)
     if not overview:
         return FeedView(filters, tuple(notes), page, (), False, (), (), found.total)
-    ids = {"workspace_id": workspace_id, "user_id": user_id}
-    today = now.date()
-    days, clipped = per_day(session, **ids, filters=filters, today=today, found=found)
+    if not whole:
+        days, clipped = _per_day(
+            session, workspace_id=workspace_id, filters=filters, today=today, found=found
+        )
     start, end, _ = chart_range(filters, today=today, found=found)
-    gaps = coverage_gaps(session, **ids, start=start, end=end, now=now, source_id=filters.source_id)
-    sources = source_options(session, **ids)
+    sources = _sources(session, workspace_id)
+    chosen = [s for s in sources if filters.source_id in (None, s.id)]
+    gaps = gaps_of(session, chosen, start=start, end=end, now=now)
     return FeedView(
         filters,
         tuple(notes),
@@ -245,6 +276,6 @@ def load_feed(
         tuple(days),
         clipped,
         tuple(gaps),
-        tuple(sources),
+        tuple(_options(sources)),
         found.total,
     )

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from archive_app.models.mentions import Creator, DmSetting
 from archive_app.models.rights import RightsRequest
+from archive_app.services.media.avatars import avatar_url
 from archive_app.services.mentions.feed import RIGHTS_LABELS
 from archive_app.services.mentions.feed_cursor import decode_cursor, encode_cursor
 from archive_app.services.mentions.ingest import normal_handle
@@ -83,7 +84,7 @@ def _row(creator: Creator, summary: str) -> CreatorRow:
         id=creator.id or 0,
         handle=creator.handle,
         display_name=creator.display_name,
-        avatar_url=creator.avatar_url,
+        avatar_url=avatar_url(creator.avatar_key),
         mention_count=creator.mention_count,
         last_mention_at=creator.last_mention_at,
         dm_label=DM_LABELS.get(creator.dm_setting, DM_LABELS[DmSetting.unknown.value]),
@@ -155,10 +156,9 @@ def find_creator(
     if creator is None or creator.id is None:
         return None
     summary = _summaries(session, workspace_id=workspace_id, ids=[creator.id])
-    rows = manage.list_requests(
+    rows = manage.requests_of(
         session,
         workspace_id=workspace_id,
-        user_id=user_id,
         filters=RightsFilter(creator_id=creator.id),
         limit=manage.MAX_SHOWN,
     )

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import col
+from sqlalchemy import ARRAY, Integer, any_, literal
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
 
 from archive_app.clock import utc
 from archive_app.models.mentions import Creator
@@ -131,8 +133,12 @@ def parse_filters(query: Mapping[str, str]) -> tuple[RightsFilter, list[str]]:
     )
 
 
-def narrow(query: Any, filters: RightsFilter) -> Any:
-    """Manage Rights' query (``manage.list_requests``), narrowed to what ``filters`` ask."""
+def narrow(query: Any, filters: RightsFilter, *, workspace_id: int | None = None) -> Any:
+    """Manage Rights' query (``manage.list_requests``), narrowed to what ``filters`` ask.
+
+    The handle search picks the workspace's matching creators first, then their requests
+    (``ix_rights_requests_creator``): walking every request newest first and checking each
+    one's creator took 90 ms at 30,000 requests (bench/feed.py)."""
     r = RightsRequest
     if filters.status:
         query = query.where(col(r.status) == filters.status)
@@ -142,7 +148,10 @@ def narrow(query: Any, filters: RightsFilter) -> Any:
         query = query.where(col(r.creator_id) == filters.creator_id)
     if filters.creator:
         term = "%" + re.sub(r"([\\%_])", r"\\\1", filters.creator.lower()) + "%"
-        query = query.where(col(Creator.handle).ilike(term, escape="\\"))
+        creators = select(Creator.id).where(col(Creator.handle).ilike(term, escape="\\"))
+        if workspace_id is not None:
+            creators = creators.where(col(Creator.workspace_id) == workspace_id)
+        query = query.where(col(r.creator_id).in_(creators))
     for column, since, until in (
         (col(r.created_at), filters.since, filters.until),
         (col(r.responded_at), filters.responded_since, filters.responded_until),
@@ -156,3 +165,11 @@ def narrow(query: Any, filters: RightsFilter) -> Any:
 
 def day_start(day: date) -> datetime:
     return utc(datetime.combine(day, time.min))
+
+
+def among(session: Session, column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """``column IN ids``; on PostgreSQL ``= ANY(%s)`` with one array: 200 ids are then one
+    parameter, not 200 for SQLAlchemy to render and psycopg to parse (about 2 ms a query)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(Integer)))
+    return column.in_(ids)

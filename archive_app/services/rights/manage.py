@@ -22,9 +22,10 @@ from archive_app.models.rights_proof import RightsProof
 from archive_app.models.sources import Source
 from archive_app.models.workspaces import User
 from archive_app.services.errors import NotFound
+from archive_app.services.media.avatars import avatar_url
 from archive_app.services.media.covers import cover_urls
 from archive_app.services.media.originals import original_urls
-from archive_app.services.rights.filters import SCOPE_LABELS, RightsFilter, narrow
+from archive_app.services.rights.filters import SCOPE_LABELS, RightsFilter, among, narrow
 from archive_app.services.rights.link import CreatorLinks
 from archive_app.services.rights.query import LABELS, dm_text
 from archive_app.services.rights.send import add_event
@@ -104,6 +105,21 @@ def list_requests(
     """The requests that match, newest first; removed ones are left out. With ``cipher`` the
     Spark codes are decrypted; with ``now`` an expired code says so."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
+    return requests_of(
+        session, workspace_id=workspace_id, filters=filters, limit=limit, cipher=cipher, now=now
+    )
+
+
+def requests_of(
+    session: Session,
+    *,
+    workspace_id: int,
+    filters: RightsFilter,
+    limit: int = PAGE,
+    cipher: TokenCipher | None = None,
+    now: datetime | None = None,
+) -> list[RequestRow]:
+    """:func:`list_requests` once the viewer's membership is checked."""
     by, set_by = aliased(User), aliased(User)
     r = RightsRequest
     # Plain columns, not ORM objects: building 200 rows' entities was most of the time.
@@ -112,7 +128,7 @@ def list_requests(
             col(r.id),
             col(r.creator_id),
             col(Creator.handle),
-            col(Creator.avatar_url),
+            col(Creator.avatar_key),
             col(r.status),
             col(r.queue_reason),
             col(r.queue_detail),
@@ -139,7 +155,7 @@ def list_requests(
         .outerjoin(Source, col(Source.id) == r.sender_source_id)
         .where(col(r.workspace_id) == workspace_id, col(r.withdrawn_at).is_(None))
     )
-    query = narrow(query, filters)
+    query = narrow(query, filters, workspace_id=workspace_id)
     query = query.order_by(col(r.created_at).desc(), col(r.id).desc()).limit(limit)
     found = session.execute(query).all()
     videos = _videos(session, [row[0] for row in found])
@@ -156,7 +172,7 @@ def list_requests(
                 request_id=request_id,
                 creator_id=creator_id,
                 creator_handle=handle,
-                creator_avatar=avatar,
+                creator_avatar=avatar_url(avatar),
                 status=status,
                 status_label=LABELS.get(status, status),
                 reason=detail if queued else "",
@@ -199,7 +215,7 @@ def _videos(session: Session, request_ids: list[int]) -> dict[int, list[Video]]:
             col(Mention.removed_at),
         )
         .join(Mention, col(Mention.id) == RightsRequestMention.mention_id)
-        .where(col(RightsRequestMention.request_id).in_(request_ids))
+        .where(among(session, col(RightsRequestMention.request_id), request_ids))
         .order_by(col(Mention.posted_at))
     ).all()
     covers = cover_urls(session, [row[4] for row in rows])  # Archive's copies, never TikTok's

@@ -18,6 +18,7 @@ from archive_app.models.mentions import Creator, Mention
 from archive_app.models.rights import RightsDefault, RightsRequest, RightsStatus
 from archive_app.models.sources import Source, SourceStatus
 from archive_app.services.errors import InvalidInput, NotFound
+from archive_app.services.media.avatars import avatar_url
 from archive_app.services.rights.link import answer_block
 from archive_app.services.team import require_member
 
@@ -164,7 +165,7 @@ def active_senders(session: Session, *, workspace_id: int) -> list[SenderOption]
         )
         .order_by(col(Source.id))
     ).all()
-    return [SenderOption(s.id or 0, s.handle, s.avatar_url) for s in rows]
+    return [SenderOption(s.id or 0, s.handle, avatar_url(s.avatar_key)) for s in rows]
 
 
 def default_message(session: Session, *, workspace_id: int) -> str | None:
@@ -206,4 +207,6 @@ def _any_source(session: Session, *, workspace_id: int) -> SenderOption | None:
     source = session.exec(
         select(Source).where(Source.workspace_id == workspace_id).order_by(col(Source.id))
     ).first()
-    return SenderOption(source.id or 0, source.handle, source.avatar_url) if source else None
+    if source is None:
+        return None
+    return SenderOption(source.id or 0, source.handle, avatar_url(source.avatar_key))

@@ -21,6 +21,7 @@ from archive_app.integrations.tiktok.protocol import Profile, TokenSet
 from archive_app.models.sources import ReminderRecipient, Source, SourceEvent, SourceStatus
 from archive_app.models.workspaces import User
 from archive_app.services.errors import InvalidInput, NotFound, WrongAccount
+from archive_app.services.media.avatars import avatar_url
 from archive_app.services.sources.reminder_schedule import STEPS, reminder_plan
 
 # The days-left rule lives with the reminder schedule; callers find it here too.
@@ -136,7 +137,7 @@ def workspace_source_rows(session: Session, *, workspace_id: int, now: datetime)
                 has_reminders=spec(s.kind).has_reminders,
                 handle=s.handle,
                 display_name=s.display_name,
-                avatar_url=s.avatar_url,
+                avatar_url=avatar_url(s.avatar_key),  # Archive's copy, never TikTok's
                 status=s.status,
                 status_label=label,
                 badge=badge,
