@@ -61,3 +61,22 @@ def test_search_pages_follow_the_feeds_order_with_ties_in_a_second_and_handles(
     assert len(expected) > 70
     assert _walk(brand, "SUNSET", limit) == expected
     assert _walk(brand, "nowhere", limit) == []
+
+
+@pytest.mark.parametrize("limit", [2, 5])
+def test_search_pages_spread_over_weeks_follow_the_feeds_order(
+    session: Session, limit: int
+) -> None:
+    """A few matches a week over two months, each at its own time: every page, read with
+    the cursor, is the next slice of the Feed's order."""
+    brand = Brand(session, "brand")
+    source = brand.source("brandco", connected=NOW - timedelta(days=90))
+    videos = []
+    for n in range(1, 61):
+        caption = "Harbour lights" if n % 3 == 0 else f"plain {n}"
+        v = video(n, f"c{n % 4}", caption)
+        videos.append(replace(v, created_at=NOW - timedelta(days=n, hours=n % 5)))
+    brand.found(source, *videos)
+    expected = _in_feed_order(session, brand, "harbour")
+    assert len(expected) == 20
+    assert _walk(brand, "harbour", limit) == expected

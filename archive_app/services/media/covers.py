@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from archive_app.db import Db
 from archive_app.models.media import CoverFetch, CoverStatus, MediaKind, MediaObject
 from archive_app.models.mentions import Mention
+from archive_app.services.among import among
 from archive_app.services.media.fetch import CoverImage, CoverRefused, FetchLimits, fetch_cover
 from archive_app.services.media.store import MediaStore
 
@@ -78,7 +79,8 @@ def cover_urls(session: Session, mention_ids: Sequence[int]) -> dict[int, str]:
         return {}
     rows = session.exec(
         select(MediaObject.mention_id, MediaObject.key).where(
-            col(MediaObject.mention_id).in_(mention_ids), MediaObject.kind == MediaKind.cover
+            among(session, col(MediaObject.mention_id), mention_ids),
+            MediaObject.kind == MediaKind.cover,
         )
     ).all()
     return {mention_id: cover_url(key) for mention_id, key in rows if mention_id is not None}

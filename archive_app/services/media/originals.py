@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from archive_app.models.media import MediaKind, MediaObject
 from archive_app.models.rights import RightsRequest, RightsRequestMention, RightsStatus
+from archive_app.services.among import among
 from archive_app.services.errors import InvalidInput
 from archive_app.services.media.store import CHUNK, MediaStore
 
@@ -143,7 +144,7 @@ def original_urls(session: Session, request_ids: Sequence[int]) -> dict[int, str
         select(MediaObject.request_id, MediaObject.key)
         .join(RightsRequest, col(RightsRequest.id) == MediaObject.request_id)
         .where(
-            col(MediaObject.request_id).in_(request_ids),
+            among(session, col(MediaObject.request_id), request_ids),
             MediaObject.kind == MediaKind.original,
             RightsRequest.status == RightsStatus.approved,
         )
@@ -161,7 +162,7 @@ def mention_original_urls(session: Session, mention_ids: Sequence[int]) -> dict[
         .join(MediaObject, col(MediaObject.request_id) == RightsRequestMention.request_id)
         .join(RightsRequest, col(RightsRequest.id) == RightsRequestMention.request_id)
         .where(
-            col(RightsRequestMention.mention_id).in_(mention_ids),
+            among(session, col(RightsRequestMention.mention_id), mention_ids),
             MediaObject.kind == MediaKind.original,
             RightsRequest.status == RightsStatus.approved,
             col(RightsRequest.withdrawn_at).is_(None),

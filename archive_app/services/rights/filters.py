@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, any_, literal
-from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from archive_app.clock import utc
 from archive_app.models.mentions import Creator
@@ -165,11 +163,3 @@ def narrow(query: Any, filters: RightsFilter, *, workspace_id: int | None = None
 
 def day_start(day: date) -> datetime:
     return utc(datetime.combine(day, time.min))
-
-
-def among(session: Session, column: Any, ids: list[int]) -> ColumnElement[bool]:
-    """``column IN ids``; on PostgreSQL ``= ANY(%s)`` with one array: 200 ids are then one
-    parameter, not 200 for SQLAlchemy to render and psycopg to parse (about 2 ms a query)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(list(ids), ARRAY(Integer)))
-    return column.in_(ids)

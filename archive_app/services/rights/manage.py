@@ -21,11 +21,12 @@ from archive_app.models.rights import RightsRequest, RightsRequestMention, Right
 from archive_app.models.rights_proof import RightsProof
 from archive_app.models.sources import Source
 from archive_app.models.workspaces import User
+from archive_app.services.among import among
 from archive_app.services.errors import NotFound
 from archive_app.services.media.avatars import avatar_url
 from archive_app.services.media.covers import cover_urls
 from archive_app.services.media.originals import original_urls
-from archive_app.services.rights.filters import SCOPE_LABELS, RightsFilter, among, narrow
+from archive_app.services.rights.filters import SCOPE_LABELS, RightsFilter, narrow
 from archive_app.services.rights.link import CreatorLinks
 from archive_app.services.rights.query import LABELS, dm_text
 from archive_app.services.rights.send import add_event
