@@ -32,7 +32,7 @@ from archive_app.integrations.tiktok.mentions import safe_url
 from archive_app.models.media import AvatarFetch, CoverStatus, MediaKind, MediaObject
 from archive_app.models.mentions import Creator
 from archive_app.models.sources import Source
-from archive_app.services.media.covers import BATCH, RETRY_AFTER
+from archive_app.services.media.covers import BATCH, retry_later
 from archive_app.services.media.fetch import CoverImage, CoverRefused, FetchLimits, fetch_cover
 from archive_app.services.media.store import MediaStore
 
@@ -181,10 +181,7 @@ def record_failed(session: Session, *, job: AvatarJob, reason: str, now: datetim
     fetch = session.get(AvatarFetch, job.fetch_id)
     if fetch is None or not same_picture(fetch.url, job.url):
         return
-    fetch.attempts = job.attempts + 1
-    fetch.status = CoverStatus.failed
-    fetch.next_try_at = now + RETRY_AFTER[min(job.attempts, len(RETRY_AFTER) - 1)]
-    fetch.last_error = reason[:200]
+    retry_later(fetch, attempts=job.attempts, reason=reason, now=now)
     session.add(fetch)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import insert, or_
 from sqlmodel import Session, col, select
 
 from archive_app.db import Db
-from archive_app.models.media import CoverFetch, CoverStatus, MediaKind, MediaObject
+from archive_app.models.media import AvatarFetch, CoverFetch, CoverStatus, MediaKind, MediaObject
 from archive_app.models.mentions import Mention
 from archive_app.services.among import among
 from archive_app.services.media.fetch import CoverImage, CoverRefused, FetchLimits, fetch_cover
@@ -150,11 +150,18 @@ def record_failed(session: Session, *, job: CoverJob, reason: str, now: datetime
     fetch = session.get(CoverFetch, job.mention_id)
     if fetch is None:
         return
-    fetch.attempts = job.attempts + 1
-    fetch.status = CoverStatus.failed
-    fetch.next_try_at = now + RETRY_AFTER[min(job.attempts, len(RETRY_AFTER) - 1)]
-    fetch.last_error = reason[:200]
+    retry_later(fetch, attempts=job.attempts, reason=reason, now=now)
     session.add(fetch)
+
+
+def retry_later(
+    fetch: CoverFetch | AvatarFetch, *, attempts: int, reason: str, now: datetime
+) -> None:
+    """A failed try (covers and avatars alike): due again after the next step of RETRY_AFTER."""
+    fetch.attempts = attempts + 1
+    fetch.status = CoverStatus.failed
+    fetch.next_try_at = now + RETRY_AFTER[min(attempts, len(RETRY_AFTER) - 1)]
+    fetch.last_error = reason[:200]
 
 
 async def fetch_due(
