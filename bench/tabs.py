@@ -218,6 +218,17 @@ def alerts_mention(handle: str) -> Predicate:
     return match
 
 
+def new_count(count: int) -> Predicate:
+    """A delta that sets the Feed's "N new mentions" banner to ``count``."""
+
+    def match(frame: Frame) -> bool:
+        return frame.event == "event" and _any_key(
+            frame.data, lambda key, value: "new_count" in key and value == count
+        )
+
+    return match
+
+
 def _any_key(data: Any, test: Callable[[str, Any], bool]) -> bool:
     stack = [data]
     while stack:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -27,7 +26,7 @@ from sqlmodel import Session
 from archive_app.db import make_engine
 from archive_app.services.signup import sign_up
 from archive_app.states.feed import FeedState
-from bench.tabs import Frame, Tab, boot_info
+from bench.tabs import Tab, boot_info, new_count
 from tests.browser.conftest import RunningApp, launch_app
 from tests.browser.live_team import mentions
 from tests.browser.test_live_scale import redis_database  # noqa: F401  (module-scoped fixture)
@@ -125,22 +124,6 @@ def _owner_cookie(database_url: str) -> str:
     return f"archive_session={owner.session_token}"
 
 
-def _new_count(count: int) -> Callable[[Frame], bool]:
-    """A delta that sets the Feed's "N new mentions" banner to ``count``."""
-
-    def found(data: Any) -> bool:
-        if isinstance(data, dict):
-            return any(
-                ("new_count" in str(key) and value == count) or found(value)
-                for key, value in data.items()
-            )
-        if isinstance(data, list):
-            return any(found(item) for item in data)
-        return False
-
-    return lambda frame: frame.event == "event" and found(frame.data)
-
-
 def _log(app: RunningApp) -> str:
     return Path(app.log_path).read_text()
 
@@ -181,7 +164,7 @@ def test_a_source_connected_on_the_replica_that_does_not_lead_shows_its_mention_
                 assert "connected=" in done.headers["location"]
                 connected_at = time.monotonic()
             # The tab is told at once: "1 new mention" (states/feed.py), then shows it.
-            await feed.wait_for(_new_count(1), timeout=10)
+            await feed.wait_for(new_count(1), timeout=10)
             seconds = time.monotonic() - connected_at
             await feed.emit(f"{FeedState.get_full_name()}.show_new")
             await feed.wait_for(mentions(caption), timeout=10)

@@ -29,7 +29,6 @@ from bench.push import (
     signed_removal,
     webhook_secret,
 )
-from bench.tabs import Predicate
 from tests import factories
 from tests.scale.tab_host import TabHosts
 from tests.scale.topology import Topology
@@ -210,22 +209,6 @@ def popup_round(
     arrived = tabs.collect()
     latencies = [(t - began) * 1000 for t in arrived if t is not None]
     return Round(handle, latencies, len(arrived) - len(latencies), response.status_code)
-
-
-def new_count(count: int) -> Predicate:
-    """A delta that sets the Feed's "N new mentions" banner to ``count``."""
-
-    def found(data: Any) -> bool:
-        if isinstance(data, dict):
-            return any(
-                ("new_count" in str(key) and value == count) or found(value)
-                for key, value in data.items()
-            )
-        if isinstance(data, list):
-            return any(found(item) for item in data)
-        return False
-
-    return lambda frame: frame.event == "event" and found(frame.data)
 
 
 def cpu_since(topo: Topology, before: dict[str, float]) -> str:
