@@ -47,7 +47,18 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+    @event.listens_for(engine, "connect")
+    def _utc(dbapi_conn: Any, _record: Any) -> None:
+        # Whatever the server's default (Debian's is "Etc/UTC", a ZoneInfo in Python), psycopg
+        # then hands back timestamps in datetime.UTC itself, which UTCDateTime returns as they
+        # are instead of converting each one (most of a 200-row page's conversion time).
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET TIME ZONE 'UTC'")
+        dbapi_conn.commit()
+
+    return engine
 
 
 def engine_for(settings: Settings) -> Engine:

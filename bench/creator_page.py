@@ -33,6 +33,7 @@ from starlette.applications import Starlette
 
 from archive_app.api.portal import portal_routes
 from archive_app.crypto import TokenCipher
+from archive_app.db import session_scope
 from archive_app.deps import build_deps
 from archive_app.models.rights import RightsRequest
 from archive_app.services.rights import portal
@@ -67,7 +68,7 @@ def run(engine: Engine, data_dir: Path, links: CreatorLinks) -> None:
     sample = tokens(engine, links)
 
     def queries(token: str) -> portal.PortalView:
-        with Session(engine) as s:
+        with session_scope(engine) as s:  # committed, as the app's units of work are
             view = portal.view(s, token=token)
         assert view is not None and view.videos, "every seeded request has a page and a video"
         return view

@@ -3,7 +3,8 @@
 
 Seeds one workspace with ``--mentions`` mentions (100,000 unless told; the creators, the days
 and the usage-rights requests grow with it: ``bench/feed_seed.py``), then times, 50 runs each
-(a fresh session each run, after 3 warm-up runs), the service calls the pages make:
+(a fresh session each run, after 3 warm-up runs, committed at the end as the app's units of
+work are: ``db.session_scope``), the service calls the pages make:
 
 - the Feed's first page; a filtered page (one source, "No request", a 60-day range); one
   rights status ("Approved"); deep pages (the cursors after 3,000, 90,000 and 90 % of the
@@ -11,8 +12,9 @@ and the usage-rights requests grow with it: ``bench/feed_seed.py``), then times,
   handle, a common word);
 - a tab's whole first load (first page, total, chart, coverage gaps, source choices), with no
   filter and with the filtered page's filter;
-- a creator's page in the app (``/creators/<handle>``: the creator, their requests, their
-  videos' first load);
+- a creator's page in the app (``/creators/<handle>``: the header with the creator's requests'
+  summary and median answer time, then their videos' first page and total, as its two
+  ``on_load`` handlers ask them: a creator's page has no chart, gaps or source choices);
 - Manage Rights (``services.rights.manage.list_requests``): the table, one status, a search
   for a creator;
 - the creator's page ``/r/<token>`` (``bench/creator_page.py``): its queries, with the HTML,
@@ -40,6 +42,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
+from archive_app.db import session_scope
 from archive_app.models.mentions import Mention
 from archive_app.models.sources import Source
 from archive_app.services.mentions import feed, feed_cursor, feed_overview
@@ -88,7 +91,7 @@ def timed(
         if statements:
             statements.next_run()
         start = time.perf_counter()
-        with Session(engine) as s:
+        with session_scope(engine) as s:
             work(s)
         times.append(time.perf_counter() - start)
         if statements:
@@ -139,10 +142,13 @@ def cases(engine: Engine, scale: Scale) -> list[tuple[str, Callable[[Session], A
         return lambda s: feed_overview.load_feed(s, **ids, filters=filters, now=NOW)
 
     def creator_in_app(s: Session) -> None:
-        creator = creators.find_creator(s, **ids, handle=handle)
-        assert creator is not None
-        mine = feed.FeedFilter(creator_id=creator.id)
-        feed_overview.load_feed(s, **ids, filters=mine, now=NOW)
+        # What the page's two on_loads ask (states/creators.py CreatorState, states/feed.py):
+        # the header, then the creator's id and their videos' first page and total.
+        assert creators.find_creator(s, **ids, handle=handle) is not None
+        ref = creators.creator_ref(s, **ids, handle=handle)
+        assert ref is not None
+        mine = feed.FeedFilter(creator_id=ref[0])
+        feed_overview.load_feed(s, **ids, filters=mine, now=NOW, overview=False)
 
     def manage(filters: RightsFilter) -> Callable[[Session], Any]:
         return lambda s: rights_manage.list_requests(s, **ids, filters=filters)

@@ -27,7 +27,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        zone = value.tzinfo
+        if zone is UTC:  # PostgreSQL's, as db.py sets each connection's time zone to UTC
+            return value
+        return value.replace(tzinfo=UTC) if zone is None else value.astimezone(UTC)
 
 
 def at_field(*, nullable: bool = False, index: bool = False, **kw: Any) -> Any:

@@ -97,14 +97,14 @@ class FeedState(AppState):
         if path.startswith(paths.CREATORS + "/"):
             handle = path.removeprefix(paths.CREATORS + "/")
             creator = await deps.run_db(
-                lambda s: creator_service.find_creator(
+                lambda s: creator_service.creator_ref(
                     s, workspace_id=viewer.workspace_id, user_id=viewer.user_id, handle=handle
                 )
             )
             if creator is None:
                 self.loaded = True  # no cards: CreatorState says "not found", with a way back
                 return
-            self.creator_handle, self._creator_id = creator.handle, creator.id
+            self._creator_id, self.creator_handle = creator
         filters, notes = feed_service.parse_filters(dict(self.router.url.query_parameters))
         self._filters = filters.query()
         await self._read(viewer, notes)

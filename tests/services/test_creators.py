@@ -34,6 +34,7 @@ def test_creators_list_counts_last_mention_dm_setting_and_requests(session: Sess
         )
     maya = creators.find_creator(session, **ids, handle="@MAYA")
     assert maya is not None and maya.rights_summary == "2 Requested, 1 Approved"
+    assert creators.creator_ref(session, **ids, handle="@MAYA") == (maya.id, "maya")
     first, cursor = creators.list_creators(session, **ids, limit=1)
     rest, end = creators.list_creators(session, **ids, cursor=cursor)
     assert [r.handle for r in (*first, *rest)] == ["maya", "tom"] and end == ""
@@ -46,8 +47,14 @@ def test_another_workspaces_creators_are_not_found(session: Session) -> None:
     other.found(theirs, video(1, "secret.creator"))
     ids = {"workspace_id": brand.workspace_id, "user_id": brand.user_id}
     assert creators.find_creator(session, **ids, handle="secret.creator") is None
+    assert creators.creator_ref(session, **ids, handle="secret.creator") is None
     assert creators.list_creators(session, **ids)[0] == []
     for bad in ("../x", "<b>", "a" * 80, ""):
         assert creators.find_creator(session, **ids, handle=bad) is None
+        assert creators.creator_ref(session, **ids, handle=bad) is None
     with pytest.raises(NotAllowed):
         creators.list_creators(session, workspace_id=other.workspace_id, user_id=brand.user_id)
+    with pytest.raises(NotAllowed):
+        creators.creator_ref(
+            session, workspace_id=other.workspace_id, user_id=brand.user_id, handle="x"
+        )

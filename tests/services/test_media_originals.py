@@ -153,24 +153,33 @@ def test_a_wrong_link_a_withdrawn_request_or_another_account_takes_no_original(
         originals.target(s, token=token, identity=portal.LINK_ONLY, login_required=False)
 
 
-def test_download_addresses_are_given_for_approved_requests_with_an_original_only(
+def _listed_original(s: Session, request_id: int) -> str:
+    """``Download original``'s address on the request's Manage Rights row ("" when none)."""
+    row = s.get(RightsRequest, request_id)
+    assert row is not None and row.requested_by_id is not None
+    who = {"workspace_id": row.workspace_id, "user_id": row.requested_by_id}
+    [listed] = [r for r in manage.list_requests(s, **who) if r.request_id == request_id]
+    return listed.original_url
+
+
+def test_manage_rights_offers_the_original_only_while_the_request_is_approved(
     engine: Engine, test_settings: Settings, now: datetime
 ) -> None:
     token, request_id = _approve(engine, test_settings, now)
     with session_scope(engine) as s:
-        assert files.original_urls(s, [request_id]) == {}
+        assert _listed_original(s, request_id) == ""  # approved, no original yet
         target = originals.target(s, token=token, identity=portal.LINK_ONLY, login_required=False)
         stored = _stored(request_id)
         originals.record(s, target=target, stored=stored, now=now)
     with session_scope(engine) as s:
         name = stored.key.rsplit("/", 1)[-1]
-        assert files.original_urls(s, [request_id]) == {request_id: f"/media/originals/{name}"}
+        assert _listed_original(s, request_id) == f"/media/originals/{name}"
         row = s.get(RightsRequest, request_id)
         assert row is not None
         row.status = RightsStatus.declined
         s.add(row)
     with session_scope(engine) as s:
-        assert files.original_urls(s, [request_id]) == {}
+        assert _listed_original(s, request_id) == ""  # changed after approval: none offered
 
 
 def test_the_feed_cards_and_manage_rights_rows_offer_the_original_of_an_approved_request(

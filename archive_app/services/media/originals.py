@@ -135,26 +135,10 @@ def original_url(key: str) -> str:
     return ORIGINAL_PATH + key.rsplit("/", 1)[-1]
 
 
-def original_urls(session: Session, request_ids: Sequence[int]) -> dict[int, str]:
-    """``Download original``'s address for each of these requests that is approved and has
-    an original (a request approved, then changed, offers no download)."""
-    if not request_ids:
-        return {}
-    rows = session.exec(
-        select(MediaObject.request_id, MediaObject.key)
-        .join(RightsRequest, col(RightsRequest.id) == MediaObject.request_id)
-        .where(
-            among(session, col(MediaObject.request_id), request_ids),
-            MediaObject.kind == MediaKind.original,
-            RightsRequest.status == RightsStatus.approved,
-        )
-    ).all()
-    return {request_id or 0: original_url(key) for request_id, key in rows}
-
-
 def mention_original_urls(session: Session, mention_ids: Sequence[int]) -> dict[int, str]:
-    """The same, for the Feed's cards: an approved request of each video (usage rights or a
-    Spark Code) that has an original; the newest original when there are two."""
+    """``Download original``'s address for the Feed's cards: an approved request of each
+    video (usage rights or a Spark Code) that has an original; the newest original when there
+    are two. (Manage Rights joins its one original per request into its own query.)"""
     if not mention_ids:
         return {}
     rows = session.exec(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from archive_app.models.mentions import Creator, DmSetting
@@ -142,17 +143,23 @@ def list_creators(
     return rows, next_cursor
 
 
+def _with_handle(workspace_id: int, handle: str) -> list[ColumnElement[bool]] | None:
+    """The WHERE of the workspace's creator with that handle (None for a bad handle)."""
+    clean = valid_handle(handle)
+    if clean is None:
+        return None
+    return [col(Creator.workspace_id) == workspace_id, col(Creator.handle) == clean]
+
+
 def find_creator(
     session: Session, *, workspace_id: int, user_id: int, handle: str
 ) -> CreatorRow | None:
     """The workspace's creator with that handle (None for a bad handle or another's)."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
-    clean = valid_handle(handle)
-    if clean is None:
+    where = _with_handle(workspace_id, handle)
+    if where is None:
         return None
-    creator = session.exec(
-        select(Creator).where(Creator.workspace_id == workspace_id, Creator.handle == clean)
-    ).first()
+    creator = session.exec(select(Creator).where(*where)).first()
     if creator is None or creator.id is None:
         return None
     summary = _summaries(session, workspace_id=workspace_id, ids=[creator.id])
@@ -161,11 +168,25 @@ def find_creator(
         workspace_id=workspace_id,
         filters=RightsFilter(creator_id=creator.id),
         limit=manage.MAX_SHOWN,
+        media=False,
     )
     median, answered = median_response(rows)
     return replace(
         _row(creator, summary.get(creator.id, "")), median_response=median, answered=answered
     )
+
+
+def creator_ref(
+    session: Session, *, workspace_id: int, user_id: int, handle: str
+) -> tuple[int, str] | None:
+    """The id and handle of the workspace's creator with that handle, as :func:`find_creator`
+    finds them, without what the header shows (the Feed's part of a creator's page)."""
+    require_member(session, workspace_id=workspace_id, user_id=user_id)
+    where = _with_handle(workspace_id, handle)
+    if where is None:
+        return None
+    found = session.exec(select(Creator.id, Creator.handle).where(*where)).first()
+    return (found[0], found[1]) if found is not None and found[0] is not None else None
 
 
 def median_response(rows: list[manage.RequestRow]) -> tuple[timedelta | None, int]:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import exists, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from archive_app import events
 from archive_app.crypto import TokenCipher
+from archive_app.models.media import MediaKind, MediaObject
 from archive_app.models.mentions import Creator, Mention
 from archive_app.models.rights import RightsRequest, RightsRequestMention, RightsStatus
 from archive_app.models.rights_proof import RightsProof
@@ -25,7 +26,7 @@ from archive_app.services.among import among
 from archive_app.services.errors import NotFound
 from archive_app.services.media.avatars import avatar_url
 from archive_app.services.media.covers import cover_urls
-from archive_app.services.media.originals import original_urls
+from archive_app.services.media.originals import original_url
 from archive_app.services.rights.filters import SCOPE_LABELS, RightsFilter, narrow
 from archive_app.services.rights.link import CreatorLinks
 from archive_app.services.rights.query import LABELS, dm_text
@@ -119,11 +120,18 @@ def requests_of(
     limit: int = PAGE,
     cipher: TokenCipher | None = None,
     now: datetime | None = None,
+    media: bool = True,
 ) -> list[RequestRow]:
-    """:func:`list_requests` once the viewer's membership is checked."""
-    by, set_by = aliased(User), aliased(User)
+    """:func:`list_requests` once the viewer's membership is checked. Without ``media`` the
+    rows have no videos (a creator's header needs only the dates and statuses)."""
     r = RightsRequest
-    # Plain columns, not ORM objects: building 200 rows' entities was most of the time.
+
+    def one(column: Any, *where: Any) -> Any:
+        return sa_select(column).where(*where).scalar_subquery()
+
+    # Plain columns, not ORM objects: building 200 rows' entities was most of the time. The
+    # names, the proof and the original are one-row subqueries, not joins: with five outer
+    # joins PostgreSQL spent 2.4 ms planning each run (the rows themselves took 1.9 ms).
     query = (
         sa_select(
             col(r.id),
@@ -138,34 +146,38 @@ def requests_of(
             col(r.created_at),
             col(r.sent_at),
             col(r.responded_at),
-            col(by.email),
-            col(Source.handle),
-            col(set_by.email),
+            one(col(User.email), col(User.id) == r.requested_by_id),
+            one(col(Source.handle), col(Source.id) == r.sender_source_id),
+            one(col(User.email), col(User.id) == r.status_set_by_id),
             col(r.status_set_at),
             col(r.dm_started_at),
             col(r.scope),
             col(r.spark_duration_days),
             col(r.spark_code_enc),
             col(r.spark_expires_at),
-            col(RightsProof.request_id),
+            exists().where(col(RightsProof.request_id) == r.id),
+            # `Download original`: an approved request's original (one per request at most:
+            # ux_media_objects_request); a request approved, then changed, offers none.
+            one(
+                col(MediaObject.key),
+                col(MediaObject.request_id) == r.id,
+                col(MediaObject.kind) == MediaKind.original,
+                col(r.status) == RightsStatus.approved,
+            ),
         )
         .join(Creator, col(Creator.id) == r.creator_id)
-        .outerjoin(RightsProof, col(RightsProof.request_id) == r.id)
-        .outerjoin(by, col(by.id) == r.requested_by_id)
-        .outerjoin(set_by, col(set_by.id) == r.status_set_by_id)
-        .outerjoin(Source, col(Source.id) == r.sender_source_id)
         .where(col(r.workspace_id) == workspace_id, col(r.withdrawn_at).is_(None))
     )
     query = narrow(query, filters, workspace_id=workspace_id)
     query = query.order_by(col(r.created_at).desc(), col(r.id).desc()).limit(limit)
-    found = session.execute(query).all()
-    videos = _videos(session, [row[0] for row in found])
-    originals = original_urls(session, [row[0] for row in found])
+    # Through the connection (SQLAlchemy Core): plain rows, without the ORM's per-row work.
+    found = session.connection().execute(query).all()
+    videos = _videos(session, [row[0] for row in found]) if media else {}
     rows = []
     for (
         request_id, creator_id, handle, avatar, status, code, detail, sender_id, message,
         created_at, sent_at, responded_at, by_email, sender, set_by_email, set_at, started_at,
-        scope, duration, code_enc, expires_at, proof_id,
+        scope, duration, code_enc, expires_at, has_proof, original_key,
     ) in found:  # fmt: skip
         queued = status == RightsStatus.in_queue
         rows.append(
@@ -195,8 +207,8 @@ def requests_of(
                 spark_code=show_code(cipher, code_enc) if cipher else "",
                 spark_expires_at=expires_at,
                 expired=now is not None and is_expired(expires_at, now=now),
-                has_proof=proof_id is not None,
-                original_url=originals.get(request_id, ""),
+                has_proof=bool(has_proof),
+                original_url=original_url(original_key) if original_key and media else "",
             )
         )
     return rows
@@ -206,22 +218,27 @@ def _videos(session: Session, request_ids: list[int]) -> dict[int, list[Video]]:
     out: dict[int, list[Video]] = {}
     if not request_ids:
         return out
-    rows = session.execute(
-        sa_select(
-            col(RightsRequestMention.request_id),
-            col(Mention.video_id),
-            col(Mention.url),
-            col(Mention.caption),
-            col(Mention.id),
-            col(Mention.removed_at),
+    rows = (
+        session.connection()
+        .execute(
+            sa_select(
+                col(RightsRequestMention.request_id),
+                col(Mention.video_id),
+                col(Mention.url),
+                col(Mention.caption),
+                col(Mention.id),
+                col(Mention.removed_at),
+            )
+            .join(Mention, col(Mention.id) == RightsRequestMention.mention_id)
+            .where(among(session, col(RightsRequestMention.request_id), request_ids))
+            .order_by(col(Mention.posted_at))
         )
-        .join(Mention, col(Mention.id) == RightsRequestMention.mention_id)
-        .where(among(session, col(RightsRequestMention.request_id), request_ids))
-        .order_by(col(Mention.posted_at))
-    ).all()
-    covers = cover_urls(session, [row[4] for row in rows])  # Archive's copies, never TikTok's
+        .all()
+    )
+    covers = cover_urls(session, [row[4] or 0 for row in rows])  # Archive's, never TikTok's
     for request_id, video_id, url, caption, mention_id, removed_at in rows:
-        video = Video(covers.get(mention_id, ""), url, caption, mention_id, video_id, removed_at)
+        cover = covers.get(mention_id or 0, "")
+        video = Video(cover, url, caption, mention_id or 0, video_id, removed_at)
         out.setdefault(request_id, []).append(video)
     return out
 
