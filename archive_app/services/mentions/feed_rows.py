@@ -50,15 +50,13 @@ def rows_of(session: Session, mentions: Sequence[Mention]) -> list[MentionRow]:
     originals = mention_original_urls(session, [i for i in ids if i is not None])
     found: dict[int, list[FoundBy]] = {}
     if ids:
-        for find, source in session.exec(
-            select(MentionFind, Source)
+        for mention_id, handle, kind in session.exec(
+            select(MentionFind.mention_id, Source.handle, Source.kind)
             .join(Source, col(Source.id) == col(MentionFind.source_id))
             .where(col(MentionFind.mention_id).in_(ids))
             .order_by(col(Source.id))
         ).all():
-            found.setdefault(find.mention_id, []).append(
-                FoundBy(source.handle, spec(source.kind).display_name)
-            )
+            found.setdefault(mention_id, []).append(FoundBy(handle, spec(kind).display_name))
     return [
         MentionRow(
             id=m.id or 0,

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import exists, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from archive_app import events
 from archive_app.crypto import TokenCipher
@@ -86,12 +86,6 @@ class RequestRow:
     @property
     def mention_ids(self) -> list[int]:
         return [v.mention_id for v in self.videos]
-
-
-@dataclass(frozen=True)
-class CreatorChoice:
-    creator_id: int
-    handle: str
 
 
 def list_requests(
@@ -241,24 +235,6 @@ def _videos(session: Session, request_ids: list[int]) -> dict[int, list[Video]]:
         video = Video(cover, url, caption, mention_id or 0, video_id, removed_at)
         out.setdefault(request_id, []).append(video)
     return out
-
-
-def creator_choices(session: Session, *, workspace_id: int, user_id: int) -> list[CreatorChoice]:
-    """The creators this workspace has asked, for the creator filter."""
-    require_member(session, workspace_id=workspace_id, user_id=user_id)
-    rows = session.exec(
-        select(Creator.id, Creator.handle)
-        .where(
-            col(Creator.workspace_id) == workspace_id,
-            col(Creator.id).in_(
-                select(RightsRequest.creator_id).where(
-                    col(RightsRequest.workspace_id) == workspace_id
-                )
-            ),
-        )
-        .order_by(col(Creator.handle))
-    ).all()
-    return [CreatorChoice(i or 0, h) for i, h in rows]
 
 
 def get_request(session: Session, *, workspace_id: int, request_id: int) -> RightsRequest:
