@@ -63,7 +63,7 @@ browser: setup $(STAMPS)/chromium
 	$(BIN)/pytest -q -m browser
 
 test: setup $(STAMPS)/chromium lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=25
 
 bench: migrate
 	$(BIN)/python -m bench

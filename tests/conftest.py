@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 from starlette.applications import Starlette
@@ -33,6 +34,7 @@ from archive_app import deps as deps_module  # noqa: E402
 from archive_app.clock import Clock, app_clock  # noqa: E402
 from archive_app.db import make_engine  # noqa: E402
 from archive_app.deps import Deps, build_deps  # noqa: E402
+from archive_app.services import auth as auth_service  # noqa: E402
 from archive_app.settings import Settings  # noqa: E402
 from archive_app.simulator import simulator_mounts  # noqa: E402
 
@@ -41,6 +43,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: sync Playwright keeps an event loop running while it is open,
     and no async test can start after it in the same process until it closes."""
     items.sort(key=lambda item: "tests/browser/" in str(item.path))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes() -> Iterator[None]:
+    """Argon2id at the library's parameters (64 MiB, 3 passes) costs 60-120 ms a hash here,
+    and the login-throttle tests count hundreds of failures: in this process passwords are
+    hashed with the smallest parameters (still argon2id). The app's own processes (browser,
+    deploy and scale tests) keep the real ones."""
+    real = auth_service._hasher
+    auth_service._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    auth_service._hasher = real
 
 
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL.startswith("postgresql") else [])
