@@ -9,7 +9,7 @@ work are: ``db.session_scope``), the service calls the pages make:
 - the Feed's first page; a filtered page (one source, "No request", a 60-day range); one
   rights status ("Approved"); deep pages (the cursors after 3,000, 90,000 and 90 % of the
   mentions); searches (a word in about 1 % of captions, a word found nowhere, one creator's
-  handle, a common word);
+  handle, a common word, a rare phrase of common words);
 - a tab's whole first load (first page, total, chart, coverage gaps, source choices), with no
   filter and with the filtered page's filter;
 - a creator's page in the app (``/creators/<handle>``: the header with the creator's requests'
@@ -54,6 +54,7 @@ from bench.common import report
 from bench.feed_seed import NOW, RARE, Scale
 
 RUNS = 50
+PHRASE = "review morning routine"
 
 
 class Statements:
@@ -162,6 +163,9 @@ def cases(engine: Engine, scale: Scale) -> list[tuple[str, Callable[[Session], A
         ("feed: search (a word found nowhere)", page(search("zqxj"))),
         ("feed: search (one creator's handle)", page(search(handle))),
         ("feed: search (a common word)", page(search("review"))),
+        # Three of the seed's 21 words in a row: in about 0.04 % of captions, and every
+        # trigram of it is in a quarter of them or more (the worst case for trigram indexes).
+        ("feed: search (a rare phrase of common words)", page(search(PHRASE))),
         ("feed: whole first load (total, chart, gaps)", first_load(every)),
         ("feed: whole first load, filtered", first_load(filtered)),
         ("creator in the app: /creators/<handle>", creator_in_app),
