@@ -497,6 +497,20 @@ def summarize_log(text: str) -> list[str]:
     return [f"{n:>6} × {shape}" for shape, n in counts.most_common(8)]
 
 
+async def migrate(app_dir: str | Path, env: dict[str, str]) -> None:
+    """``alembic upgrade head`` of the app in ``app_dir`` on ``env``'s database."""
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [str(Path(sys.executable).parent / "alembic"), "upgrade", "head"],
+        cwd=app_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise RuntimeError(f"alembic failed:\n{done.stderr[-3000:]}")
+
+
 async def run_scenario(
     args: argparse.Namespace, *, tabs_total: int, workspaces: int, boot_cache: dict[str, BootInfo]
 ) -> Result:
@@ -510,16 +524,7 @@ async def run_scenario(
             db_url = stack.enter_context(fresh_postgres(args.database_url))
         redis_url = stack.enter_context(fresh_redis(args.redis_url)) if args.redis_url else ""
         env = server_env(args, work=work, port=port, smtp=smtp, db_url=db_url, redis_url=redis_url)
-        migrate = await asyncio.to_thread(
-            subprocess.run,
-            [str(Path(sys.executable).parent / "alembic"), "upgrade", "head"],
-            cwd=args.app_dir,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if migrate.returncode:
-            raise RuntimeError(f"alembic failed:\n{migrate.stderr[-3000:]}")
+        await migrate(args.app_dir, env)
         spaces = await asyncio.to_thread(
             prepare_data,
             env=env,

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from archive_app.live.bound import CHANNEL, Bound, Topic
 from archive_app.live.channel import listen_to_other_workers, publish
 from archive_app.live.push import TabView, load_view, push_local, send_to_tab, tab_is_open
-from archive_app.live.reflex_internals import BaseState, redis_in_use
+from archive_app.live.reflex_internals import BaseState, cache_redis_driver_version, redis_in_use
 from archive_app.live.registry import MemoryTabs, is_tab_token
 from archive_app.live.sockets import guard_socket
 from archive_app.services.workspace_view import WorkspaceView
@@ -71,6 +71,7 @@ def bind(app: App, *, tab_state: type[BaseState]) -> None:
     Bound.app, Bound.tab_state = app, tab_state
     guard_socket(app)
     if redis_in_use():
+        cache_redis_driver_version()  # before the workers fork: Reflex's pool opens many
         app.register_lifespan_task(listen_to_other_workers)
 
 

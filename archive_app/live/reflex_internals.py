@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from importlib.metadata import version
 from pathlib import Path
@@ -33,6 +34,7 @@ __all__ = [
     "EventSpec",
     "StateUpdate",
     "TabUpdate",
+    "cache_redis_driver_version",
     "default_error_events",
     "emit_to_sockets",
     "emit_to_tab",
@@ -238,6 +240,30 @@ def _state_classes(root: type[BaseState]) -> Iterable[type[BaseState]]:
     yield root
     for sub in root.get_substates():
         yield from _state_classes(sub)
+
+
+# --- Reflex's Redis client ----------------------------------------------------------------------
+
+
+def cache_redis_driver_version() -> bool:
+    """Make redis-py look its own version up once per process, not once per connection.
+
+    redis-py (7.x) names itself to the server with its version, read from the installed
+    packages' metadata (``importlib.metadata``, a walk of ``sys.path``) in
+    ``redis.utils.get_lib_version`` each time it opens a connection: 0.5 ms of the 1 ms of CPU
+    a connection costs. Reflex's asyncio pool opens a connection for every command in flight,
+    so a storm of tabs reconnecting to a replica opens hundreds (bench/hydrate.py counted about
+    two per tab). The installed version cannot change while the process runs. Returns whether
+    the lookup is cached now (False if redis-py no longer has it: nothing to do).
+    """
+    import redis.utils
+
+    lookup = getattr(redis.utils, "get_lib_version", None)
+    if lookup is None:
+        return False
+    if not hasattr(lookup, "cache_info"):
+        redis.utils.get_lib_version = functools.cache(lookup)
+    return True
 
 
 # --- configuration Reflex reads for itself ----------------------------------------------------

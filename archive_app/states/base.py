@@ -24,9 +24,11 @@ from archive_app.services import auth as auth_service
 from archive_app.services import team as team_service
 from archive_app.services.auth import Viewer
 from archive_app.services.errors import NotAllowed, ServiceError
-from archive_app.services.workspace_view import WorkspaceView, load_workspace_view
+from archive_app.services.workspace_view import WorkspaceView
 from archive_app.states.args import id_arg, text_arg
+from archive_app.states.assign import set_changed
 from archive_app.states.flash import take_flash
+from archive_app.states.page_check import page_checks
 from archive_app.states.source_views import SourceView, source_view
 from archive_app.web.cookies import read_session_cookie
 
@@ -119,12 +121,15 @@ class AppState(rx.State):
         return self.router.session.client_token
 
     def _show(self, viewer: Viewer) -> None:
-        self.signed_in = True
-        self.user_id = viewer.user_id
-        self.email = viewer.email
-        self.workspace_id = viewer.workspace_id
-        self.workspace_name = viewer.workspace_name
-        self.is_owner = viewer.is_owner
+        set_changed(
+            self,
+            signed_in=True,
+            user_id=viewer.user_id,
+            email=viewer.email,
+            workspace_id=viewer.workspace_id,
+            workspace_name=viewer.workspace_name,
+            is_owner=viewer.is_owner,
+        )
 
     def _forget(self) -> None:
         self.signed_in = False
@@ -176,18 +181,10 @@ class AppState(rx.State):
 
     @rx.event
     async def guard(self) -> Any:
-        """on_load of every signed-in page: send strangers to /login, register the tab."""
-        token = read_session_cookie(self.router.headers.cookie)
-        now = current().clock.now()
+        """on_load of every signed-in page: send strangers to /login, register the tab.
 
-        def work(session: Session) -> tuple[Viewer, WorkspaceView] | None:
-            viewer = auth_service.current_viewer(session, token=token, now=now)
-            if viewer is None:
-                return None
-            view = load_workspace_view(session, workspace_id=viewer.workspace_id, now=now)
-            return viewer, view
-
-        found = await run_db(work)
+        The check is shared with the other tabs loading at the same moment (``page_check``)."""
+        found = await page_checks.check(read_session_cookie(self.router.headers.cookie))
         if found is None:
             self._forget()
             await live.unregister_tab(self._tab())
@@ -195,7 +192,7 @@ class AppState(rx.State):
             query = self.router.url.query
             target = f"{path}?{query}" if query else path
             return rx.redirect(f"{paths.LOGIN}?" + urlencode({"next": target}))
-        viewer, view = found
+        viewer, view = found.viewer, found.view
         self._show(viewer)
         self._apply_workspace_view(view)
         # Opening a tab pushes nothing to the others: it only joins the registry.

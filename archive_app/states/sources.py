@@ -14,6 +14,7 @@ from archive_app import deps
 from archive_app.services.errors import ServiceError
 from archive_app.services.sources import connect
 from archive_app.states.args import id_arg
+from archive_app.states.assign import set_changed
 from archive_app.states.base import AppState
 from archive_app.states.flash import take_flash
 from archive_app.states.reminders import ReminderEditorState
@@ -31,15 +32,20 @@ class SourcesState(AppState):
     async def load(self) -> Any:
         query = self.router.url.query_parameters
         flash = take_flash(self)
-        self.page_error = flash.error if flash else ""
+        set_changed(self, page_error=flash.error if flash else "")
         # Tab state outlives a page load (e.g. the trip to TikTok's consent page and back):
-        # a wizard or an editor left open then is over.
+        # a wizard or an editor left open then is over. (Only what differs is set: an
+        # unchanged state is neither sent nor saved again.)
         wizard = await self.get_state(ConnectWizardState)
         wizard._reset_wizard()
-        wizard.flash, wizard.flash_source_id = "", 0
-        wizard.simulated = deps.current().settings.dev_routes_enabled
+        set_changed(
+            wizard,
+            flash="",
+            flash_source_id=0,
+            simulated=deps.current().settings.dev_routes_enabled,
+        )
         editor = await self.get_state(ReminderEditorState)
-        editor.edit_source_id = 0
+        set_changed(editor, edit_source_id=0)
         if not self.signed_in:
             return None  # the guard before this handler sent the tab to /login
         if (reconnect := query_id(query, "reconnect")) is not None:

@@ -19,6 +19,7 @@ from archive_app.services.errors import NotAllowed, ServiceError
 from archive_app.services.sources import qr as connect_qr
 from archive_app.services.sources.qr_image import qr_data_url
 from archive_app.states.args import id_arg, text_arg
+from archive_app.states.assign import set_changed
 from archive_app.states.base import AppState
 from archive_app.states.source_views import MAX_TYPED, SourceView, add_reminder_chip, find_source
 
@@ -60,13 +61,21 @@ class ConnectWizardState(AppState):
         self.step = step.value
 
     def _reset_wizard(self) -> None:
-        self._go(Step.closed)
-        self.attempt_id = 0  # the polling loop sees this and stops
-        self.reconnect_source_id = 0
-        self.reconnect_handle = ""
-        self.reminder_input = self.reminder_error = ""
-        self.qr_image = self.qr_phase = self.qr_message = self.qr_scan_url = ""
-        self.qr_loading = False
+        # Every page load of Settings → Sources does this: only what is open changes.
+        set_changed(
+            self,
+            step=Step.closed.value,
+            attempt_id=0,  # the polling loop sees this and stops
+            reconnect_source_id=0,
+            reconnect_handle="",
+            reminder_input="",
+            reminder_error="",
+            qr_image="",
+            qr_phase="",
+            qr_message="",
+            qr_scan_url="",
+            qr_loading=False,
+        )
 
     def _show_connected(self, source_id: int, handle: str) -> None:
         self.flash = f"Connected @{handle}. It is Active now."
