@@ -214,3 +214,20 @@ async def test_nothing_of_another_workspace_is_listed_copied_or_changed(
     with pytest.raises(NotAllowed):
         world.run(lambda s: export.export_csv(s, workspace_id=ws, user_id=other_user))
     assert world.request(queued).status == "in_queue"
+
+
+async def test_the_table_shows_what_its_own_unit_of_work_changed_before_listing(
+    world: RightsWorld,
+) -> None:
+    """The table's query runs on the connection, past the session's autoflush: a status set
+    earlier in the same unit of work is listed, not the stored one."""
+    ws, _user, sent, _queued = await _two_requests(world)
+
+    def set_then_list(s):  # type: ignore[no-untyped-def]
+        request = manage.get_request(s, workspace_id=ws, request_id=sent)
+        request.status = "approved"
+        s.add(request)
+        return manage.requests_of(s, workspace_id=ws, filters=manage.RightsFilter())
+
+    listed = {r.request_id: r.status_label for r in world.run(set_then_list)}
+    assert listed[sent] == "Approved"

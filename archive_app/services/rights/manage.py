@@ -165,6 +165,8 @@ def requests_of(
     query = narrow(query, filters, workspace_id=workspace_id)
     query = query.order_by(col(r.created_at).desc(), col(r.id).desc()).limit(limit)
     # Through the connection (SQLAlchemy Core): plain rows, without the ORM's per-row work.
+    # That skips the session's autoflush, so what this unit of work changed is written first.
+    session.flush()
     found = session.connection().execute(query).all()
     videos = _videos(session, [row[0] for row in found]) if media else {}
     rows = []
