@@ -16,6 +16,7 @@ import contextvars
 import functools
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from archive_app import events
@@ -170,6 +172,18 @@ class AfterCommit:
             asyncio.run_coroutine_threadsafe(self.hand_over(recorded), loop)
 
 
+# SQLite in WAL mode answers "database is locked" at once, without waiting out busy_timeout,
+# when a transaction that has read must write after another connection committed (its
+# snapshot is stale: SQLITE_BUSY_SNAPSHOT). A requested poll lost its new mention that way
+# until the next scheduled poll, 10 minutes later (a browser test caught it). Such a unit of
+# work is run again, a few times.
+BUSY_ATTEMPTS = 4
+
+
+def sqlite_busy(engine: Engine, error: OperationalError) -> bool:
+    return engine.dialect.name == "sqlite" and "database is locked" in str(error.orig)
+
+
 @dataclass(frozen=True)
 class SessionRunner:
     """Runs units of work against one engine. Call it from async code; ``sync`` from a thread.
@@ -198,11 +212,27 @@ class SessionRunner:
         return result
 
     def _run(self, work: Callable[[Session], T]) -> tuple[T, list[events.Event]]:
-        with session_scope(self.engine) as session:
-            result = work(session)
-            session.flush()
-            recorded = events.take(session)
-        return result, recorded  # committed: session_scope has left without an error
+        for attempt in range(1, BUSY_ATTEMPTS + 1):
+            committed: list[bool] = []
+            try:
+                with session_scope(self.engine) as session:
+                    event.listen(session, "after_commit", lambda _s, c=committed: c.append(True))
+                    result = work(session)
+                    session.flush()
+                    recorded = events.take(session)
+                return result, recorded  # committed: session_scope has left without an error
+            except OperationalError as error:
+                # Rolled back whole (nothing of it was committed): the same work again sees
+                # the database as it is now.
+                if committed or attempt == BUSY_ATTEMPTS or not sqlite_busy(self.engine, error):
+                    raise
+                log.info(
+                    "SQLite was busy (attempt %d of %d): the unit of work runs again",
+                    attempt,
+                    BUSY_ATTEMPTS,
+                )
+                time.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")
 
     async def off_loop(self, work: Callable[[Engine], T]) -> T:
         """Blocking work that manages its own transactions (e.g. the outbox's one per mail)."""
