@@ -180,6 +180,12 @@ class AfterCommit:
 BUSY_ATTEMPTS = 4
 
 
+def _note_commit(committed: list[bool], session: Session) -> None:
+    """A real COMMIT (a savepoint's release fires ``after_commit`` too: not one)."""
+    if not session.in_nested_transaction():
+        committed.append(True)
+
+
 def sqlite_busy(engine: Engine, error: OperationalError) -> bool:
     return engine.dialect.name == "sqlite" and "database is locked" in str(error.orig)
 
@@ -216,7 +222,8 @@ class SessionRunner:
             committed: list[bool] = []
             try:
                 with session_scope(self.engine) as session:
-                    event.listen(session, "after_commit", lambda _s, c=committed: c.append(True))
+                    note = functools.partial(_note_commit, committed)
+                    event.listen(session, "after_commit", note)
                     result = work(session)
                     session.flush()
                     recorded = events.take(session)

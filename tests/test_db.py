@@ -48,10 +48,16 @@ def test_a_unit_of_work_whose_sqlite_snapshot_went_stale_runs_again(tmp_path: Pa
 
     def work(session: Session) -> int:
         attempts.append(1)
-        with session.begin_nested():  # as ingest does: the savepoint opens the transaction
+        # As ingest does. A first savepoint (a creator looked up) is released: SQLAlchemy
+        # calls that a commit too, yet nothing is committed to retry around. Then a savepoint
+        # reads (is the video known?), another connection commits a write meanwhile, and this
+        # one's write finds its snapshot stale.
+        with session.begin_nested():
+            session.execute(text("SELECT count(*) FROM t")).scalar_one()
+        with session.begin_nested():
             session.execute(text("SELECT count(*) FROM t")).scalar_one()
             if len(attempts) == 1:
-                with engine.begin() as other:  # meanwhile another connection commits a write
+                with engine.begin() as other:
                     other.execute(text("INSERT INTO t VALUES (1)"))
             session.execute(text("INSERT INTO t VALUES (2)"))
         return len(attempts)
