@@ -33,7 +33,13 @@ from archive_app.models.media import AvatarFetch, CoverStatus, MediaKind, MediaO
 from archive_app.models.mentions import Creator
 from archive_app.models.sources import Source
 from archive_app.services.media.covers import BATCH, retry_later
-from archive_app.services.media.fetch import CoverImage, CoverRefused, FetchLimits, fetch_cover
+from archive_app.services.media.fetch import (
+    CoverImage,
+    CoverRefused,
+    FetchLimits,
+    fetch_and_store,
+    in_batches,
+)
 from archive_app.services.media.store import MediaStore
 
 log = logging.getLogger(__name__)
@@ -200,45 +206,41 @@ async def fetch_due(
     """Fetch the avatars that are due. ``http_origin``: where a plain-http URL may come from
     (the simulator's origin outside production; none in production)."""
     result = AvatarsResult()
-    gate = asyncio.Semaphore(limits.concurrency)
-    async with httpx.AsyncClient(transport=transport, follow_redirects=True) as client:
 
-        async def one(job: AvatarJob) -> None:
-            async with gate:
-                try:
-                    url = job.url
-                    if not (base_url and url.startswith("/")):
-                        url = safe_url(url, field="avatar", http_origin=http_origin)
-                    if not url:
-                        raise CoverRefused("the avatar URL is not https", transient=False)
-                    image = await fetch_cover(client, url, base_url=base_url, limits=limits)
-                    key = avatar_key(job.workspace_id, job.owner, image)
-                    await asyncio.to_thread(
-                        store.put, key, image.body, content_type=image.content_type
-                    )
-                except CoverRefused as exc:
-                    reason = exc.reason
-                except OSError as exc:  # the store could not write: retried like a fetch
-                    reason = f"the media store refused it ({type(exc).__name__})"
-                else:
-                    stale = await db(
-                        lambda s: record_stored(s, job=job, key=key, image=image, now=now)
-                    )
-                    await _delete(store, stale)
-                    result.stored += 1
-                    result.workspace_ids.add(job.workspace_id)
-                    return
+    async def keep(client: httpx.AsyncClient, job: AvatarJob) -> None:
+        try:
+            url = job.url
+            if not (base_url and url.startswith("/")):
+                url = safe_url(url, field="avatar", http_origin=http_origin)
+            if not url:
+                raise CoverRefused("the avatar URL is not https", transient=False)
+            image, key = await fetch_and_store(
+                client,
+                store,
+                url,
+                key_of=lambda image: avatar_key(job.workspace_id, job.owner, image),
+                base_url=base_url,
+                limits=limits,
+            )
+        except CoverRefused as exc:
+            reason = exc.reason
             log.info("avatar of %s not kept: %s", job.owner, reason)
             await db(lambda s: record_failed(s, job=job, reason=reason, now=now))
             result.failed += 1
+            return
+        stale = await db(lambda s: record_stored(s, job=job, key=key, image=image, now=now))
+        await _delete(store, stale)
+        result.stored += 1
+        result.workspace_ids.add(job.workspace_id)
 
-        for _ in range(max_batches):
-            jobs = await db(lambda s: due(s, now=now, limit=batch))
-            if not jobs:
-                break
-            await asyncio.gather(*(one(job) for job in jobs))
-            if len(jobs) < batch:
-                break
+    await in_batches(
+        lambda limit: db(lambda s: due(s, now=now, limit=limit)),
+        keep,
+        transport=transport,
+        limits=limits,
+        batch=batch,
+        max_batches=max_batches,
+    )
     return result
 
 

@@ -12,7 +12,6 @@ a row already ``stored`` is never due, and the key names its bytes.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -27,7 +26,13 @@ from archive_app.db import Db
 from archive_app.models.media import AvatarFetch, CoverFetch, CoverStatus, MediaKind, MediaObject
 from archive_app.models.mentions import Mention
 from archive_app.services.among import among
-from archive_app.services.media.fetch import CoverImage, CoverRefused, FetchLimits, fetch_cover
+from archive_app.services.media.fetch import (
+    CoverImage,
+    CoverRefused,
+    FetchLimits,
+    fetch_and_store,
+    in_batches,
+)
 from archive_app.services.media.store import MediaStore
 
 log = logging.getLogger(__name__)
@@ -177,35 +182,33 @@ async def fetch_due(
 ) -> CoversResult:
     """Fetch the covers that are due (up to ``batch`` × ``max_batches`` per run)."""
     result = CoversResult()
-    gate = asyncio.Semaphore(limits.concurrency)
-    async with httpx.AsyncClient(transport=transport, follow_redirects=True) as client:
 
-        async def one(job: CoverJob) -> None:
-            async with gate:
-                try:
-                    image = await fetch_cover(client, job.url, base_url=base_url, limits=limits)
-                    key = cover_key(job.workspace_id, job.mention_id, image)
-                    await asyncio.to_thread(
-                        store.put, key, image.body, content_type=image.content_type
-                    )
-                except CoverRefused as exc:
-                    reason = exc.reason
-                except OSError as exc:  # the store could not write: retried like a fetch
-                    reason = f"the media store refused it ({type(exc).__name__})"
-                else:
-                    await db(lambda s: record_stored(s, job=job, key=key, image=image, now=now))
-                    result.stored += 1
-                    result.workspace_ids.add(job.workspace_id)
-                    return
+    async def keep(client: httpx.AsyncClient, job: CoverJob) -> None:
+        try:
+            image, key = await fetch_and_store(
+                client,
+                store,
+                job.url,
+                key_of=lambda image: cover_key(job.workspace_id, job.mention_id, image),
+                base_url=base_url,
+                limits=limits,
+            )
+        except CoverRefused as exc:
+            reason = exc.reason
             log.info("cover of mention %d not kept: %s", job.mention_id, reason)
             await db(lambda s: record_failed(s, job=job, reason=reason, now=now))
             result.failed += 1
+            return
+        await db(lambda s: record_stored(s, job=job, key=key, image=image, now=now))
+        result.stored += 1
+        result.workspace_ids.add(job.workspace_id)
 
-        for _ in range(max_batches):
-            jobs = await db(lambda s: due(s, now=now, limit=batch))
-            if not jobs:
-                break
-            await asyncio.gather(*(one(job) for job in jobs))
-            if len(jobs) < batch:
-                break
+    await in_batches(
+        lambda limit: db(lambda s: due(s, now=now, limit=limit)),
+        keep,
+        transport=transport,
+        limits=limits,
+        batch=batch,
+        max_batches=max_batches,
+    )
     return result

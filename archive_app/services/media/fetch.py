@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import io
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urljoin
 
 import httpx
 from PIL import Image
+
+from archive_app.services.media.store import MediaStore
 
 # Format Pillow reports -> (content type, file extension).
 KEPT_FORMATS = {
@@ -27,6 +30,7 @@ KEPT_FORMATS = {
     "WEBP": ("image/webp", "webp"),
     "GIF": ("image/gif", "gif"),
 }
+J = TypeVar("J")  # a job of in_batches (a cover's or an avatar's)
 MAX_SIDE = 4096  # a cover is a few hundred pixels wide; more is not a cover (or a pixel bomb)
 
 
@@ -115,3 +119,51 @@ async def fetch_cover(
         except httpx.HTTPError as exc:
             last = f"no answer ({type(exc).__name__})"
     raise CoverRefused(last, transient=True)
+
+
+async def fetch_and_store(
+    client: httpx.AsyncClient,
+    store: MediaStore,
+    url: str,
+    *,
+    key_of: Callable[[CoverImage], str],
+    base_url: str = "",
+    limits: FetchLimits = FetchLimits(),
+) -> tuple[CoverImage, str]:
+    """Fetch one image and put it in the media store under ``key_of(image)``: the image and its
+    key. A store that cannot write is refused like a fetch (retried later)."""
+    image = await fetch_cover(client, url, base_url=base_url, limits=limits)
+    key = key_of(image)
+    try:
+        await asyncio.to_thread(store.put, key, image.body, content_type=image.content_type)
+    except OSError as exc:
+        reason = f"the media store refused it ({type(exc).__name__})"
+        raise CoverRefused(reason, transient=True) from exc
+    return image, key
+
+
+async def in_batches(
+    next_batch: Callable[[int], Awaitable[Sequence[J]]],
+    keep: Callable[[httpx.AsyncClient, J], Awaitable[None]],
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    limits: FetchLimits = FetchLimits(),
+    batch: int,
+    max_batches: int,
+) -> None:
+    """``keep`` each job of ``next_batch(batch)``, ``limits.concurrency`` at a time on one HTTP
+    client, batch after batch until one comes back short (covers and avatars alike)."""
+    gate = asyncio.Semaphore(limits.concurrency)
+    async with httpx.AsyncClient(transport=transport, follow_redirects=True) as client:
+
+        async def gated(job: J) -> None:
+            async with gate:
+                await keep(client, job)
+
+        for _ in range(max_batches):
+            jobs = await next_batch(batch)
+            if not jobs:
+                break
+            await asyncio.gather(*(gated(job) for job in jobs))
+            if len(jobs) < batch:
+                break
