@@ -28,6 +28,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from archive_app import events
+from archive_app.models import caption_seams
 from archive_app.settings import Settings
 
 T = TypeVar("T")
@@ -45,6 +46,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            caption_seams.register(dbapi_conn)  # the search triggers call it
 
         return engine
     if url.startswith("postgresql://"):

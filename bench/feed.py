@@ -55,6 +55,7 @@ from bench.feed_seed import NOW, RARE, Scale
 
 RUNS = 50
 PHRASE = "review morning routine"
+NOWHERE = "honest gift idea coffee desk"  # five of the 21 words, in no caption of the seed
 
 
 class Statements:
@@ -166,6 +167,7 @@ def cases(engine: Engine, scale: Scale) -> list[tuple[str, Callable[[Session], A
         # Three of the seed's 21 words in a row: in about 0.04 % of captions, and every
         # trigram of it is in a quarter of them or more (the worst case for trigram indexes).
         ("feed: search (a rare phrase of common words)", page(search(PHRASE))),
+        ("feed: search (common words, found nowhere)", page(search(NOWHERE))),
         ("feed: whole first load (total, chart, gaps)", first_load(every)),
         ("feed: whole first load, filtered", first_load(filtered)),
         ("creator in the app: /creators/<handle>", creator_in_app),

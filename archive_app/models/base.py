@@ -61,8 +61,11 @@ def include_for(dialect: str) -> Callable[..., bool]:
     def include(
         obj: object, name: object, type_: object, reflected: bool, compare_to: object
     ) -> bool:
-        # SQLite's search index (models/mention_search.py) and its FTS5 shadow tables.
-        if type_ == "table" and str(name).startswith("mention_search"):
+        # SQLite's search indexes (models/mention_search.py, caption_seams.py) and their FTS5
+        # shadow tables; PostgreSQL's index on caption_seams(caption), made by DDL.
+        if type_ == "table" and str(name).startswith(("mention_search", "mention_seams")):
+            return False
+        if type_ == "index" and name == "ix_mentions_caption_seams":
             return False
         ddl_if = getattr(obj, "_ddl_if", None)
         return ddl_if is None or ddl_if.dialect in (None, dialect)

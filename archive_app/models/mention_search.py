@@ -32,7 +32,7 @@ ID_BITS = 31  # ids stay under 2^31 (an INTEGER column on PostgreSQL too)
 ID_MASK = (1 << ID_BITS) - 1
 
 
-def _key(row: str) -> str:
+def search_key(row: str) -> str:
     """SQL for a mention's search key: its ``posted_at`` second, then its id."""
     return f"((CAST(strftime('%s', {row}.posted_at) AS INTEGER) << {ID_BITS}) | {row}.id)"
 
@@ -40,7 +40,7 @@ def _key(row: str) -> str:
 def _forget(row: str) -> str:
     return (
         "INSERT INTO mention_search(mention_search, rowid, caption) "  # noqa: S608
-        f"VALUES ('delete', {_key(row)}, {row}.caption); "
+        f"VALUES ('delete', {search_key(row)}, {row}.caption); "
     )
 
 
@@ -48,16 +48,17 @@ SQLITE_SEARCH = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS mention_search USING fts5("
     "caption, content='', tokenize='trigram')",
     "CREATE TRIGGER IF NOT EXISTS mention_search_insert AFTER INSERT ON mentions BEGIN "  # noqa: S608
-    f"INSERT INTO mention_search(rowid, caption) VALUES ({_key('new')}, new.caption); END",
+    f"INSERT INTO mention_search(rowid, caption) VALUES ({search_key('new')}, new.caption); END",
     f"CREATE TRIGGER IF NOT EXISTS mention_search_delete AFTER DELETE ON mentions BEGIN "
     f"{_forget('old')}END",
     "CREATE TRIGGER IF NOT EXISTS mention_search_update "  # noqa: S608
     f"AFTER UPDATE OF caption, posted_at ON mentions BEGIN {_forget('old')}"
-    f"INSERT INTO mention_search(rowid, caption) VALUES ({_key('new')}, new.caption); END",
+    f"INSERT INTO mention_search(rowid, caption) VALUES ({search_key('new')}, new.caption); END",
 )
 # The rows already there (the migration's).
 SQLITE_FILL = (
-    f"INSERT INTO mention_search(rowid, caption) SELECT {_key('mentions')}, caption FROM mentions",  # noqa: S608
+    "INSERT INTO mention_search(rowid, caption) "  # noqa: S608
+    f"SELECT {search_key('mentions')}, caption FROM mentions",
 )
 SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS mention_search_update",

@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import DDL, BigInteger, Column, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
-from archive_app.models import mention_search
+from archive_app.models import caption_seams, mention_search
 from archive_app.models.base import at_field
 
 
@@ -122,6 +122,7 @@ _TRGM = DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm")  # type: ignore[no-untyped
 for _table in (Creator.__table__, Mention.__table__):  # type: ignore[attr-defined]
     event.listen(_table, "before_create", _TRGM.execute_if(dialect="postgresql"))
 mention_search.attach(Mention.__table__)  # type: ignore[attr-defined]
+caption_seams.attach(Mention.__table__)  # type: ignore[attr-defined]
 
 
 class MentionFind(SQLModel, table=True):

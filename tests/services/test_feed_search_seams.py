@@ -1,0 +1,122 @@
+"""A search of several words goes through the seams between them (``models/caption_seams.py``):
+it must find exactly what ``ILIKE '%term%'`` finds, whatever the caption's case, spacing and
+the longer words the term's first and last words may be part of, on both databases, and
+follow a caption's edit and a mention's deletion."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from archive_app.models import caption_seams
+from archive_app.models.mentions import Mention
+from archive_app.services.mentions import feed, feed_overview
+from tests.services.test_feed import NOW, Brand, video
+from tests.services.test_feed_search_newest import _in_feed_order, _walk
+
+WORDS = ["review", "morning", "routine", "gift", "idea", "a", "to", "coffee"]
+
+
+def test_term_seams_are_only_those_every_containing_caption_has() -> None:
+    # The first word may end a longer word and the last begin one: three letters are known.
+    assert caption_seams.term_seams("Review Morning Routine") == ["iew mor", "ing rou"]
+    assert caption_seams.term_seams("ew mo") == []  # neither side has three letters
+    assert caption_seams.term_seams("gift a idea") == ["a ide", "ift a"]  # "a" is whole
+    assert caption_seams.term_seams("ab cd ef") == []
+    assert caption_seams.term_seams("review") == []  # one word: the trigram index
+    assert caption_seams.term_seams("café morning") == []  # not ASCII: the trigram index
+
+
+def test_a_captions_seams_split_at_any_ascii_whitespace_and_ignore_ascii_case() -> None:
+    assert caption_seams.seams("Prereview  MORNING\troutines\n@brand ") == [
+        "iew mor",
+        "ing rou",
+        "nes @br",
+    ]
+    assert caption_seams.seams("") == caption_seams.seams("one") == []
+
+
+def test_postgresqls_caption_seams_are_pythons(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the SQL function is PostgreSQL's; SQLite calls the Python one")
+    for caption in [
+        "Prereview  MORNING\troutines\n@brand ",
+        "\x0bgift\x0ca idea\r\n",
+        "",
+        "one",
+        "a b c d",
+    ]:
+        got = session.exec(text("SELECT caption_seams(:c)").bindparams(c=caption)).one()[0]  # type: ignore[call-overload]
+        assert sorted(got) == caption_seams.seams(caption), caption
+
+
+def _caption(rng: random.Random) -> str:
+    words = []
+    for _ in range(rng.randint(2, 6)):
+        word = rng.choice(WORDS)
+        word = rng.choice(["", "", "pre", "x"]) + word + rng.choice(["", "", "s", "ly"])
+        words.append(word.upper() if rng.random() < 0.2 else word)
+    spaces = [rng.choice([" ", " ", " ", "  ", "\t", "\n"]) for _ in words]
+    return "".join(w + s for w, s in zip(words, spaces, strict=True)).strip()
+
+
+def _terms(rng: random.Random, captions: list[str]) -> list[str]:
+    """Slices of the captions (a word's end to a word's start, whole words between) and
+    phrases found nowhere."""
+    terms = []
+    for caption in rng.sample(captions, 40):
+        words = caption.split()
+        if len(words) < 2:
+            continue
+        i = rng.randrange(len(words) - 1)
+        j = rng.randint(i + 2, min(len(words), i + 4))
+        part = words[i:j]
+        part[0] = part[0][rng.randint(0, len(part[0]) - 1) :]
+        part[-1] = part[-1][: rng.randint(1, len(part[-1]))]
+        terms.append(" ".join(part))
+    return [*terms, "review gift coffee", "idea to routine", "morning a"]
+
+
+def test_a_phrase_search_finds_exactly_the_captions_that_contain_it(session: Session) -> None:
+    rng = random.Random(23)
+    brand = Brand(session, "brand")
+    source = brand.source("brandco", connected=NOW - timedelta(days=90))
+    captions = [_caption(rng) for _ in range(150)]
+    brand.found(source, *[video(n, f"c{n % 7}", c) for n, c in enumerate(captions, start=1)])
+    checked = 0
+    for term in _terms(rng, captions):
+        expected = _in_feed_order(session, brand, term)
+        assert _walk(brand, term, 10) == expected, term
+        found = feed_overview.matches(
+            session, workspace_id=brand.workspace_id, filters=feed.FeedFilter(search=term)
+        )
+        assert found.total == len(expected), term
+        checked += bool(caption_seams.term_seams(term)) and bool(expected)
+    assert checked >= 10  # most terms went through the seams and found something
+
+
+def test_a_phrase_search_follows_an_edited_caption_and_a_deleted_mention(
+    session: Session,
+) -> None:
+    brand = Brand(session, "brand")
+    source = brand.source("brandco", connected=NOW - timedelta(days=90))
+    brand.found(source, video(1, "maya", "my morning routine"), video(2, "tom", "plain"))
+    assert len(brand.page(feed.FeedFilter(search="my morning routine")).rows) == 1
+    edited = session.exec(select(Mention).where(col(Mention.video_id) == "v2")).one()
+    edited.caption = "Honest GIFT idea for you"
+    session.add(edited)
+    session.commit()
+    assert [r.caption for r in brand.page(feed.FeedFilter(search="honest gift idea")).rows] == [
+        "Honest GIFT idea for you"
+    ]
+    session.delete(session.exec(select(Mention).where(col(Mention.video_id) == "v1")).one())
+    session.commit()
+    assert brand.page(feed.FeedFilter(search="my morning routine")).rows == ()
+    found = feed_overview.matches(
+        session, workspace_id=brand.workspace_id, filters=feed.FeedFilter(search="gift idea for")
+    )
+    assert found.total == 1
