@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from archive_app.models import caption_seams
 from archive_app.models.mentions import Mention
-from archive_app.services.mentions import feed, feed_overview
+from archive_app.services.mentions import feed, feed_live, feed_overview
 from tests.services.test_feed import NOW, Brand, video
 from tests.services.test_feed_search_newest import _in_feed_order, _walk
 
@@ -120,3 +120,36 @@ def test_a_phrase_search_follows_an_edited_caption_and_a_deleted_mention(
         session, workspace_id=brand.workspace_id, filters=feed.FeedFilter(search="gift idea for")
     )
     assert found.total == 1
+
+
+@pytest.mark.parametrize("row_by_row", [200, 2], ids=["each-new-row", "over-the-bound"])
+def test_new_mentions_of_a_search_are_counted_as_the_list_finds_them(
+    session: Session, monkeypatch: pytest.MonkeyPatch, row_by_row: int
+) -> None:
+    """``count_new`` checks a few new mentions one by one (``matching_rows``), more through the
+    index: either way it counts what the list would show, for every kind of term."""
+    monkeypatch.setattr(feed_live, "ROW_BY_ROW", row_by_row)
+    brand, other = Brand(session, "brand"), Brand(session, "other")
+    source = brand.source("brandco", connected=NOW - timedelta(days=90))
+    theirs = other.source("otherco", connected=NOW - timedelta(days=90))
+    brand.found(source, video(1, "maya", "My Morning Routine"))
+    seen = brand.page().newest_id
+    fresh = [
+        ("sunsetfan", "an old video found today"),
+        ("maya", "my MORNING routine, again"),
+        ("tom", "Sunset walk"),
+        ("tom", "prereview morning routines"),
+        ("maya", "plain"),
+    ]
+    brand.found(source, *[video(n, h, c, hours_ago=n * 30) for n, (h, c) in enumerate(fresh, 2)])
+    other.found(theirs, video(9, "sunsetfan", "sunset morning routine"))
+    for term in ["sunset", "morning routine", "review morning rout", "my morning", "ma", "zz"]:
+        expected = [m for m in _in_feed_order(session, brand, term) if m > seen]
+        counted = feed_live.count_new(
+            session,
+            workspace_id=brand.workspace_id,
+            user_id=brand.user_id,
+            filters=feed.FeedFilter(search=term),
+            after_id=seen,
+        )
+        assert counted == len(expected), term

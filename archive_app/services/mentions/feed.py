@@ -27,7 +27,12 @@ from archive_app.services.mentions.feed_removed import parse_removed, removed_co
 from archive_app.services.mentions.feed_rows import FoundBy as FoundBy
 from archive_app.services.mentions.feed_rows import MentionRow as MentionRow
 from archive_app.services.mentions.feed_rows import rows_of
-from archive_app.services.mentions.feed_search import contains, matching, sqlite_page
+from archive_app.services.mentions.feed_search import (
+    contains,
+    matching,
+    matching_rows,
+    sqlite_page,
+)
 from archive_app.services.team import require_member
 
 PAGE_SIZE = 24
@@ -143,9 +148,11 @@ def check_filter(
 
 
 def conditions(
-    workspace_id: int, filters: FeedFilter, *, dialect: str = ""
+    workspace_id: int, filters: FeedFilter, *, dialect: str = "", few_rows: bool = False
 ) -> list[ColumnElement[bool]]:
-    """The WHERE of the viewer's feed. ``dialect`` picks the search index (mention_search.py)."""
+    """The WHERE of the viewer's feed. ``dialect`` picks the search index (mention_search.py);
+    ``few_rows``: the other conditions leave few rows, so the search checks them one by one
+    (``feed_search.matching_rows``)."""
     where: list[ColumnElement[bool]] = [col(Mention.workspace_id) == workspace_id]
     if filters.creator_id is not None:
         where.append(col(Mention.creator_id) == filters.creator_id)
@@ -165,7 +172,8 @@ def conditions(
             )
         )
     if filters.search and dialect in ("sqlite", "postgresql"):
-        where.append(matching(workspace_id, filters.search, dialect=dialect))
+        search = matching_rows if few_rows else matching
+        where.append(search(workspace_id, filters.search, dialect=dialect))
     elif filters.search:
         where.append(contains(filters.search))
     return where

@@ -22,13 +22,14 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, any_, bindparam, func, or_
+from sqlalchemy import Integer, Select, Text, and_, any_, bindparam, cast, exists, func, or_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from archive_app.models import caption_seams
 from archive_app.models.mention_search import (
+    ID_BITS,
     ID_MASK,
     MIN_TRIGRAM,
     SEARCH,
@@ -94,6 +95,25 @@ def matching(workspace_id: int, term: str, *, dialect: str) -> ColumnElement[boo
     )
     contained = func.strpos(func.lower(col(Mention.caption)), term.lower()) > 0
     return and_(or_(candidates, by_handle), or_(contained, by_handle))
+
+
+def matching_rows(workspace_id: int, term: str, *, dialect: str) -> ColumnElement[bool]:
+    """:func:`matching` for a query that reads few rows, such as the mentions stored after a
+    tab's first page (``feed_live.count_new``). On SQLite each row is looked up in the same
+    index by its key, instead of every match of the term being listed first (a common word:
+    280 ms at a million mentions for each new mention, per tab; 1 ms this way)."""
+    if dialect != "sqlite" or len(term) < MIN_TRIGRAM:
+        return matching(workspace_id, term, dialect=dialect)
+    second = cast(func.strftime("%s", col(Mention.posted_at)), Integer)
+    key = second.op("<<")(ID_BITS).op("|")(col(Mention.id))
+    seams = caption_seams.term_seams(term)
+    if seams:
+        index, found_by = caption_seams.SEAMS, [caption_seams.seams_match(seams), _like(term)]
+    else:
+        index, found_by = SEARCH, [caption_match(term)]
+    in_captions = exists().select_from(index).where(index.c.rowid == key, *found_by)
+    creators = _creators(workspace_id, term, dialect=dialect)
+    return or_(in_captions, col(Mention.creator_id).in_(creators))
 
 
 def _like(term: str) -> ColumnElement[bool]:
