@@ -7,11 +7,14 @@ and the usage-rights requests grow with it: ``bench/feed_seed.py``), then times,
 work are: ``db.session_scope``), the service calls the pages make:
 
 - the Feed's first page; a filtered page (one source, "No request", a 60-day range); one
-  rights status ("Approved"); deep pages (the cursors after 3,000, 90,000 and 90 % of the
-  mentions); searches (a word in about 1 % of captions, a word found nowhere, one creator's
-  handle, a common word, a rare phrase of common words);
+  rights status ("Approved"); only the videos removed from TikTok (one in 300); deep pages
+  (the cursors after 3,000, 90,000 and 90 % of the mentions); searches (a word in about 1 %
+  of captions, a word found nowhere, one creator's handle, a common word, a rare phrase of
+  common words, five common words found nowhere); the new mentions a tab searching a common
+  word counts when one arrives (50 since its first page);
 - a tab's whole first load (first page, total, chart, coverage gaps, source choices), with no
-  filter and with the filtered page's filter;
+  filter, with the filtered page's filter, with removed videos hidden and with a common word
+  searched;
 - a creator's page in the app (``/creators/<handle>``: the header with the creator's requests'
   summary and median answer time, then their videos' first page and total, as its two
   ``on_load`` handlers ask them: a creator's page has no chart, gaps or source choices);
@@ -39,13 +42,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, func
 from sqlmodel import Session, col, select
 
 from archive_app.db import session_scope
 from archive_app.models.mentions import Mention
 from archive_app.models.sources import Source
-from archive_app.services.mentions import feed, feed_cursor, feed_overview
+from archive_app.services.mentions import feed, feed_cursor, feed_live, feed_load
 from archive_app.services.rights import creators
 from archive_app.services.rights import manage as rights_manage
 from archive_app.services.rights.filters import RightsFilter
@@ -126,6 +129,7 @@ def cases(engine: Engine, scale: Scale) -> list[tuple[str, Callable[[Session], A
             for n in sorted({3_000, 90_000, scale.mentions * 9 // 10})
             if n <= scale.mentions
         }
+        newest = int(s.exec(select(func.max(Mention.id))).one() or 0)
     ids: dict[str, Any] = {"workspace_id": workspace_id, "user_id": user_id}
     every = feed.FeedFilter()
     filtered = feed.FeedFilter(
@@ -135,13 +139,18 @@ def cases(engine: Engine, scale: Scale) -> list[tuple[str, Callable[[Session], A
         until=(NOW - timedelta(days=60)).date(),
     )
     approved = feed.FeedFilter(rights="approved")
+    hidden = feed.FeedFilter(removed="hide")
     handle = scale.handle(42)
 
     def page(filters: feed.FeedFilter, cursor: str = "") -> Callable[[Session], Any]:
         return lambda s: feed.feed_page(s, **ids, filters=filters, cursor=cursor)
 
+    def count_new(filters: feed.FeedFilter) -> Callable[[Session], Any]:
+        # What each open tab asks when a mention arrives: 50 arrived since it read its page.
+        return lambda s: feed_live.count_new(s, **ids, filters=filters, after_id=newest - 50)
+
     def first_load(filters: feed.FeedFilter) -> Callable[[Session], Any]:
-        return lambda s: feed_overview.load_feed(s, **ids, filters=filters, now=NOW)
+        return lambda s: feed_load.load_feed(s, **ids, filters=filters, now=NOW)
 
     def creator_in_app(s: Session) -> None:
         # What the page's two on_loads ask (states/creators.py CreatorState, states/feed.py):
@@ -150,7 +159,7 @@ def cases(engine: Engine, scale: Scale) -> list[tuple[str, Callable[[Session], A
         ref = creators.creator_ref(s, **ids, handle=handle)
         assert ref is not None
         mine = feed.FeedFilter(creator_id=ref[0])
-        feed_overview.load_feed(s, **ids, filters=mine, now=NOW, overview=False)
+        feed_load.load_feed(s, **ids, filters=mine, now=NOW, overview=False)
 
     def manage(filters: RightsFilter) -> Callable[[Session], Any]:
         return lambda s: rights_manage.list_requests(s, **ids, filters=filters)
@@ -159,6 +168,7 @@ def cases(engine: Engine, scale: Scale) -> list[tuple[str, Callable[[Session], A
         ("feed: first page", page(every)),
         ("feed: filtered page", page(filtered)),
         ('feed: rights "Approved"', page(approved)),
+        ('feed: "Removed from TikTok": only these', page(feed.FeedFilter(removed="only"))),
         *[(f"feed: deep page (after {n:,})", page(every, cursor)) for n, cursor in deep.items()],
         ("feed: search (1 % of captions)", page(search(RARE))),
         ("feed: search (a word found nowhere)", page(search("zqxj"))),
@@ -168,8 +178,14 @@ def cases(engine: Engine, scale: Scale) -> list[tuple[str, Callable[[Session], A
         # trigram of it is in a quarter of them or more (the worst case for trigram indexes).
         ("feed: search (a rare phrase of common words)", page(search(PHRASE))),
         ("feed: search (common words, found nowhere)", page(search(NOWHERE))),
+        ("feed: new mentions, a tab searching a common word", count_new(search("review"))),
         ("feed: whole first load (total, chart, gaps)", first_load(every)),
         ("feed: whole first load, filtered", first_load(filtered)),
+        (
+            "feed: whole first load, removed videos hidden",
+            first_load(hidden),
+        ),
+        ("feed: whole first load, a common word searched", first_load(search("review"))),
         ("creator in the app: /creators/<handle>", creator_in_app),
         ("Manage Rights: the table (200 rows)", manage(RightsFilter())),
         ('Manage Rights: "Approved"', manage(RightsFilter(status="approved"))),

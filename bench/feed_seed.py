@@ -69,6 +69,7 @@ RARE = "sunset"  # in about 1 % of captions
 NOW = datetime.now(UTC).replace(microsecond=0)
 STATUSES = ("in_queue", "requested", "approved", "declined")
 BATCH = 20_000
+REMOVED_EVERY = 300
 DEFAULT_MENTIONS = 100_000
 
 
@@ -140,6 +141,8 @@ def seed(engine: Engine, scale: Scale, links: CreatorLinks) -> Seeded:
         mentions, finds = [], []
         for i in range(start, min(start + BATCH, n)):
             handle, k = scale.handle(creator_of[i]), asked.get(i)
+            # One video in 300 is gone from TikTok ("Removed from TikTok").
+            removed = min(posted[i] + timedelta(days=1), NOW) if i % REMOVED_EVERY == 7 else None
             words = rng.sample(WORDS, 5) + ([RARE] if rng.random() < 0.01 else [])
             mention_id = first_mention + i
             mentions.append(
@@ -160,7 +163,7 @@ def seed(engine: Engine, scale: Scale, links: CreatorLinks) -> Seeded:
                     "first_seen_at": posted[i] + timedelta(hours=3),
                     "rights_status": "" if k is None else status[k],
                     "rights_request_id": None if k is None else first_request + k,
-                    "removed_at": None,
+                    "removed_at": removed,
                 }
             )
             finds += [

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DDL, BigInteger, Column, Index, Text, UniqueConstraint, event
+from sqlalchemy import DDL, BigInteger, Column, Index, Text, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 from archive_app.models import caption_seams, mention_search
@@ -80,6 +80,16 @@ class Mention(SQLModel, table=True):
         Index("ix_mentions_feed", "workspace_id", "posted_at", "id"),
         Index("ix_mentions_creator", "workspace_id", "creator_id", "posted_at"),
         Index("ix_mentions_rights", "workspace_id", "rights_status", "posted_at"),
+        # "Removed from TikTok": the few removed videos, newest first (without it, "Only these"
+        # read the whole Feed index to find none: 2 s at a million mentions on SQLite).
+        Index(
+            "ix_mentions_removed",
+            "workspace_id",
+            "posted_at",
+            "id",
+            sqlite_where=text("removed_at IS NOT NULL"),
+            postgresql_where=text("removed_at IS NOT NULL"),
+        ),
         # The Feed's search (ILIKE '%term%') on PostgreSQL: trigram indexes, so a rare or absent
         # word is found without reading every row (bench/feed.py); SQLite: mention_search.py.
         *(

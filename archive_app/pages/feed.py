@@ -51,7 +51,8 @@ def feed() -> rx.Component:
                 feed_parts.notes_and_gaps(),
                 feed_parts.new_banner(),
                 rx.cond(FeedState.cards.length() > 0, feed_parts.total()),
-                rx.cond(FeedState.cards.length() > 0, feed_parts.chart()),
+                # A search's chart follows its cards (FeedState.count_mentions).
+                rx.cond((FeedState.cards.length() > 0) & ~FeedState.counting, feed_parts.chart()),
                 feed_parts.selection_bar(),
                 rx.cond(FeedState.cards.length() > 0, feed_parts.cards(), _empty()),
                 spacing="4",

@@ -73,6 +73,13 @@ class AppState(rx.State):
         now = current().clock.now()
         return await run_db(lambda s: auth_service.require_viewer(s, token=token, now=now))
 
+    async def _viewer_or_none(self) -> Viewer | None:
+        """:meth:`_viewer`, or None when the session ended (for events the server sends)."""
+        try:
+            return await self._viewer()
+        except NotAllowed:
+            return None
+
     async def _act(self, work: Callable[[Session, Viewer], T]) -> T:
         """``work(session, viewer)`` in one unit of work, for the viewer of the session cookie.
 

@@ -18,11 +18,15 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from archive_app import deps, paths
-from archive_app.services.errors import NotAllowed
 from archive_app.services.mentions import feed as feed_service
 from archive_app.services.mentions import feed_live
 from archive_app.services.mentions.feed import RIGHTS_LABELS, FeedFilter
-from archive_app.services.mentions.feed_overview import load_feed
+from archive_app.services.mentions.feed_load import (
+    FeedCounts,
+    count_feed,
+    counts_later,
+    load_feed,
+)
 from archive_app.services.rights import creators as creator_service
 from archive_app.services.rights.query import MAX_VIDEOS
 from archive_app.states.args import id_arg
@@ -56,6 +60,8 @@ class FeedState(AppState):
     chart_text: str = ""
     # The list's total ("36 mentions"): the same filter as the cards, every page.
     total_text: str = ""
+    # A search's cards show first; its total, chart and gaps follow (count_mentions).
+    counting: bool = False
     source_options: list[OptionView] = []
     form: dict[str, str] = {}
     # Changes whenever the filter does: the form is re-drawn with the new values.
@@ -85,7 +91,7 @@ class FeedState(AppState):
         return path in (paths.FEED, "/")
 
     @rx.event
-    async def load(self) -> None:
+    async def load(self) -> Any:
         """on_load of the Feed and of a creator's page (after the guard)."""
         self.loaded = False
         self.cards, self.selected, self.selected_handle, self.new_count = [], [], "", 0
@@ -103,37 +109,71 @@ class FeedState(AppState):
             )
             if creator is None:
                 self.loaded = True  # no cards: CreatorState says "not found", with a way back
-                return
+                return None
             self._creator_id, self.creator_handle = creator
         filters, notes = feed_service.parse_filters(dict(self.router.url.query_parameters))
         self._filters = filters.query()
-        await self._read(viewer, notes)
+        later = await self._read(viewer, notes)
         self.loaded = True
+        return later
 
-    async def _read(self, viewer: Any, notes: list[str]) -> None:
-        """The first page, the total and the chart, all from the one filter in force."""
-        now = _now()
+    async def _read(self, viewer: Any, notes: list[str]) -> Any:
+        """The first page, the total and the chart, all from the one filter in force; for a
+        search the total, chart and gaps come after the cards (the event returned)."""
+        now, filters = _now(), self._filter()
+        later = counts_later(filters)
         view = await deps.run_db(
             lambda s: load_feed(
                 s,
                 workspace_id=viewer.workspace_id,
                 user_id=viewer.user_id,
-                filters=self._filter(),
+                filters=filters,
                 now=now,
                 overview=not self.creator_handle,
+                counted=not later,
             )
         )
         self._filters = view.filters.query()
         self.notes = [*notes, *view.notes]
-        self.gaps = list(view.gaps)
-        self.chart = chart_points(view.days)
-        self.chart_text = chart_summary(view.days, view.total)
-        self.total_text = mentions_text(view.total)
         self.source_options = source_choices(view.sources)
         self.form = form_defaults(view.filters)
         self.form_key = urlencode(self._filters) or "all"
         self.filtered = bool(self._filters)
         self._show_page(view.page, append=False)
+        self.counting = view.counts is None
+        if view.counts is None:
+            self.gaps, self.chart, self.chart_text = [], [], ""
+            self.total_text = "Counting mentions…"
+            return FeedState.count_mentions
+        self._show_counts(view.counts)
+        return None
+
+    def _show_counts(self, counts: FeedCounts) -> None:
+        self.gaps = list(counts.gaps)
+        self.chart = chart_points(counts.days)
+        self.chart_text = chart_summary(counts.days, counts.total)
+        self.total_text = mentions_text(counts.total)
+        self.counting = False
+
+    @rx.event
+    async def count_mentions(self) -> None:
+        """The total, chart and gaps of the filter in force, after its cards (``_read``)."""
+        if not self.counting:
+            return
+        if (viewer := await self._viewer_or_none()) is None:
+            return
+        now, filters = _now(), self._filter()
+        counts = await deps.run_db(
+            lambda s: count_feed(
+                s,
+                workspace_id=viewer.workspace_id,
+                user_id=viewer.user_id,
+                filters=filters,
+                now=now,
+                overview=not self.creator_handle,
+            )
+        )
+        self._show_counts(counts)
 
     def _show_page(self, page: feed_service.FeedPage, *, append: bool) -> None:
         embed = deps.current().settings.tiktok_embed_url
@@ -178,21 +218,19 @@ class FeedState(AppState):
         return rx.redirect(f"{target}?{encoded}" if encoded else target)
 
     @rx.event
-    async def show_new(self) -> None:
+    async def show_new(self) -> Any:
         """The "N new mentions" banner: the first page again, newest first, with the total and
         the chart read again (they answer the same filter as the cards)."""
         self.new_count = 0
         _, notes = feed_service.parse_filters(dict(self.router.url.query_parameters))
-        await self._read(await self._viewer(), notes)
+        return await self._read(await self._viewer(), notes)
 
     @rx.event
     async def mentions_changed(self) -> None:
         """live.Topic.mentions: count the new mentions this tab's filter would show."""
         if not self.loaded or not self._on_my_page():
             return
-        try:
-            viewer = await self._viewer()
-        except NotAllowed:
+        if (viewer := await self._viewer_or_none()) is None:
             return
         filters, after = self._filter(), self._newest_id
         self.new_count = await deps.run_db(
@@ -210,9 +248,7 @@ class FeedState(AppState):
         """live.Topic.rights: the badges of the cards on show, read again."""
         if not self.loaded or not self.cards or not self._on_my_page():
             return
-        try:
-            viewer = await self._viewer()
-        except NotAllowed:
+        if (viewer := await self._viewer_or_none()) is None:
             return
         ids = [c.id for c in self.cards]
         statuses = await deps.run_db(

@@ -1,11 +1,13 @@
 """The counts kept per day, source and rights status (``models/mention_days.py``) give the
-Feed's total and chart for filters of dates, one source and one rights status: after every
-kind of write they equal a count of the rows the list pages through (``feed.conditions``), on
-SQLite and PostgreSQL (their triggers differ)."""
+Feed's total and chart for filters of dates, one source, one rights status and "hide removed
+videos" (less the removed ones, ``ix_mentions_removed``): after every kind of write they equal
+a count of the rows the list pages through (``feed.conditions``), on SQLite and PostgreSQL
+(their triggers differ)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from itertools import product
 
 from sqlalchemy import delete, func, update
@@ -51,10 +53,12 @@ def _all_agree(brand: Brand, sources: list[int]) -> int:
     filters that had at least one mention (so the check is not of empty lists)."""
     with_mentions = 0
     since, until = (NOW - timedelta(days=1)).date(), NOW.date()
-    for source_id, rights, dated in product([None, *sources], RIGHTS, (False, True)):
-        filters = feed.FeedFilter(source_id=source_id, rights=rights)
+    for source_id, rights, dated, removed in product(
+        [None, *sources], RIGHTS, (False, True), ("", "hide")
+    ):
+        filters = feed.FeedFilter(source_id=source_id, rights=rights, removed=removed)
         if dated:
-            filters = feed.FeedFilter(source_id=source_id, rights=rights, since=since, until=until)
+            filters = replace(filters, since=since, until=until)
         assert feed_overview._kept(filters)
         kept, counted = _kept_and_counted(brand, filters)
         assert kept == counted, filters
@@ -91,6 +95,18 @@ def test_kept_counts_equal_row_counts_after_finds_status_changes_moves_and_delet
         .where(col(Mention.id).in_(_ids(session, brand, 3, 25, 26)))
         .values(rights_status="approved")
     )
+    assert _all_agree(brand, sources) >= 12
+
+    # Videos gone from TikTok: the newest, the first source's oldest, an approved one.
+    session.execute(
+        update(Mention)
+        .where(col(Mention.id).in_(_ids(session, brand, 1, 30, 26)))
+        .values(removed_at=datetime(2026, 11, 23, tzinfo=UTC))
+    )
+    hidden = feed_overview.matches(
+        session, workspace_id=brand.workspace_id, filters=feed.FeedFilter(removed="hide")
+    )
+    assert hidden.total == 37
     assert _all_agree(brand, sources) >= 12
 
     # A posted_at moves to another day; a find goes alone; two mentions go with their finds.

@@ -45,6 +45,7 @@ ALLOWED: dict[str, set[str]] = {
     "FeedState": {
         "apply_filters",
         "clear_selection",
+        "count_mentions",  # does nothing unless the tab's own load left its counts for later
         "load",
         "load_more",
         "mentions_changed",

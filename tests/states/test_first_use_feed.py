@@ -20,10 +20,15 @@ async def test_the_feed_says_the_total_of_its_cards_and_which_days_its_chart_cov
     assert sum(p["mentions"] for p in state.chart) == 36
 
 
-async def test_a_search_says_the_number_of_cards_it_finds(app_db):
+async def test_a_search_shows_its_cards_then_says_how_many_it_finds(app_db):
     state = await _signed_in(FeedState, query="q=tom.cooks")
-    await state.load()
+    then = await state.load()
+    # The cards first; the total, chart and gaps come with the event load returns.
     assert len(state.cards) == 6 and not state.has_more
+    assert state.counting and state.total_text == "Counting mentions…" and state.chart == []
+    assert then == FeedState.count_mentions
+    await state.count_mentions()
+    assert not state.counting
     assert state.total_text == "6 mentions"
     assert sum(p["mentions"] for p in state.chart) == 6
     assert state.chart_text.endswith(": all 6 mentions.")

@@ -18,9 +18,6 @@ from archive_app.models.mentions import Mention
 from archive_app.models.sources import Source, SourceStatus
 from archive_app.services.mentions.feed import (
     FeedFilter,
-    FeedPage,
-    check_filter,
-    checked_page,
     conditions,
     dialect_of,
 )
@@ -53,9 +50,24 @@ class Matches:
 
 
 def _kept(filters: FeedFilter) -> bool:
-    """Whether nothing but dates, one source and one rights status filters the list: then
-    ``mention_days`` has the counts (search, a creator or "removed" count the rows)."""
-    return replace(filters, since=None, until=None, source_id=None, rights="") == FeedFilter()
+    """Whether nothing but dates, one source, one rights status and "hide removed videos"
+    filters the list: then ``mention_days`` has the counts, less the removed videos' when they
+    are hidden (a search, a creator or "only removed videos" count the rows)."""
+    bare = replace(filters, since=None, until=None, source_id=None, rights="")
+    return bare in (FeedFilter(), FeedFilter(removed="hide"))
+
+
+def _kept_days(session: Session, workspace_id: int, filters: FeedFilter) -> dict[date, int]:
+    """Per UTC day, from the kept counts: every mention, less the removed videos (their own
+    index, ``ix_mentions_removed``) when the filter hides them."""
+    day = col(MentionDay.day)
+    kept = select(day, func.sum(MentionDay.mentions)).where(*_days(workspace_id, filters))
+    counts = {d: int(n) for d, n in session.exec(kept.group_by(day)).all()}
+    if filters.removed == "hide":
+        removed = replace(filters, removed="only")
+        for d, n in _count_days(session, workspace_id=workspace_id, filters=removed).items():
+            counts[d] = counts.get(d, 0) - n
+    return {d: n for d, n in counts.items() if n > 0}
 
 
 def _days(workspace_id: int, filters: FeedFilter) -> list[ColumnElement[bool]]:
@@ -77,6 +89,9 @@ def _days(workspace_id: int, filters: FeedFilter) -> list[ColumnElement[bool]]:
 def matches(session: Session, *, workspace_id: int, filters: FeedFilter) -> Matches:
     """The list's total, from the very WHERE the list pages through (feed.conditions), or with
     no filter but dates, source and rights status from the kept counts (models/mention_days.py)."""
+    if _kept(filters) and filters.removed == "hide":
+        days = _kept_days(session, workspace_id, filters)
+        return Matches(sum(days.values()), min(days, default=None), max(days, default=None))
     if _kept(filters):
         day = col(MentionDay.day)
         total, first_day, last_day = session.exec(
@@ -138,10 +153,12 @@ def per_day(
     """Mentions per UTC day over the chart's range (every day, zeros included); the filter's
     other parts (source, rights, search, creator) apply too."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
-    return _per_day(session, workspace_id=workspace_id, filters=filters, today=today, found=found)
+    return count_per_day(
+        session, workspace_id=workspace_id, filters=filters, today=today, found=found
+    )
 
 
-def _per_day(
+def count_per_day(
     session: Session,
     *,
     workspace_id: int,
@@ -152,9 +169,7 @@ def _per_day(
     start, end, clipped = chart_range(filters, today=today, found=found)
     ranged = replace(filters, since=start, until=end)
     if _kept(filters):
-        day = col(MentionDay.day)
-        kept = select(day, func.sum(MentionDay.mentions)).where(*_days(workspace_id, ranged))
-        counts = {d: int(n) for d, n in session.exec(kept.group_by(day)).all()}
+        counts = _kept_days(session, workspace_id, ranged)
     else:
         counts = _count_days(session, workspace_id=workspace_id, filters=ranged)
     days = (end - start).days + 1
@@ -181,7 +196,7 @@ def _count_days(session: Session, *, workspace_id: int, filters: FeedFilter) -> 
     return counts
 
 
-def _sources(session: Session, workspace_id: int) -> list[Source]:
+def workspace_sources(session: Session, workspace_id: int) -> list[Source]:
     return list(
         session.exec(
             select(Source)
@@ -191,13 +206,13 @@ def _sources(session: Session, workspace_id: int) -> list[Source]:
     )
 
 
-def _options(sources: list[Source]) -> list[SourceOption]:
+def options_of(sources: list[Source]) -> list[SourceOption]:
     return [SourceOption(s.id or 0, f"@{s.handle} ({spec(s.kind).display_name})") for s in sources]
 
 
 def source_options(session: Session, *, workspace_id: int, user_id: int) -> list[SourceOption]:
     require_member(session, workspace_id=workspace_id, user_id=user_id)
-    return _options(_sources(session, workspace_id))
+    return options_of(workspace_sources(session, workspace_id))
 
 
 def coverage_gaps(
@@ -212,70 +227,7 @@ def coverage_gaps(
 ) -> list[str]:
     """One sentence per stretch of ``start..end`` (UTC days) a source was not collecting."""
     require_member(session, workspace_id=workspace_id, user_id=user_id)
-    sources = _sources(session, workspace_id)
+    sources = workspace_sources(session, workspace_id)
     if source_id is not None:
         sources = [s for s in sources if s.id == source_id]
     return gaps_of(session, sources, start=start, end=end, now=now)
-
-
-@dataclass(frozen=True)
-class FeedView:
-    """Everything a Feed tab shows when it loads (or its filters change)."""
-
-    filters: FeedFilter
-    notes: tuple[str, ...]
-    page: FeedPage
-    days: tuple[DayCount, ...]
-    chart_clipped: bool
-    gaps: tuple[str, ...]
-    sources: tuple[SourceOption, ...]
-    total: int = 0
-
-
-def load_feed(
-    session: Session,
-    *,
-    workspace_id: int,
-    user_id: int,
-    filters: FeedFilter,
-    now: datetime,
-    overview: bool = True,
-) -> FeedView:
-    """The first page, and (``overview``) the chart, the gaps and the source choices."""
-    filters, notes = check_filter(
-        session, workspace_id=workspace_id, user_id=user_id, filters=filters
-    )
-    page = checked_page(session, workspace_id=workspace_id, filters=filters)
-    today = now.date()
-    # With both dates and at most CHART_MAX_DAYS, the chart's days are the list's: they give
-    # the total too (one scan of the matching rows, not two).
-    whole = bool(overview and filters.since and filters.until)
-    whole = whole and not chart_range(filters, today=today)[2]
-    if whole:
-        days, clipped = _per_day(session, workspace_id=workspace_id, filters=filters, today=today)
-        shown = [d.day for d in days if d.count]
-        found = Matches(
-            sum(d.count for d in days), min(shown, default=None), max(shown, default=None)
-        )
-    else:
-        found = matches(session, workspace_id=workspace_id, filters=filters)
-    if not overview:
-        return FeedView(filters, tuple(notes), page, (), False, (), (), found.total)
-    if not whole:
-        days, clipped = _per_day(
-            session, workspace_id=workspace_id, filters=filters, today=today, found=found
-        )
-    start, end, _ = chart_range(filters, today=today, found=found)
-    sources = _sources(session, workspace_id)
-    chosen = [s for s in sources if filters.source_id in (None, s.id)]
-    gaps = gaps_of(session, chosen, start=start, end=end, now=now)
-    return FeedView(
-        filters,
-        tuple(notes),
-        page,
-        tuple(days),
-        clipped,
-        tuple(gaps),
-        tuple(_options(sources)),
-        found.total,
-    )
