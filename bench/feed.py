@@ -13,8 +13,9 @@ work are: ``db.session_scope``), the service calls the pages make:
   common words, five common words found nowhere); the new mentions a tab searching a common
   word counts when one arrives (50 since its first page);
 - a tab's whole first load (first page, total, chart, coverage gaps, source choices), with no
-  filter, with the filtered page's filter, with removed videos hidden and with a common word
-  searched;
+  filter, with the filtered page's filter and with removed videos hidden; with a common word
+  or the rare phrase searched, the first load (the cards) and then the counts, as a
+  searching tab asks them (``feed_load.counts_later``);
 - a creator's page in the app (``/creators/<handle>``: the header with the creator's requests'
   summary and median answer time, then their videos' first page and total, as its two
   ``on_load`` handlers ask them: a creator's page has no chart, gaps or source choices);
@@ -150,7 +151,12 @@ def cases(engine: Engine, scale: Scale) -> list[tuple[str, Callable[[Session], A
         return lambda s: feed_live.count_new(s, **ids, filters=filters, after_id=newest - 50)
 
     def first_load(filters: feed.FeedFilter) -> Callable[[Session], Any]:
-        return lambda s: feed_load.load_feed(s, **ids, filters=filters, now=NOW)
+        # As FeedState asks it: a search's counts come after its cards (feed_load.counts_later).
+        counted = not feed_load.counts_later(filters)
+        return lambda s: feed_load.load_feed(s, **ids, filters=filters, now=NOW, counted=counted)
+
+    def counts(filters: feed.FeedFilter) -> Callable[[Session], Any]:
+        return lambda s: feed_load.count_feed(s, **ids, filters=filters, now=NOW)
 
     def creator_in_app(s: Session) -> None:
         # What the page's two on_loads ask (states/creators.py CreatorState, states/feed.py):
@@ -185,7 +191,10 @@ def cases(engine: Engine, scale: Scale) -> list[tuple[str, Callable[[Session], A
             "feed: whole first load, removed videos hidden",
             first_load(hidden),
         ),
-        ("feed: whole first load, a common word searched", first_load(search("review"))),
+        ("feed: first load, a common word searched: cards", first_load(search("review"))),
+        ("feed: first load, a common word searched: counts", counts(search("review"))),
+        ("feed: first load, the rare phrase searched: cards", first_load(search(PHRASE))),
+        ("feed: first load, the rare phrase searched: counts", counts(search(PHRASE))),
         ("creator in the app: /creators/<handle>", creator_in_app),
         ("Manage Rights: the table (200 rows)", manage(RightsFilter())),
         ('Manage Rights: "Approved"', manage(RightsFilter(status="approved"))),

@@ -153,12 +153,13 @@ def seams_match(keys: list[str]) -> ColumnElement[bool]:
     return SEAMS.c.mention_seams.op("MATCH")(fts_query(keys))
 
 
-def seam_ids(keys: list[str]) -> TextualSelect:
-    """SQLite: the ids of mentions whose caption has every one of ``keys`` (to recheck)."""
+def seam_ids(keys: list[str], posted: mention_search.KeyRange | None = None) -> TextualSelect:
+    """SQLite: the ids of mentions whose caption has every one of ``keys`` (to recheck),
+    posted within ``posted`` if given."""
     return (
         text(
             f"SELECT rowid & {mention_search.ID_MASK} AS id FROM mention_seams "  # noqa: S608
-            "WHERE mention_seams MATCH :seams_query"
+            "WHERE mention_seams MATCH :seams_query" + mention_search.within(posted)
         )
         .bindparams(seams_query=fts_query(keys))
         .columns(column("id"))

@@ -85,12 +85,22 @@ def _phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def search_ids(term: str) -> TextualSelect:
-    """SQLite: the ids of mentions whose caption contains ``term`` (3+ characters)."""
+KeyRange = tuple[int, int]  # search keys from (inclusive) .. to (exclusive): key_of
+
+
+def within(keys: KeyRange | None) -> str:
+    """SQL narrowing an index's rows to ``keys`` (posted in a range of seconds): the index
+    then reads only that stretch of its lists."""
+    return "" if keys is None else f" AND rowid >= {int(keys[0])} AND rowid < {int(keys[1])}"
+
+
+def search_ids(term: str, keys: KeyRange | None = None) -> TextualSelect:
+    """SQLite: the ids of mentions whose caption contains ``term`` (3+ characters), posted
+    within ``keys`` if given."""
     return (
         text(
             f"SELECT rowid & {ID_MASK} AS id FROM mention_search "  # noqa: S608
-            "WHERE mention_search MATCH :search_phrase"
+            "WHERE mention_search MATCH :search_phrase" + within(keys)
         )
         .bindparams(search_phrase=_phrase(term))
         .columns(column("id"))

@@ -6,6 +6,7 @@ follow a caption's edit and a mention's deletion."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -153,3 +154,27 @@ def test_new_mentions_of_a_search_are_counted_as_the_list_finds_them(
             after_id=seen,
         )
         assert counted == len(expected), term
+
+
+def test_a_search_within_dates_reads_only_those_days_and_keeps_their_edges(
+    session: Session,
+) -> None:
+    """With dates, SQLite's index reads only the keys of those days (``posted_keys``): the
+    first second of the first day and the last of the last day are in, the next one out."""
+    brand = Brand(session, "brand")
+    source = brand.source("brandco", connected=NOW - timedelta(days=90))
+    since, until = (NOW - timedelta(days=5)).date(), (NOW - timedelta(days=2)).date()
+    start = feed.day_start(since)
+    end = feed.day_start(until) + timedelta(days=1)
+    times = [start - timedelta(seconds=1), start, end - timedelta(seconds=1), end]
+    videos = [
+        replace(video(n, "maya", f"sunset morning routine {n}"), created_at=at)
+        for n, at in enumerate(times, start=1)
+    ]
+    brand.found(source, *videos)
+    for term in ["sunset", "morning routine"]:
+        filters = feed.FeedFilter(search=term, since=since, until=until)
+        shown = [r.caption for r in brand.page(filters).rows]
+        assert shown == ["sunset morning routine 3", "sunset morning routine 2"], term
+        found = feed_overview.matches(session, workspace_id=brand.workspace_id, filters=filters)
+        assert found.total == 2, term

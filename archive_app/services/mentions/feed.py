@@ -31,6 +31,7 @@ from archive_app.services.mentions.feed_search import (
     contains,
     matching,
     matching_rows,
+    posted_keys,
     sqlite_page,
 )
 from archive_app.services.team import require_member
@@ -172,8 +173,13 @@ def conditions(
             )
         )
     if filters.search and dialect in ("sqlite", "postgresql"):
-        search = matching_rows if few_rows else matching
-        where.append(search(workspace_id, filters.search, dialect=dialect))
+        if few_rows:
+            where.append(matching_rows(workspace_id, filters.search, dialect=dialect))
+        else:
+            since = day_start(filters.since) if filters.since else None
+            until = day_start(filters.until + timedelta(days=1)) if filters.until else None
+            posted = posted_keys(since, until)
+            where.append(matching(workspace_id, filters.search, dialect=dialect, posted=posted))
     elif filters.search:
         where.append(contains(filters.search))
     return where

@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, Select, Text, and_, any_, bindparam, cast, exists, func, or_
@@ -33,6 +34,7 @@ from archive_app.models.mention_search import (
     ID_MASK,
     MIN_TRIGRAM,
     SEARCH,
+    KeyRange,
     caption_match,
     key_of,
     search_ids,
@@ -66,19 +68,32 @@ def _creators(workspace_id: int, term: str, *, dialect: str) -> Select[Any]:
     return select(Creator.id).where(col(Creator.workspace_id) == workspace_id, found)
 
 
-def matching(workspace_id: int, term: str, *, dialect: str) -> ColumnElement[bool]:
+def posted_keys(since: datetime | None, until: datetime | None) -> KeyRange | None:
+    """SQLite: the search keys of mentions posted from ``since`` to before ``until``."""
+    if since is None and until is None:
+        return None
+    low = calendar.timegm(since.utctimetuple()) if since else 0
+    high = calendar.timegm(until.utctimetuple()) if until else 2**32
+    return key_of(low), key_of(high)
+
+
+def matching(
+    workspace_id: int, term: str, *, dialect: str, posted: KeyRange | None = None
+) -> ColumnElement[bool]:
     """The same as :func:`contains`, through the indexes: the caption's (``search_ids`` on
     SQLite, the trigram index on PostgreSQL), or a creator whose handle matches
-    (``ix_mentions_creator``)."""
+    (``ix_mentions_creator``). ``posted`` (:func:`posted_keys`): SQLite's index reads only the
+    mentions of the filter's dates (a chart's 92 days of a common word: 359 ms reading all of
+    its matches)."""
     if len(term) < MIN_TRIGRAM:
         return contains(term)
     creators = _creators(workspace_id, term, dialect=dialect)
     seams = caption_seams.term_seams(term)
     if dialect == "sqlite":
         in_captions = (
-            and_(col(Mention.id).in_(caption_seams.seam_ids(seams)), _like(term))
+            and_(col(Mention.id).in_(caption_seams.seam_ids(seams, posted)), _like(term))
             if seams
-            else col(Mention.id).in_(search_ids(term))
+            else col(Mention.id).in_(search_ids(term, posted))
         )
         return or_(in_captions, col(Mention.creator_id).in_(creators))
     # = ANY(ARRAY(...)): PostgreSQL can then OR two bitmap index scans.
