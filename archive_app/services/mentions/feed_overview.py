@@ -5,7 +5,7 @@ by, and where collection had gaps (``feed_gaps.py``). Only the viewer's workspac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func
@@ -47,6 +47,8 @@ class Matches:
     total: int
     first_day: date | None
     last_day: date | None
+    # Every day's count, when they were added up to get the total (the chart reuses them).
+    days: dict[date, int] | None = field(default=None, compare=False)
 
 
 def _kept(filters: FeedFilter) -> bool:
@@ -91,7 +93,7 @@ def matches(session: Session, *, workspace_id: int, filters: FeedFilter) -> Matc
     no filter but dates, source and rights status from the kept counts (models/mention_days.py)."""
     if _kept(filters) and filters.removed == "hide":
         days = _kept_days(session, workspace_id, filters)
-        return Matches(sum(days.values()), min(days, default=None), max(days, default=None))
+        return Matches(sum(days.values()), min(days, default=None), max(days, default=None), days)
     if _kept(filters):
         day = col(MentionDay.day)
         total, first_day, last_day = session.exec(
@@ -168,7 +170,9 @@ def count_per_day(
 ) -> tuple[list[DayCount], bool]:
     start, end, clipped = chart_range(filters, today=today, found=found)
     ranged = replace(filters, since=start, until=end)
-    if _kept(filters):
+    if found is not None and found.days is not None:
+        counts = {d: n for d, n in found.days.items() if start <= d <= end}
+    elif _kept(filters):
         counts = _kept_days(session, workspace_id, ranged)
     else:
         counts = _count_days(session, workspace_id=workspace_id, filters=ranged)
