@@ -90,7 +90,7 @@ image:
 	docker build -t $(IMAGE) --build-arg ARCHIVE_PUBLIC_URL=$(IMAGE_PUBLIC_URL) .
 
 # Build the image and check it running (tests/deploy/image_test.sh): Docker, or Debian's podman
-# (installed when missing, like Chromium). Minutes. IMAGE_TEST_PORT (default 38080) must be free.
+# (installed when missing, like Chromium). Minutes. IMAGE_TEST_PORT (default 28080, below the ephemeral ports 32768-60999 that outgoing connections take) must be free.
 image-test: setup $(STAMPS)/chromium
 	tests/deploy/image_test.sh
 

@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 IMAGE="${IMAGE_TEST_TAG:-localhost/archive:image-test}"
-PORT="${IMAGE_TEST_PORT:-38080}"
+PORT="${IMAGE_TEST_PORT:-28080}"
 PUBLIC_URL="http://archive.localhost:${PORT}"
 OFFICIAL_BASE="python:3.11-slim-bookworm"
 LOCAL_BASE="localhost/archive-base:bookworm"

@@ -32,7 +32,9 @@ from tests.production_settings import FERNET_KEY
 IMAGE = os.environ.get("ARCHIVE_IMAGE", "")
 ENGINE = shlex.split(os.environ.get("ARCHIVE_IMAGE_ENGINE", "docker"))
 RUN_OPTS = shlex.split(os.environ.get("ARCHIVE_IMAGE_RUN_OPTS", ""))
-PORT = int(os.environ.get("ARCHIVE_IMAGE_PORT", "38080"))  # the port the image was built for
+# The port the image was built for: below Linux's ephemeral ports (32768-60999), which any
+# outgoing connection may hold for a while (one did once, and the container could not start).
+PORT = int(os.environ.get("ARCHIVE_IMAGE_PORT", "28080"))
 CANARY = os.environ.get("ARCHIVE_IMAGE_CANARY", "")
 PUBLIC_URL = f"http://archive.localhost:{PORT}"  # Chromium sends *.localhost to loopback
 OWNER, PASSWORD = "owner@brand.example", "owner-pass-1"
