@@ -23,14 +23,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, Text, and_, any_, bindparam, cast, exists, func, or_
+from sqlalchemy import Select, Text, and_, any_, bindparam, exists, func, literal_column, or_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import TableClause
 from sqlmodel import Session, col, select
 
 from archive_app.models import caption_seams
 from archive_app.models.mention_search import (
-    ID_BITS,
     ID_MASK,
     MIN_TRIGRAM,
     SEARCH,
@@ -38,6 +38,7 @@ from archive_app.models.mention_search import (
     caption_match,
     key_of,
     search_ids,
+    search_key,
 )
 from archive_app.models.mentions import Creator, Mention
 
@@ -119,16 +120,20 @@ def matching_rows(workspace_id: int, term: str, *, dialect: str) -> ColumnElemen
     280 ms at a million mentions for each new mention, per tab; 1 ms this way)."""
     if dialect != "sqlite" or len(term) < MIN_TRIGRAM:
         return matching(workspace_id, term, dialect=dialect)
-    second = cast(func.strftime("%s", col(Mention.posted_at)), Integer)
-    key = second.op("<<")(ID_BITS).op("|")(col(Mention.id))
-    seams = caption_seams.term_seams(term)
-    if seams:
-        index, found_by = caption_seams.SEAMS, [caption_seams.seams_match(seams), _like(term)]
-    else:
-        index, found_by = SEARCH, [caption_match(term)]
+    index, found_by = _caption_index(term)
+    key: ColumnElement[int] = literal_column(search_key("mentions"))  # the row's own key
     in_captions = exists().select_from(index).where(index.c.rowid == key, *found_by)
     creators = _creators(workspace_id, term, dialect=dialect)
     return or_(in_captions, col(Mention.creator_id).in_(creators))
+
+
+def _caption_index(term: str) -> tuple[TableClause, list[ColumnElement[bool]]]:
+    """SQLite: the index a term's captions are found in (the seams', for a term with seams,
+    each candidate's caption then rechecked; else the trigrams'), and the conditions on it."""
+    seams = caption_seams.term_seams(term)
+    if seams:
+        return caption_seams.SEAMS, [caption_seams.seams_match(seams), _like(term)]
+    return SEARCH, [caption_match(term)]
 
 
 def _like(term: str) -> ColumnElement[bool]:
@@ -174,9 +179,7 @@ def _newest_captions(
     until ``limit`` are found, then every match of the last one's second (within a second,
     the index's order need not be the Feed's). A term with seams reads the seams' index, in
     the same order, and rechecks each candidate's caption."""
-    seams = caption_seams.term_seams(term)
-    index = caption_seams.SEAMS if seams else SEARCH
-    found_by = [caption_seams.seams_match(seams), _like(term)] if seams else [caption_match(term)]
+    index, found_by = _caption_index(term)
     key = index.c.rowid
 
     def query(*more: ColumnElement[bool]) -> Any:
