@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import DDL, DateTime, Table, TypeDecorator, event
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field
 
@@ -71,3 +71,15 @@ def include_for(dialect: str) -> Callable[..., bool]:
         return ddl_if is None or ddl_if.dialect in (None, dialect)
 
     return include
+
+
+def attach_ddl(table: Table, dialect: str, create: Iterable[str], drop: Iterable[str]) -> None:
+    """Run ``create`` after ``table`` is created and ``drop`` before it is dropped, on
+    ``dialect`` only: what migrations make by hand (triggers, FTS5 indexes, functions), made
+    with the tables when tests build them with create_all."""
+    for statement in create:
+        ddl = DDL(statement.replace("%", "%%"))  # type: ignore[no-untyped-call]  # DDL formats %
+        event.listen(table, "after_create", ddl.execute_if(dialect=dialect))
+    for statement in drop:
+        ddl = DDL(statement.replace("%", "%%"))  # type: ignore[no-untyped-call]
+        event.listen(table, "before_drop", ddl.execute_if(dialect=dialect))

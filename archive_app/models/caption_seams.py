@@ -35,11 +35,12 @@ from __future__ import annotations
 import itertools
 import re
 
-from sqlalchemy import DDL, Integer, Table, column, event, table, text
+from sqlalchemy import Integer, Table, column, table
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import TextualSelect
 
 from archive_app.models import mention_search
+from archive_app.models.base import attach_ddl
 
 SIDE = 3  # letters taken from each side of a seam
 _WHITESPACE = re.compile(r"[ \t\n\r\f\v]+")
@@ -104,44 +105,13 @@ POSTGRES_DROP = (
     "DROP FUNCTION IF EXISTS caption_seams(text)",
 )
 
-# SQLite: the same triggers as mention_search's, over caption_seams(caption).
+# SQLite: kept like mention_search, over caption_seams(caption).
 SEAMS_TABLE = "mention_seams"
-_key = mention_search.search_key
-
-
-def _forget(row: str) -> str:
-    return (
-        "INSERT INTO mention_seams(mention_seams, rowid, seams) "  # noqa: S608
-        f"VALUES ('delete', {_key(row)}, caption_seams({row}.caption)); "
-    )
-
-
-def _add(row: str) -> str:
-    return (
-        "INSERT INTO mention_seams(rowid, seams) "  # noqa: S608
-        f"VALUES ({_key(row)}, caption_seams({row}.caption)); "
-    )
-
-
-SQLITE_SEAMS = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS mention_seams USING fts5("
-    "seams, content='', tokenize='ascii', detail='none')",
-    f"CREATE TRIGGER IF NOT EXISTS mention_seams_insert AFTER INSERT ON mentions BEGIN "
-    f"{_add('new')}END",
-    f"CREATE TRIGGER IF NOT EXISTS mention_seams_delete AFTER DELETE ON mentions BEGIN "
-    f"{_forget('old')}END",
-    "CREATE TRIGGER IF NOT EXISTS mention_seams_update "
-    f"AFTER UPDATE OF caption, posted_at ON mentions BEGIN {_forget('old')}{_add('new')}END",
-)
-SQLITE_FILL = (
-    f"INSERT INTO mention_seams(rowid, seams) "  # noqa: S608
-    f"SELECT {_key('mentions')}, caption_seams(caption) FROM mentions",
-)
-SQLITE_DROP = (
-    "DROP TRIGGER IF EXISTS mention_seams_update",
-    "DROP TRIGGER IF EXISTS mention_seams_delete",
-    "DROP TRIGGER IF EXISTS mention_seams_insert",
-    "DROP TABLE IF EXISTS mention_seams",
+SQLITE_SEAMS, SQLITE_FILL, SQLITE_DROP = mention_search.kept_index(
+    SEAMS_TABLE,
+    "seams",
+    lambda row: f"caption_seams({row}.caption)",
+    "content='', tokenize='ascii', detail='none'",
 )
 
 
@@ -156,14 +126,7 @@ def seams_match(keys: list[str]) -> ColumnElement[bool]:
 def seam_ids(keys: list[str], posted: mention_search.KeyRange | None = None) -> TextualSelect:
     """SQLite: the ids of mentions whose caption has every one of ``keys`` (to recheck),
     posted within ``posted`` if given."""
-    return (
-        text(
-            f"SELECT rowid & {mention_search.ID_MASK} AS id FROM mention_seams "  # noqa: S608
-            "WHERE mention_seams MATCH :seams_query" + mention_search.within(posted)
-        )
-        .bindparams(seams_query=fts_query(keys))
-        .columns(column("id"))
-    )
+    return mention_search.index_ids(SEAMS_TABLE, fts_query(keys), posted)
 
 
 def register(dbapi_connection: object) -> None:
@@ -175,13 +138,5 @@ def register(dbapi_connection: object) -> None:
 
 def attach(table: Table) -> None:
     """Create the seams index with the table (tests build tables with create_all)."""
-    for dialect, create, drop in (
-        ("sqlite", SQLITE_SEAMS, SQLITE_DROP),
-        ("postgresql", (POSTGRES_FUNCTION, POSTGRES_INDEX), POSTGRES_DROP),
-    ):
-        for statement in create:
-            ddl = DDL(statement.replace("%", "%%"))  # type: ignore[no-untyped-call]
-            event.listen(table, "after_create", ddl.execute_if(dialect=dialect))
-        for statement in drop:
-            ddl = DDL(statement)  # type: ignore[no-untyped-call]
-            event.listen(table, "before_drop", ddl.execute_if(dialect=dialect))
+    attach_ddl(table, "sqlite", SQLITE_SEAMS, SQLITE_DROP)
+    attach_ddl(table, "postgresql", (POSTGRES_FUNCTION, POSTGRES_INDEX), POSTGRES_DROP)

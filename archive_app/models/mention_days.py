@@ -34,8 +34,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import DDL, Table, event
+from sqlalchemy import Table
 from sqlmodel import Field, SQLModel
+
+from archive_app.models.base import attach_ddl
 
 _KEY = "(workspace_id, source_id, day, rights_status)"
 _COLUMNS = "(workspace_id, source_id, day, rights_status, mentions)"
@@ -180,16 +182,8 @@ class MentionDay(SQLModel, table=True):
 def attach(finds: Table) -> None:
     """Create the triggers with the tables (tests build tables with create_all): once both
     exist, so with ``mention_finds``, made after ``mentions``."""
-    for dialect, create, drop in (
-        ("sqlite", SQLITE_COUNTS, SQLITE_DROP),
-        ("postgresql", POSTGRES_COUNTS, POSTGRES_DROP),
-    ):
-        for statement in create:
-            ddl = DDL(statement)  # type: ignore[no-untyped-call]
-            event.listen(finds, "after_create", ddl.execute_if(dialect=dialect))
-        for statement in drop:
-            ddl = DDL(statement)  # type: ignore[no-untyped-call]
-            event.listen(finds, "before_drop", ddl.execute_if(dialect=dialect))
+    attach_ddl(finds, "sqlite", SQLITE_COUNTS, SQLITE_DROP)
+    attach_ddl(finds, "postgresql", POSTGRES_COUNTS, POSTGRES_DROP)
 
 
 def _attach_to_mentions() -> None:

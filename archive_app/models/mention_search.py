@@ -24,9 +24,13 @@ must create the triggers again.
 
 from __future__ import annotations
 
-from sqlalchemy import DDL, Integer, Table, column, event, table, text
+from collections.abc import Callable
+
+from sqlalchemy import Integer, Table, column, table, text
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import TextualSelect
+
+from archive_app.models.base import attach_ddl
 
 ID_BITS = 31  # ids stay under 2^31 (an INTEGER column on PostgreSQL too)
 ID_MASK = (1 << ID_BITS) - 1
@@ -37,48 +41,57 @@ def search_key(row: str) -> str:
     return f"((CAST(strftime('%s', {row}.posted_at) AS INTEGER) << {ID_BITS}) | {row}.id)"
 
 
-def _forget(row: str) -> str:
-    return (
-        "INSERT INTO mention_search(mention_search, rowid, caption) "  # noqa: S608
-        f"VALUES ('delete', {search_key(row)}, {row}.caption); "
+def kept_index(
+    name: str, column: str, value: Callable[[str], str], options: str
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """SQLite: a contentless FTS5 index ``name`` over ``value(row)`` of each mention (SQL of
+    the row's alias: ``new``, ``old``, ``mentions``), keyed by :func:`search_key` and kept by
+    triggers; its (create, fill, drop) statements. A contentless index forgets a row only when
+    given the very text it indexed, so the triggers give ``value`` of the old row."""
+
+    def forget(row: str) -> str:
+        return (
+            f"INSERT INTO {name}({name}, rowid, {column}) "  # noqa: S608
+            f"VALUES ('delete', {search_key(row)}, {value(row)}); "
+        )
+
+    def add(row: str) -> str:
+        return f"INSERT INTO {name}(rowid, {column}) VALUES ({search_key(row)}, {value(row)}); "  # noqa: S608
+
+    create = (
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5({column}, {options})",
+        f"CREATE TRIGGER IF NOT EXISTS {name}_insert AFTER INSERT ON mentions BEGIN "
+        f"{add('new')}END",
+        f"CREATE TRIGGER IF NOT EXISTS {name}_delete AFTER DELETE ON mentions BEGIN "
+        f"{forget('old')}END",
+        f"CREATE TRIGGER IF NOT EXISTS {name}_update "
+        f"AFTER UPDATE OF caption, posted_at ON mentions BEGIN {forget('old')}{add('new')}END",
     )
+    # The rows already there (the migration's).
+    fill = (
+        f"INSERT INTO {name}(rowid, {column}) "  # noqa: S608
+        f"SELECT {search_key('mentions')}, {value('mentions')} FROM mentions",
+    )
+    drop = (
+        f"DROP TRIGGER IF EXISTS {name}_update",
+        f"DROP TRIGGER IF EXISTS {name}_delete",
+        f"DROP TRIGGER IF EXISTS {name}_insert",
+        f"DROP TABLE IF EXISTS {name}",
+    )
+    return create, fill, drop
 
 
-SQLITE_SEARCH = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS mention_search USING fts5("
-    "caption, content='', tokenize='trigram')",
-    "CREATE TRIGGER IF NOT EXISTS mention_search_insert AFTER INSERT ON mentions BEGIN "  # noqa: S608
-    f"INSERT INTO mention_search(rowid, caption) VALUES ({search_key('new')}, new.caption); END",
-    f"CREATE TRIGGER IF NOT EXISTS mention_search_delete AFTER DELETE ON mentions BEGIN "
-    f"{_forget('old')}END",
-    "CREATE TRIGGER IF NOT EXISTS mention_search_update "  # noqa: S608
-    f"AFTER UPDATE OF caption, posted_at ON mentions BEGIN {_forget('old')}"
-    f"INSERT INTO mention_search(rowid, caption) VALUES ({search_key('new')}, new.caption); END",
-)
-# The rows already there (the migration's).
-SQLITE_FILL = (
-    "INSERT INTO mention_search(rowid, caption) "  # noqa: S608
-    f"SELECT {search_key('mentions')}, caption FROM mentions",
-)
-SQLITE_DROP = (
-    "DROP TRIGGER IF EXISTS mention_search_update",
-    "DROP TRIGGER IF EXISTS mention_search_delete",
-    "DROP TRIGGER IF EXISTS mention_search_insert",
-    "DROP TABLE IF EXISTS mention_search",
-)
 # Tables the FTS5 index is made of: not models, so schema comparisons leave them out.
 SEARCH_TABLE = "mention_search"
+SQLITE_SEARCH, SQLITE_FILL, SQLITE_DROP = kept_index(
+    SEARCH_TABLE, "caption", lambda row: f"{row}.caption", "content='', tokenize='trigram'"
+)
 MIN_TRIGRAM = 3
 
 
 def attach(table: Table) -> None:
     """Create the SQLite search index with the table (tests build tables with create_all)."""
-    for statement in SQLITE_SEARCH:
-        ddl = DDL(statement.replace("%", "%%"))  # type: ignore[no-untyped-call]  # DDL formats %
-        event.listen(table, "after_create", ddl.execute_if(dialect="sqlite"))
-    for statement in SQLITE_DROP:
-        ddl = DDL(statement)  # type: ignore[no-untyped-call]
-        event.listen(table, "before_drop", ddl.execute_if(dialect="sqlite"))
+    attach_ddl(table, "sqlite", SQLITE_SEARCH, SQLITE_DROP)
 
 
 def _phrase(term: str) -> str:
@@ -94,17 +107,23 @@ def within(keys: KeyRange | None) -> str:
     return "" if keys is None else f" AND rowid >= {int(keys[0])} AND rowid < {int(keys[1])}"
 
 
+def index_ids(name: str, match: str, keys: KeyRange | None = None) -> TextualSelect:
+    """SQLite: the ids of mentions the :func:`kept_index` ``name`` finds for the FTS5 query
+    ``match``, posted within ``keys`` if given."""
+    return (
+        text(
+            f"SELECT rowid & {ID_MASK} AS id FROM {name} "  # noqa: S608
+            f"WHERE {name} MATCH :{name}_match" + within(keys)
+        )
+        .bindparams(**{f"{name}_match": match})
+        .columns(column("id"))
+    )
+
+
 def search_ids(term: str, keys: KeyRange | None = None) -> TextualSelect:
     """SQLite: the ids of mentions whose caption contains ``term`` (3+ characters), posted
     within ``keys`` if given."""
-    return (
-        text(
-            f"SELECT rowid & {ID_MASK} AS id FROM mention_search "  # noqa: S608
-            "WHERE mention_search MATCH :search_phrase" + within(keys)
-        )
-        .bindparams(search_phrase=_phrase(term))
-        .columns(column("id"))
-    )
+    return index_ids(SEARCH_TABLE, _phrase(term), keys)
 
 
 SEARCH = table("mention_search", column("rowid", Integer), column("mention_search"))
