@@ -15,7 +15,7 @@ import reflex as rx
 
 from archive_app import deps, live
 from archive_app.integrations.tiktok.kinds import Kind
-from archive_app.services.errors import NotAllowed, ServiceError
+from archive_app.services.errors import ServiceError
 from archive_app.services.sources import qr as connect_qr
 from archive_app.services.sources.qr_image import qr_data_url
 from archive_app.states.args import id_arg, text_arg
@@ -213,9 +213,7 @@ class ConnectWizardState(AppState):
         async with self:
             attempt_id = self.attempt_id
             was_scanned = self.qr_phase == "scanned"
-        try:
-            viewer = await self._viewer()
-        except NotAllowed:
+        if (viewer := await self._viewer_or_none()) is None:
             return
         gateway, cipher = deps.current().gateway(Kind.tiktok_v1), deps.current().cipher
         tab = self.router.session.client_token
